@@ -1,0 +1,143 @@
+"""The one door to the audit trail.
+
+``snapshot`` turns a model instance into JSON-able field values; ``audit_record`` and
+``audit_record_bulk`` write entries. Services call them inside their own transaction, so the
+entry and the change commit (or roll back) together.
+"""
+
+import datetime
+import decimal
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.db import models
+from django.utils import timezone
+
+from .models import AuditAction, AuditEntry
+
+BULK_BATCH_SIZE = 2000
+
+
+def _jsonable(value):
+    if isinstance(value, datetime.datetime):
+        return timezone.localtime(value).isoformat() if timezone.is_aware(value) else value.isoformat()
+    if isinstance(value, (datetime.date, datetime.time)):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    return value
+
+
+SKIP_FIELDS = {"created_at", "updated_at", "depth", "numchild", "path"}
+
+
+def snapshot(instance: models.Model) -> dict:
+    """Concrete field values by attribute name (foreign keys as ids)."""
+    data = {}
+    for f in instance._meta.concrete_fields:
+        if f.name in SKIP_FIELDS or f.primary_key:
+            continue
+        data[f.name] = _jsonable(getattr(instance, f.attname))
+    return data
+
+
+def diff(before: dict | None, after: dict | None) -> dict:
+    """{field: [old, new]} for fields that changed; a create has old None, a delete new None."""
+    before = before or {}
+    after = after or {}
+    keys = list(dict.fromkeys([*before.keys(), *after.keys()]))
+    return {k: [before.get(k), after.get(k)] for k in keys if before.get(k) != after.get(k)}
+
+
+def actor_label(actor) -> str:
+    if actor is None:
+        return "系统"
+    name = getattr(actor, "display_name", "") or ""
+    return f"{actor.get_username()}（{name}）" if name else actor.get_username()
+
+
+@dataclass
+class Change:
+    """One object's change, for ``audit_record_bulk``."""
+
+    action: str
+    instance: models.Model
+    before: dict | None = None
+    after: dict | None = None
+    cadre_id: int | None = None
+    scope_path: str = ""
+    extra: dict = field(default_factory=dict)
+
+
+def _entry(*, actor, label, at, change: Change, batch: str, reason: str) -> AuditEntry | None:
+    changes = diff(change.before, change.after)
+    if change.action == AuditAction.UPDATE and not changes:
+        return None
+    return AuditEntry(
+        at=at,
+        actor=actor,
+        actor_label=label,
+        action=change.action,
+        model=change.instance._meta.label_lower,
+        object_id=str(change.instance.pk),
+        object_repr=str(change.instance)[:200],
+        changes=changes,
+        cadre_id=change.cadre_id,
+        scope_path=change.scope_path,
+        batch=batch,
+        reason=reason[:500],
+    )
+
+
+def audit_record(
+    *,
+    actor,
+    action: str,
+    instance: models.Model,
+    before: dict | None = None,
+    after: dict | None = None,
+    cadre_id: int | None = None,
+    scope_path: str = "",
+    batch: str = "",
+    reason: str = "",
+) -> AuditEntry | None:
+    """Record one change. An update that changed nothing writes nothing and returns None."""
+    entry = _entry(
+        actor=actor,
+        label=actor_label(actor),
+        at=timezone.now(),
+        change=Change(action, instance, before, after, cadre_id, scope_path),
+        batch=batch,
+        reason=reason,
+    )
+    if entry is not None:
+        entry.save(force_insert=True)
+    return entry
+
+
+def audit_record_bulk(*, actor, changes: Iterable[Change], batch: str = "", reason: str = "") -> int:
+    """Record many changes in bulk inserts (no query per row). Returns how many were written."""
+    label = actor_label(actor)
+    at = timezone.now()
+    buffer: list[AuditEntry] = []
+    written = 0
+    for change in changes:
+        entry = _entry(actor=actor, label=label, at=at, change=change, batch=batch, reason=reason)
+        if entry is None:
+            continue
+        buffer.append(entry)
+        if len(buffer) >= BULK_BATCH_SIZE:
+            AuditEntry.objects.bulk_create(buffer)
+            written += len(buffer)
+            buffer = []
+    if buffer:
+        AuditEntry.objects.bulk_create(buffer)
+        written += len(buffer)
+    return written
+
+
+def new_batch_id(prefix: str) -> str:
+    return f"{prefix}-{timezone.now():%Y%m%d%H%M%S}-{uuid.uuid4().hex[:8]}"

@@ -1,0 +1,69 @@
+"""Resident ID numbers (GB 11643), validated with python-stdnum's ``stdnum.cn.ric``.
+
+python-stdnum checks the length, the check digit, the birth date and that the area code
+existed in the birth year; we add normalisation of what people actually type (full-width
+digits, spaces, lower-case x) and masking for roles that need not see the number.
+"""
+
+import datetime
+import unicodedata
+
+from stdnum import exceptions as stdnum_exceptions
+from stdnum.cn import ric
+
+
+class IdNumberError(ValueError):
+    """Raised with a Chinese message a user can act on."""
+
+
+def normalize(value: str) -> str:
+    """Full-width to half-width, drop spaces, upper-case the trailing x."""
+    value = unicodedata.normalize("NFKC", str(value or ""))
+    return "".join(value.split()).upper()
+
+
+def validate(value: str) -> str:
+    number = normalize(value)
+    if not number:
+        raise IdNumberError("身份证号不能为空。")
+    if len(number) != 18:
+        raise IdNumberError(f"身份证号应为18位，当前为{len(number)}位。")
+    if not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
+        raise IdNumberError("身份证号格式不正确：前17位应为数字，最后一位为数字或X。")
+    try:
+        ric.validate(number)
+    except stdnum_exceptions.InvalidChecksum:
+        raise IdNumberError("身份证号校验位不正确，请核对是否录入有误。") from None
+    except stdnum_exceptions.InvalidComponent:
+        try:
+            ric.get_birth_date(number)
+        except stdnum_exceptions.InvalidComponent:
+            raise IdNumberError("身份证号中的出生日期无效。") from None
+        raise IdNumberError("身份证号中的行政区划代码无效。") from None
+    except stdnum_exceptions.ValidationError:
+        raise IdNumberError("身份证号格式不正确。") from None
+    return number
+
+
+def birth_date(number: str) -> datetime.date:
+    return ric.get_birth_date(number)
+
+
+def gender(number: str) -> str:
+    """'M' for odd sequence digits, 'F' for even (GB 11643)."""
+    return "M" if int(number[16]) % 2 else "F"
+
+
+def mask(number: str) -> str:
+    """320102********1234: area code and last four digits only."""
+    if not number:
+        return ""
+    if len(number) < 10:
+        return "*" * len(number)
+    return number[:6] + "*" * (len(number) - 10) + number[-4:]
+
+
+def make(area_code: str, born: datetime.date, sequence: int) -> str:
+    """Build a valid number (demo data and tests)."""
+    body = f"{area_code}{born:%Y%m%d}{sequence:03d}"
+    return body + ric.calc_check_digit(body + "0")

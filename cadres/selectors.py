@@ -1,0 +1,86 @@
+"""Every read that is more than a ``.get``. Each takes the caller, so scope cannot be forgotten."""
+
+import datetime
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from .models import Cadre, Unit
+
+
+def scope_q(user, prefix: str = "unit__") -> Q:
+    """Q restricting rows to the user's subtree; ``prefix`` leads from the row to its unit."""
+    path = getattr(user, "scope_path", None) if getattr(user, "is_authenticated", False) else None
+    if path is None:
+        return Q(pk__in=[])
+    if path == "":
+        return Q()
+    return Q(**{f"{prefix}path__startswith": path})
+
+
+def units_visible_to(user) -> QuerySet[Unit]:
+    return Unit.objects.filter(scope_q(user, prefix=""))
+
+
+def unit_get(user, pk) -> Unit:
+    try:
+        return units_visible_to(user).get(pk=pk)
+    except (Unit.DoesNotExist, ValueError, TypeError):
+        raise Http404("单位不存在或不在您的管辖范围内。") from None
+
+
+def unit_in_scope(user, unit: Unit) -> bool:
+    path = getattr(user, "scope_path", None)
+    return path is not None and unit.path.startswith(path)
+
+
+def cadres_visible_to(user) -> QuerySet[Cadre]:
+    return Cadre.objects.filter(scope_q(user))
+
+
+def cadre_get(user, pk) -> Cadre:
+    try:
+        return cadres_visible_to(user).select_related("unit").get(pk=pk)
+    except (Cadre.DoesNotExist, ValueError, TypeError):
+        raise Http404("干部不存在或不在您的管辖范围内。") from None
+
+
+def _years_ago(years: int, today: datetime.date) -> datetime.date:
+    try:
+        return today.replace(year=today.year - years)
+    except ValueError:
+        return today.replace(year=today.year - years, day=28)
+
+
+def cadre_list(
+    user,
+    *,
+    unit: Unit | None = None,
+    kind: str | None = None,
+    status: str | None = None,
+    name: str | None = None,
+    age_min: int | None = None,
+    age_max: int | None = None,
+    id_number: str | None = None,
+) -> QuerySet[Cadre]:
+    """The registry list: scoped, filtered, in a stable order."""
+    qs = cadres_visible_to(user).select_related("unit")
+    if unit is not None:
+        qs = qs.filter(unit__path__startswith=unit.path)
+    if kind:
+        qs = qs.filter(kind=kind)
+    if status:
+        qs = qs.filter(status=status)
+    if name:
+        qs = qs.filter(name__contains=name.strip())
+    if id_number:
+        qs = qs.filter(id_number=id_number)
+    today = timezone.localdate()
+    if age_min is not None:
+        # aged at least N: born on or before today N years ago
+        qs = qs.filter(birth_date__lte=_years_ago(age_min, today))
+    if age_max is not None:
+        # aged at most N: born after today N+1 years ago
+        qs = qs.filter(birth_date__gt=_years_ago(age_max + 1, today))
+    return qs.order_by("unit__path", "name", "id")

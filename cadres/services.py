@@ -1,0 +1,361 @@
+"""Every write to units, cadres and their histories. Each records the audit trail in the same
+transaction. Permission (role) failures raise PermissionDenied (403); objects outside the
+actor's subtree raise Http404; bad data raises ValidationError with Chinese messages."""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+
+from audit.models import AuditAction
+from audit.services import audit_record, snapshot
+
+from . import idnumber
+from .models import Cadre, Education, PostRecord, TeamMembership, Unit, UnitKind
+from .selectors import unit_in_scope
+
+# Which kinds of unit may sit under which.
+CHILD_KINDS = {
+    UnitKind.PROVINCE: {UnitKind.CITY, UnitKind.DEPARTMENT},
+    UnitKind.CITY: {UnitKind.COUNTY, UnitKind.DEPARTMENT, UnitKind.TOWNSHIP},
+    UnitKind.COUNTY: {UnitKind.TOWNSHIP, UnitKind.DEPARTMENT},
+    UnitKind.TOWNSHIP: {UnitKind.VILLAGE, UnitKind.DEPARTMENT},
+    UnitKind.DEPARTMENT: {UnitKind.DEPARTMENT},
+    UnitKind.VILLAGE: set(),
+}
+
+
+def _require(actor, capability: str) -> None:
+    if not actor.can(capability):
+        raise PermissionDenied("您的角色无权执行此操作。")
+
+
+def _require_unit(actor, unit: Unit, field: str = "unit") -> None:
+    if not unit_in_scope(actor, unit):
+        raise ValidationError({field: "该单位不在您的管辖范围内。"})
+
+
+# ---------------------------------------------------------------- units
+
+
+@transaction.atomic
+def unit_create(*, actor, parent: Unit | None, code: str, name: str, kind: str) -> Unit:
+    _require(actor, "edit_registry")
+    code = (code or "").strip()
+    name = (name or "").strip()
+    errors = {}
+    if not code:
+        errors["code"] = "请填写单位代码。"
+    elif Unit.objects.filter(code=code).exists():
+        errors["code"] = f"单位代码“{code}”已被使用。"
+    if not name:
+        errors["name"] = "请填写单位名称。"
+    if kind not in UnitKind.values:
+        errors["kind"] = "单位类别无效。"
+    if parent is None:
+        if not actor.is_superuser:
+            errors["parent"] = "请选择上级单位。"
+    else:
+        _require_unit(actor, parent, "parent")
+        if kind in UnitKind.values and UnitKind(kind) not in CHILD_KINDS[UnitKind(parent.kind)]:
+            errors["kind"] = f"“{parent.get_kind_display()}”下不能设立“{UnitKind(kind).label}”。"
+    if errors:
+        raise ValidationError(errors)
+    if parent is None:
+        unit = Unit.objects.add_root(create_kwargs={"code": code, "name": name, "kind": kind})
+    else:
+        # treebeard works on a fresh copy of the parent (numchild may be stale in ours).
+        target = Unit.objects.get(pk=parent.pk)
+        unit = Unit.objects.add_child(target, create_kwargs={"code": code, "name": name, "kind": kind})
+    audit_record(
+        actor=actor, action=AuditAction.CREATE, instance=unit, after=snapshot(unit), scope_path=unit.path
+    )
+    return unit
+
+
+@transaction.atomic
+def unit_update(*, actor, unit: Unit, name: str, code: str) -> Unit:
+    _require(actor, "edit_registry")
+    if not unit_in_scope(actor, unit):
+        raise PermissionDenied("该单位不在您的管辖范围内。")
+    before = snapshot(unit)
+    code = (code or "").strip()
+    name = (name or "").strip()
+    errors = {}
+    if not code:
+        errors["code"] = "请填写单位代码。"
+    elif Unit.objects.filter(code=code).exclude(pk=unit.pk).exists():
+        errors["code"] = f"单位代码“{code}”已被使用。"
+    if not name:
+        errors["name"] = "请填写单位名称。"
+    if errors:
+        raise ValidationError(errors)
+    unit.name, unit.code = name, code
+    unit.save(update_fields=["name", "code", "updated_at"])
+    audit_record(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        instance=unit,
+        before=before,
+        after=snapshot(unit),
+        scope_path=unit.path,
+    )
+    return unit
+
+
+# ---------------------------------------------------------------- cadres
+
+CADRE_FIELDS = [
+    "unit",
+    "name",
+    "gender",
+    "ethnicity",
+    "id_number",
+    "birth_date",
+    "work_start_date",
+    "political_status",
+    "party_join_date",
+    "identity",
+    "kind",
+    "rank",
+    "post_title",
+    "post_start_date",
+    "status",
+    "township_service_start",
+    "phone",
+    "notes",
+]
+
+
+def _validate_cadre(actor, cadre: Cadre) -> None:
+    if cadre.unit_id:
+        _require_unit(actor, cadre.unit)
+    if cadre.id_number:
+        cadre.id_number = idnumber.normalize(cadre.id_number)
+    cadre.full_clean(validate_unique=False)
+    clash = Cadre.objects.filter(id_number=cadre.id_number).exclude(pk=cadre.pk).first()
+    if clash is not None:
+        raise ValidationError({"id_number": "该身份证号已登记在册，不能重复登记。"})
+
+
+def _save_cadre(cadre: Cadre) -> None:
+    try:
+        with transaction.atomic():
+            cadre.save()
+    except IntegrityError:
+        # Two concurrent saves of the same ID number: the unique index decides.
+        raise ValidationError({"id_number": "该身份证号已登记在册，不能重复登记。"}) from None
+
+
+@transaction.atomic
+def cadre_create(*, actor, **data) -> Cadre:
+    _require(actor, "edit_registry")
+    unknown = set(data) - set(CADRE_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown fields {sorted(unknown)}")
+    cadre = Cadre(**data)
+    _validate_cadre(actor, cadre)
+    _save_cadre(cadre)
+    audit_record(
+        actor=actor,
+        action=AuditAction.CREATE,
+        instance=cadre,
+        after=snapshot(cadre),
+        cadre_id=cadre.pk,
+        scope_path=cadre.unit.path,
+    )
+    return cadre
+
+
+@transaction.atomic
+def cadre_update(*, actor, cadre: Cadre, reason: str = "", **data) -> Cadre:
+    _require(actor, "edit_registry")
+    if not unit_in_scope(actor, cadre.unit):
+        raise PermissionDenied("该干部不在您的管辖范围内。")
+    unknown = set(data) - set(CADRE_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown fields {sorted(unknown)}")
+    # Compare against what is stored, not what the caller's instance may already hold.
+    stored = Cadre.objects.select_for_update().get(pk=cadre.pk)
+    before = snapshot(stored)
+    for key, value in data.items():
+        setattr(cadre, key, value)
+    _validate_cadre(actor, cadre)
+    _save_cadre(cadre)
+    audit_record(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        instance=cadre,
+        before=before,
+        after=snapshot(cadre),
+        cadre_id=cadre.pk,
+        scope_path=cadre.unit.path,
+        reason=reason,
+    )
+    return cadre
+
+
+@transaction.atomic
+def cadre_delete(*, actor, cadre: Cadre, reason: str = "") -> None:
+    _require(actor, "edit_registry")
+    if not unit_in_scope(actor, cadre.unit):
+        raise PermissionDenied("该干部不在您的管辖范围内。")
+    if TeamMembership.objects.filter(cadre=cadre).exists():
+        raise ValidationError("该干部是领导班子成员，请先在单位页面将其移出班子。")
+    pk, path = cadre.pk, cadre.unit.path
+    children = [*cadre.educations.all(), *cadre.posts.all()]
+    for child in children:
+        audit_record(
+            actor=actor,
+            action=AuditAction.DELETE,
+            instance=child,
+            before=snapshot(child),
+            cadre_id=pk,
+            scope_path=path,
+            reason=reason,
+        )
+    audit_record(
+        actor=actor,
+        action=AuditAction.DELETE,
+        instance=cadre,
+        before=snapshot(cadre),
+        cadre_id=pk,
+        scope_path=path,
+        reason=reason,
+    )
+    cadre.delete()
+
+
+# ------------------------------------------------- education and post history
+
+CHILD_MODELS = {"education": Education, "post": PostRecord}
+
+
+@transaction.atomic
+def history_save(*, actor, cadre: Cadre, instance: Education | PostRecord) -> Education | PostRecord:
+    """Create or update one education or post-history entry of ``cadre``."""
+    _require(actor, "edit_registry")
+    if not unit_in_scope(actor, cadre.unit):
+        raise PermissionDenied("该干部不在您的管辖范围内。")
+    if isinstance(instance, PostRecord) and instance.unit_id:
+        if not instance.unit_name:
+            instance.unit_name = instance.unit.name
+    creating = instance.pk is None
+    before = None if creating else snapshot(type(instance).objects.get(pk=instance.pk))
+    instance.cadre = cadre
+    instance.full_clean()
+    instance.save()
+    audit_record(
+        actor=actor,
+        action=AuditAction.CREATE if creating else AuditAction.UPDATE,
+        instance=instance,
+        before=before,
+        after=snapshot(instance),
+        cadre_id=cadre.pk,
+        scope_path=cadre.unit.path,
+    )
+    return instance
+
+
+@transaction.atomic
+def history_delete(*, actor, cadre: Cadre, instance: Education | PostRecord) -> None:
+    _require(actor, "edit_registry")
+    if not unit_in_scope(actor, cadre.unit) or instance.cadre_id != cadre.pk:
+        raise PermissionDenied("该记录不在您的管辖范围内。")
+    audit_record(
+        actor=actor,
+        action=AuditAction.DELETE,
+        instance=instance,
+        before=snapshot(instance),
+        cadre_id=cadre.pk,
+        scope_path=cadre.unit.path,
+    )
+    instance.delete()
+
+
+# ---------------------------------------------------------------- leadership teams
+
+
+@transaction.atomic
+def team_member_add(
+    *, actor, unit: Unit, cadre: Cadre, role_title: str, is_main_leader: bool = False, order: int = 0
+) -> TeamMembership:
+    _require(actor, "edit_registry")
+    if not unit_in_scope(actor, unit):
+        raise PermissionDenied("该单位不在您的管辖范围内。")
+    errors = {}
+    if not cadre.unit.path.startswith(unit.path):
+        errors["cadre"] = "班子成员应为本单位（含下级单位）的干部。"
+    elif TeamMembership.objects.filter(unit=unit, cadre=cadre).exists():
+        errors["cadre"] = "该干部已是本单位领导班子成员。"
+    if not (role_title or "").strip():
+        errors["role_title"] = "请填写班子职务，如“党委书记”。"
+    if errors:
+        raise ValidationError(errors)
+    if is_main_leader:
+        _clear_main_leader(actor, unit)
+    member = TeamMembership.objects.create(
+        unit=unit, cadre=cadre, role_title=role_title.strip(), is_main_leader=is_main_leader, order=order
+    )
+    audit_record(
+        actor=actor,
+        action=AuditAction.CREATE,
+        instance=member,
+        after=snapshot(member),
+        cadre_id=cadre.pk,
+        scope_path=unit.path,
+    )
+    return member
+
+
+def _clear_main_leader(actor, unit: Unit) -> None:
+    for current in TeamMembership.objects.filter(unit=unit, is_main_leader=True):
+        before = snapshot(current)
+        current.is_main_leader = False
+        current.save(update_fields=["is_main_leader"])
+        audit_record(
+            actor=actor,
+            action=AuditAction.UPDATE,
+            instance=current,
+            before=before,
+            after=snapshot(current),
+            cadre_id=current.cadre_id,
+            scope_path=unit.path,
+        )
+
+
+@transaction.atomic
+def team_set_main_leader(*, actor, member: TeamMembership) -> TeamMembership:
+    _require(actor, "edit_registry")
+    if not unit_in_scope(actor, member.unit):
+        raise PermissionDenied("该单位不在您的管辖范围内。")
+    if member.is_main_leader:
+        return member
+    _clear_main_leader(actor, member.unit)
+    before = snapshot(member)
+    member.is_main_leader = True
+    member.save(update_fields=["is_main_leader"])
+    audit_record(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        instance=member,
+        before=before,
+        after=snapshot(member),
+        cadre_id=member.cadre_id,
+        scope_path=member.unit.path,
+    )
+    return member
+
+
+@transaction.atomic
+def team_member_remove(*, actor, member: TeamMembership) -> None:
+    _require(actor, "edit_registry")
+    if not unit_in_scope(actor, member.unit):
+        raise PermissionDenied("该单位不在您的管辖范围内。")
+    audit_record(
+        actor=actor,
+        action=AuditAction.DELETE,
+        instance=member,
+        before=snapshot(member),
+        cadre_id=member.cadre_id,
+        scope_path=member.unit.path,
+    )
+    member.delete()

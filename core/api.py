@@ -1,0 +1,89 @@
+"""API plumbing shared by every endpoint: pagination and the one error shape of API.md."""
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+class Pagination(PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 500
+
+
+MESSAGES = {
+    status.HTTP_400_BAD_REQUEST: ("invalid", "提交的数据有误，请检查。"),
+    status.HTTP_401_UNAUTHORIZED: ("not_authenticated", "未登录或令牌无效。"),
+    status.HTTP_403_FORBIDDEN: ("permission_denied", "您的角色无权执行此操作。"),
+    status.HTTP_404_NOT_FOUND: ("not_found", "对象不存在或不在您的管辖范围内。"),
+    status.HTTP_405_METHOD_NOT_ALLOWED: ("method_not_allowed", "不支持该请求方法。"),
+    status.HTTP_406_NOT_ACCEPTABLE: ("not_acceptable", "不支持请求的响应格式。"),
+    status.HTTP_409_CONFLICT: ("conflict", "与现有数据冲突。"),
+    status.HTTP_413_REQUEST_ENTITY_TOO_LARGE: ("too_large", "上传内容过大。"),
+    status.HTTP_415_UNSUPPORTED_MEDIA_TYPE: ("unsupported_media_type", "不支持的文件或内容类型。"),
+    status.HTTP_429_TOO_MANY_REQUESTS: ("throttled", "请求过于频繁，请稍后再试。"),
+}
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "与现有数据冲突。"
+    default_code = "conflict"
+
+
+def _flatten(detail):
+    if isinstance(detail, dict):
+        return {k: _flatten(v) for k, v in detail.items()}
+    if isinstance(detail, list):
+        return [str(x) if not isinstance(x, (dict, list)) else _flatten(x) for x in detail]
+    return str(detail)
+
+
+def exception_handler(exc, context):
+    """``{"error": {"code", "message", "fields"}}`` for every error."""
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(
+            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        )
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    code, message = MESSAGES.get(response.status_code, ("error", "请求失败。"))
+    fields = {}
+    if isinstance(exc, exceptions.ValidationError):
+        detail = _flatten(exc.detail)
+        if isinstance(detail, dict):
+            non_field = detail.pop("non_field_errors", None)
+            fields = detail
+            if non_field:
+                message = "；".join(non_field)
+            elif fields:
+                first_field, first_errors = next(iter(fields.items()))
+                first = first_errors[0] if isinstance(first_errors, list) and first_errors else first_errors
+                message = f"提交的数据有误：{first}" if isinstance(first, str) else message
+        elif isinstance(detail, list):
+            message = "；".join(str(d) for d in detail)
+    elif response.status_code not in (401, 403, 404) or isinstance(exc, Conflict):
+        detail = getattr(exc, "detail", None)
+        if isinstance(detail, str) and detail and not detail.isascii():
+            message = detail
+    elif isinstance(getattr(exc, "detail", None), str) and not exc.detail.isascii():
+        message = exc.detail
+    response.data = {"error": {"code": code, "message": message, "fields": fields}}
+    return response
+
+
+def error_response(status_code: int, message: str, code: str | None = None, fields=None) -> Response:
+    default_code, _ = MESSAGES.get(status_code, ("error", ""))
+    return Response(
+        {"error": {"code": code or default_code, "message": message, "fields": fields or {}}},
+        status=status_code,
+    )

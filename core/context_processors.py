@@ -1,0 +1,32 @@
+from django.urls import NoReverseMatch, reverse
+
+# Navigation for the apps as they arrive; an entry without a URL name is shown as 建设中.
+NAV = [
+    ("首页", "home", "bi-house", None),
+    ("干部名册", "cadres:list", "bi-people", None),
+    ("组织机构", "cadres:units", "bi-diagram-3", None),
+    ("考核评价", None, "bi-clipboard-data", None),
+    ("谈话监督", None, "bi-chat-square-text", None),
+    ("召回管理", None, "bi-arrow-repeat", None),
+    ("激励关爱", None, "bi-award", None),
+    ("全程纪实", "audit:list", "bi-journal-text", "view_audit"),
+]
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    items = []
+    for label, url_name, icon, capability in NAV:
+        if capability and not user.can(capability):
+            continue
+        url = None
+        if url_name:
+            try:
+                url = reverse(url_name)
+            except NoReverseMatch:
+                url = None
+        active = bool(url) and (request.path == url if url == "/" else request.path.startswith(url))
+        items.append({"label": label, "url": url, "icon": icon, "active": active})
+    return {"nav_items": items}
