@@ -1,7 +1,158 @@
+"""The audit trail page (全程纪实): read-only, for roles that may read it."""
+
+from dataclasses import dataclass
+
+from django import forms
+from django.apps import apps
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied
+from django.core.paginator import Paginator
+from django.db import models
+from django.shortcuts import render
+
+from cadres import idnumber
+
+from .models import AuditAction, AuditEntry
+from .selectors import audit_list
+
+PAGE_SIZE = 50
+# Values shown masked to roles without ``view_id_number``.
+SENSITIVE_FIELDS = {"id_number"}
+# Django's own apps never appear in the trail.
+_FRAMEWORK_APPS = {"admin", "auth", "contenttypes", "sessions", "messages", "staticfiles", "humanize"}
+
+
+@dataclass
+class ChangeRow:
+    label: str
+    old: str
+    new: str
+
+
+def _model(label: str) -> type[models.Model] | None:
+    try:
+        return apps.get_model(label)
+    except (LookupError, ValueError):
+        return None
+
+
+def model_choices() -> list[tuple[str, str]]:
+    """Object types for the filter: every model of our apps, by its Chinese name (no query)."""
+    choices = []
+    for model in apps.get_models():
+        meta = model._meta
+        if meta.app_label in _FRAMEWORK_APPS or model is AuditEntry or meta.app_label.startswith("rest_"):
+            continue
+        if meta.app_label in {"authtoken", "django_celery_beat"}:
+            continue
+        choices.append((meta.label_lower, str(meta.verbose_name)))
+    return sorted(choices, key=lambda c: c[1])
+
+
+def _format(field: models.Field | None, value, names: dict, mask: bool) -> str:
+    if value is None or value == "":
+        return "（空）"
+    if mask:
+        return idnumber.mask(str(value))
+    if field is None:
+        return str(value)
+    if isinstance(field, models.BooleanField):
+        return "是" if value else "否"
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    if isinstance(field, models.ForeignKey):
+        name = names.get((field.related_model, value))
+        return f"{name}" if name else f"#{value}"
+    return str(value)
+
+
+def present_entries(
+    entries, user, *, hide: frozenset[str] = frozenset(), with_changes: bool = True
+) -> list[AuditEntry]:
+    """Give each entry a ``model_label`` and ``rows`` of (Chinese field label, old, new).
+
+    Foreign keys are shown by name: one query per related model for the whole page, never per row.
+    """
+    entries = list(entries)
+    if not with_changes:
+        for entry in entries:
+            model = _model(entry.model)
+            entry.model_label = str(model._meta.verbose_name) if model else entry.model
+            entry.rows = []
+        return entries
+    can_see_ids = user.can("view_id_number")
+    wanted: dict[type[models.Model], set] = {}
+    for entry in entries:
+        model = _model(entry.model)
+        entry.model_class = model
+        if model is None:
+            continue
+        for name, values in entry.changes.items():
+            try:
+                field = model._meta.get_field(name)
+            except FieldDoesNotExist:
+                continue
+            if isinstance(field, models.ForeignKey):
+                wanted.setdefault(field.related_model, set()).update(v for v in values if v is not None)
+    names = {}
+    for related, ids in wanted.items():
+        for pk, obj in related._default_manager.in_bulk(list(ids)).items():
+            names[(related, pk)] = str(obj)
+    for entry in entries:
+        model = entry.model_class
+        entry.model_label = str(model._meta.verbose_name) if model else entry.model
+        rows = []
+        for name, (old, new) in entry.changes.items():
+            if name in hide:
+                continue
+            field = None
+            if model is not None:
+                try:
+                    field = model._meta.get_field(name)
+                except FieldDoesNotExist:
+                    field = None
+            mask = name in SENSITIVE_FIELDS and not can_see_ids
+            label = str(getattr(field, "verbose_name", name)) if field else name
+            rows.append(ChangeRow(label, _format(field, old, names, mask), _format(field, new, names, mask)))
+        entry.rows = rows
+    return entries
+
+
+class AuditFilterForm(forms.Form):
+    model = forms.ChoiceField(required=False, label="对象类型")
+    action = forms.ChoiceField(
+        choices=[("", "全部操作"), *AuditAction.choices], required=False, label="操作"
+    )
+    actor = forms.CharField(required=False, label="操作人", max_length=150)
+    batch = forms.CharField(required=False, label="批次", max_length=64)
+    q = forms.CharField(required=False, label="对象或原因", max_length=100)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["model"].choices = [("", "全部对象类型"), *model_choices()]
+        for name, field in self.fields.items():
+            field.widget.attrs["class"] = "form-select" if name in {"model", "action"} else "form-control"
+        self.fields["actor"].widget.attrs["placeholder"] = "用户名或姓名"
+        self.fields["batch"].widget.attrs["placeholder"] = "批次编号"
+        self.fields["q"].widget.attrs["placeholder"] = "对象名称或原因包含"
 
 
 @login_required
 def audit_list_view(request):
-    return HttpResponse("todo")
+    if not request.user.can("view_audit"):
+        raise PermissionDenied("您的角色无权查看全程纪实。")
+    form = AuditFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    entries = audit_list(request.user, **{k: v for k, v in filters.items() if v})
+    page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = present_entries(page.object_list, request.user)
+    return render(
+        request,
+        "audit/list.html",
+        {
+            "form": form,
+            "page": page,
+            "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
+            "filtered": any(filters.values()),
+        },
+    )

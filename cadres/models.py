@@ -48,7 +48,7 @@ class Unit(MP_Node):
 
     @property
     def parent_unit(self):
-        return self.get_parent()
+        return Unit.objects.get_parent(self)
 
     def subtree_q(self, prefix: str = "") -> Q:
         """Q matching objects whose unit (reached through ``prefix``) is in this subtree."""

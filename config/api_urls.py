@@ -1,1 +1,15 @@
-urlpatterns: list = []
+from django.urls import path
+from rest_framework.routers import DefaultRouter
+
+from cadres.api import CadreViewSet, UnitViewSet
+from core.api_views import JobView, TokenView
+
+router = DefaultRouter(trailing_slash=True)
+router.register("units", UnitViewSet, basename="unit")
+router.register("cadres", CadreViewSet, basename="cadre")
+
+urlpatterns = [
+    path("auth/token/", TokenView.as_view(), name="api-token"),
+    path("jobs/<uuid:pk>/", JobView.as_view(), name="api-job"),
+    *router.urls,
+]

@@ -37,7 +37,8 @@ class Conflict(exceptions.APIException):
 
 def _flatten(detail):
     if isinstance(detail, dict):
-        return {k: _flatten(v) for k, v in detail.items()}
+        # every field maps to a list of messages, however the error was raised
+        return {k: _flatten(v) if isinstance(v, (dict, list)) else [str(v)] for k, v in detail.items()}
     if isinstance(detail, list):
         return [str(x) if not isinstance(x, (dict, list)) else _flatten(x) for x in detail]
     return str(detail)

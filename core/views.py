@@ -1,7 +1,46 @@
 from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Q
 from django.shortcuts import render
+
+from audit.selectors import audit_visible_to
+from audit.views import present_entries
+from cadres.models import CadreKind, CadreStatus
+from cadres.selectors import cadres_visible_to, units_visible_to
 
 
 @login_required
 def home(request):
-    return render(request, "core/home.html", {})
+    """Dashboard: the registry of the user's subtree at a glance."""
+    user = request.user
+    # One aggregate query for every count by kind and status.
+    counts = cadres_visible_to(user).aggregate(
+        total=Count("id"),
+        **{f"kind_{k}": Count("id", filter=Q(kind=k)) for k in CadreKind.values},
+        **{f"status_{s}": Count("id", filter=Q(status=s)) for s in CadreStatus.values},
+    )
+    total = counts["total"] or 0
+    by_kind = [
+        {"value": k.value, "label": k.label, "count": counts[f"kind_{k.value}"]} for k in CadreKind
+    ]
+    by_status = [
+        {"value": s.value, "label": s.label, "count": counts[f"status_{s.value}"]} for s in CadreStatus
+    ]
+    for row in (*by_kind, *by_status):
+        row["percent"] = round(row["count"] * 100 / total) if total else 0
+    recent = None
+    if user.can("view_audit"):
+        recent = present_entries(
+            audit_visible_to(user).order_by("-at", "-id")[:8], user, with_changes=False
+        )
+    return render(
+        request,
+        "core/home.html",
+        {
+            "total": total,
+            "by_kind": by_kind,
+            "by_status": by_status,
+            "unit_count": units_visible_to(user).count(),
+            "recent": recent,
+            "can_edit": user.can("edit_registry"),
+        },
+    )

@@ -1,0 +1,357 @@
+"""Fast bulk inserts: COPY on PostgreSQL, ``bulk_create`` elsewhere.
+
+``bulk_insert(model, items)`` writes many rows of one model in as few round trips as the
+database allows. It is meant for large commits (the demo seed, Excel imports of 100k rows),
+where ``bulk_create`` on PostgreSQL spends most of its time building and parsing huge
+``INSERT … VALUES`` statements.
+
+Items may be
+
+* model instances (like ``bulk_create``; instances without a primary key get one, and are
+  marked as saved),
+* dicts keyed by field name or attribute name (``"unit"`` or ``"unit_id"``), or
+* tuples/lists, in which case ``fields`` names their columns in order.
+
+Fields an item leaves out get the field's default (``auto_now``/``auto_now_add`` timestamps
+get "now"), exactly as ``Model.save()`` would fill them. No ``save()``, no signals and no
+validation run: callers validate first (``full_clean`` or their own checks).
+
+Primary keys: with ``reserve_pks(model, n)`` a caller takes ``n`` ids from the table's
+sequence up front, so it can write children (and audit entries) that point at rows before
+they exist. ``bulk_insert`` does the same for instances without a primary key.
+
+On PostgreSQL the rows are streamed with ``COPY … FROM STDIN`` in text format, from an
+in-memory buffer of ``batch_size`` rows at a time; values are escaped for that format
+(backslash, tab, newline, carriage return; ``\\N`` is NULL) and JSON fields are serialized
+with the field's encoder. Everything happens in one transaction: either all rows are written
+or none.
+"""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import io
+import json
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
+from django.utils import timezone
+
+DEFAULT_BATCH_SIZE = 10_000
+FALLBACK_BATCH_SIZE = 1_000
+
+_MISSING = object()
+NULL = "\\N"
+
+
+def bulk_insert(
+    model: type[models.Model],
+    items: Iterable[Any],
+    *,
+    fields: Sequence[str] | None = None,
+    using: str | None = None,
+    batch_size: int | None = None,
+) -> int:
+    """Insert ``items`` as rows of ``model``; returns the number of rows written.
+
+    ``fields`` is required for tuple/list items and ignored otherwise.
+    """
+    items = list(items)
+    if not items:
+        return 0
+    using = using or DEFAULT_DB_ALIAS
+    connection = connections[using]
+    first = items[0]
+    if isinstance(first, models.Model):
+        kind = "instance"
+    elif isinstance(first, dict):
+        kind = "dict"
+    elif isinstance(first, (tuple, list)):
+        if not fields:
+            raise TypeError("bulk_insert: tuple rows need `fields` naming their columns.")
+        kind = "tuple"
+    else:
+        raise TypeError(f"bulk_insert: cannot insert items of type {type(first).__name__}.")
+
+    with transaction.atomic(using=using, savepoint=False):
+        if connection.vendor == "postgresql":
+            return _copy_insert(model, items, kind, fields, connection, batch_size or DEFAULT_BATCH_SIZE)
+        return _orm_insert(model, items, kind, fields, using, batch_size or FALLBACK_BATCH_SIZE)
+
+
+def reserve_pks(model: type[models.Model], count: int, *, using: str | None = None) -> list[int]:
+    """Take ``count`` fresh values of ``model``'s auto-increment primary key, in increasing order.
+
+    The values are never handed out again, so rows written later with these ids cannot
+    collide with rows other sessions insert meanwhile. Unused values leave gaps, as any
+    rolled-back insert does.
+    """
+    if count <= 0:
+        return []
+    using = using or DEFAULT_DB_ALIAS
+    connection = connections[using]
+    pk = model._meta.pk
+    if not isinstance(pk, models.AutoField | models.BigAutoField | models.SmallAutoField):
+        raise TypeError(f"{model.__name__} has no auto-increment primary key to reserve.")
+    table = model._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [connection.ops.quote_name(table), pk.column, count],
+            )
+            return sorted(row[0] for row in cursor.fetchall())
+        if connection.vendor == "sqlite":
+            # Django declares SQLite auto fields AUTOINCREMENT, so sqlite_sequence holds the
+            # largest id ever handed out and SQLite never goes below it; raising it reserves
+            # the values in between. SQLite has one writer at a time, so this cannot race.
+            with transaction.atomic(using=using, savepoint=False):
+                qtable, qpk = connection.ops.quote_name(table), connection.ops.quote_name(pk.column)
+                cursor.execute(
+                    "INSERT INTO sqlite_sequence (name, seq) SELECT %s, 0 "
+                    "WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = %s)",
+                    [table, table],
+                )
+                cursor.execute(
+                    f"UPDATE sqlite_sequence SET seq = max(seq, (SELECT coalesce(max({qpk}), 0) "
+                    f"FROM {qtable})) + %s WHERE name = %s RETURNING seq",
+                    [count, table],
+                )
+                last = cursor.fetchone()[0]
+            return list(range(last - count + 1, last + 1))
+    raise NotImplementedError(f"reserve_pks does not support {connection.vendor}.")
+
+
+# ---------------------------------------------------------------- columns and values
+
+
+def _columns(model, kind, items, fields) -> tuple[list[models.Field], list[models.Field]]:
+    """(fields given by the items, fields to fill with defaults)."""
+    concrete = list(model._meta.concrete_fields)
+    pk = model._meta.pk
+    if kind == "tuple":
+        given = [_field(model, name) for name in fields]
+    elif kind == "dict":
+        keys = set().union(*(row.keys() for row in items[:1]))
+        unknown = keys - {f.name for f in concrete} - {f.attname for f in concrete}
+        if unknown:
+            raise TypeError(f"bulk_insert: {model.__name__} has no fields {sorted(unknown)}.")
+        given = [f for f in concrete if f.name in keys or f.attname in keys]
+    else:
+        given = list(concrete)
+    given_set = set(given)
+    missing = [f for f in concrete if f not in given_set]
+    # A missing auto primary key is left to the database.
+    missing = [f for f in missing if not (f is pk and _is_auto(f))]
+    return given, missing
+
+
+def _field(model, name: str) -> models.Field:
+    for f in model._meta.concrete_fields:
+        if name in (f.name, f.attname):
+            return f
+    raise TypeError(f"bulk_insert: {model.__name__} has no field {name!r}.")
+
+
+def _is_auto(field) -> bool:
+    return isinstance(field, models.AutoField | models.BigAutoField | models.SmallAutoField)
+
+
+def _default(field: models.Field, now: datetime.datetime) -> tuple[Any, bool]:
+    """(value, per_row): the value ``save()`` would give a field left out, and whether it
+    must be computed again for every row (a callable default such as ``uuid.uuid4``)."""
+    if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+        if isinstance(field, models.DateTimeField):
+            return now, False
+        if isinstance(field, models.DateField):
+            return timezone.localdate(now), False
+        return now.time(), False
+    if field.has_default():
+        return field.get_default(), callable(field.default)
+    if field.null:
+        return None, False
+    return field.get_default(), False
+
+
+def _escape(text: str) -> str:
+    if "\x00" in text:
+        raise ValueError("bulk_insert: PostgreSQL text cannot contain NUL characters (\\x00).")
+    return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
+def _converter(field: models.Field, connection) -> Callable[[Any], str]:
+    """A function turning a Python value of ``field`` into COPY text format."""
+    if isinstance(field, models.JSONField):
+        encoder = field.encoder
+
+        def to_json(value):
+            if value is None:
+                return NULL
+            return _escape(json.dumps(value, cls=encoder, ensure_ascii=False))
+
+        return to_json
+
+    if isinstance(field, models.BooleanField):
+        return lambda v: NULL if v is None else ("t" if v else "f")
+
+    if isinstance(field, models.ForeignKey):
+        target = _converter(field.target_field, connection)
+        return lambda v: NULL if v is None else target(v.pk if isinstance(v, models.Model) else v)
+
+    if isinstance(field, models.DateTimeField):
+
+        def to_datetime(v):
+            if v is None:
+                return NULL
+            if isinstance(v, str):
+                return _escape(v)
+            if settings.USE_TZ and timezone.is_naive(v):
+                v = timezone.make_aware(v)
+            return v.isoformat()
+
+        return to_datetime
+
+    if isinstance(field, (models.DateField, models.TimeField)):
+        return lambda v: NULL if v is None else (_escape(v) if isinstance(v, str) else v.isoformat())
+
+    if isinstance(field, (models.IntegerField, models.AutoField, models.BigAutoField)):
+        return lambda v: NULL if v is None else str(int(v))
+
+    if isinstance(field, (models.CharField, models.TextField)):
+        return lambda v: NULL if v is None else _escape(v if isinstance(v, str) else str(v))
+
+    def generic(v):
+        if v is None:
+            return NULL
+        v = field.get_db_prep_save(v, connection)
+        if v is None:
+            return NULL
+        if isinstance(v, (datetime.date, datetime.time)):
+            return v.isoformat()
+        if isinstance(v, bool):
+            return "t" if v else "f"
+        if isinstance(v, (decimal.Decimal, uuid.UUID, int, float)):
+            return str(v)
+        if isinstance(v, (bytes, memoryview)):
+            raise TypeError(f"bulk_insert: binary field {field.name} is not supported by COPY.")
+        return _escape(str(v))
+
+    return generic
+
+
+def _values(kind, items, given, fields_arg):
+    """Yield each item as a tuple of values for the ``given`` fields."""
+    if kind == "tuple":
+        for row in items:
+            if len(row) != len(fields_arg):
+                raise ValueError(f"bulk_insert: row has {len(row)} values for {len(fields_arg)} fields.")
+            yield row
+    elif kind == "dict":
+        keys = [(f.attname, f.name) for f in given]
+        for row in items:
+            out = []
+            for attname, name in keys:
+                value = row.get(attname, _MISSING)
+                if value is _MISSING:
+                    value = row.get(name, _MISSING)
+                    if value is _MISSING:
+                        raise ValueError(f"bulk_insert: a row lacks {name!r} (the first row has it).")
+                out.append(value)
+            yield out
+    else:
+        getters = []
+        for f in given:
+            if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+                getters.append(lambda obj, f=f: f.pre_save(obj, True))
+            else:
+                getters.append(lambda obj, a=f.attname: getattr(obj, a))
+        for obj in items:
+            yield [get(obj) for get in getters]
+
+
+# ---------------------------------------------------------------- PostgreSQL: COPY
+
+
+def _copy_insert(model, items, kind, fields_arg, connection, batch_size) -> int:
+    pk = model._meta.pk
+    if kind == "instance":
+        missing_pk = [obj for obj in items if obj.pk is None]
+        if missing_pk and _is_auto(pk):
+            for obj, value in zip(
+                missing_pk, reserve_pks(model, len(missing_pk), using=connection.alias), strict=True
+            ):
+                obj.pk = value
+        elif missing_pk:
+            for obj in missing_pk:
+                obj.pk = pk.get_default()
+
+    given, missing = _columns(model, kind, items, fields_arg)
+    now = timezone.now()
+    per_row: list[tuple[models.Field, Callable[[Any], str]]] = []
+    constant: list[tuple[models.Field, str]] = []
+    for f in missing:
+        value, varies = _default(f, now)
+        if varies:
+            per_row.append((f, _converter(f, connection)))
+        else:
+            constant.append((f, _converter(f, connection)(value)))
+    columns = [*given, *(f for f, _ in per_row), *(f for f, _ in constant)]
+    # Defaults that are the same for every row are formatted once.
+    constant_suffix = "".join("\t" + text for _, text in constant)
+    converters = [_converter(f, connection) for f in given]
+    quote = connection.ops.quote_name
+    sql = "COPY {} ({}) FROM STDIN".format(
+        quote(model._meta.db_table), ", ".join(quote(f.column) for f in columns)
+    )
+
+    written = 0
+    buffer: list[str] = []
+
+    def flush():
+        nonlocal buffer, written
+        if not buffer:
+            return
+        data = io.StringIO("".join(buffer))
+        with connection.cursor() as cursor, connection.wrap_database_errors:
+            raw = cursor.cursor
+            if hasattr(raw, "copy_expert"):  # psycopg2
+                raw.copy_expert(sql, data)
+            else:  # psycopg 3
+                with raw.copy(sql) as copy:
+                    copy.write(data.getvalue())
+        written += len(buffer)
+        buffer = []
+
+    for values in _values(kind, items, given, fields_arg):
+        line = "\t".join([conv(v) for conv, v in zip(converters, values, strict=True)])
+        for f, conv in per_row:
+            line += "\t" + conv(f.get_default())
+        buffer.append(line + constant_suffix + "\n")
+        if len(buffer) >= batch_size:
+            flush()
+    flush()
+
+    if kind == "instance":
+        for obj in items:
+            obj._state.adding = False
+            obj._state.db = connection.alias
+    return written
+
+
+# ---------------------------------------------------------------- elsewhere: bulk_create
+
+
+def _orm_insert(model, items, kind, fields_arg, using, batch_size) -> int:
+    if kind == "instance":
+        objs = items
+    elif kind == "dict":
+        objs = [model(**row) for row in items]
+    else:
+        names = [_field(model, name).attname for name in fields_arg]
+        objs = [model(**dict(zip(names, row, strict=True))) for row in items]
+    model._base_manager.using(using).bulk_create(objs, batch_size=batch_size)
+    return len(objs)

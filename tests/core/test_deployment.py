@@ -1,0 +1,81 @@
+"""The deployment files: docker-compose.yml (parsed, not run: no Docker engine here) and the
+production settings under ``check --deploy``."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+
+PRODUCTION_ENV = {
+    "DJANGO_SETTINGS_MODULE": "config.settings.production",
+    "DJANGO_SECRET_KEY": "x7#kP2$vQ9!mL4@nR8^tW1&zY6*bC3(dF5)gH0-jK_sA+eU=iO",
+    "DJANGO_ALLOWED_HOSTS": "cadre.example.gov.cn",
+    "DATABASE_URL": "sqlite:////tmp/deploy-check.db",
+    "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
+}
+
+
+def _compose():
+    return yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
+
+
+def test_compose_runs_web_worker_beat_postgres_and_redis():
+    services = _compose()["services"]
+    assert {"web", "worker", "beat", "db", "redis"} <= set(services)
+    assert "gunicorn" in services["web"]["command"]
+    assert "worker" in services["worker"]["command"]
+    assert "beat" in services["beat"]["command"]
+    assert services["db"]["image"].startswith("postgres")
+    assert services["redis"]["image"].startswith("redis")
+
+
+def test_compose_services_have_healthchecks_and_the_database_a_volume():
+    compose = _compose()
+    services = compose["services"]
+    for name in ("web", "worker", "db", "redis"):
+        assert "healthcheck" in services[name], name
+    assert any(v.startswith("pgdata:") for v in services["db"]["volumes"])
+    assert "pgdata" in compose["volumes"]
+
+
+def test_compose_app_services_get_every_variable_production_requires():
+    services = _compose()["services"]
+    for name in ("web", "worker", "beat"):
+        env = services[name]["environment"]
+        for var in ("DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS", "DATABASE_URL", "CELERY_BROKER_URL"):
+            assert var in env, (name, var)
+        assert env["DJANGO_SETTINGS_MODULE"] == "config.settings.production"
+        assert services[name]["depends_on"]["db"]["condition"] == "service_healthy"
+
+
+def _manage(*args, env):
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL"))} | env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_production_settings_pass_the_deploy_check():
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION_ENV)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != "DJANGO_SECRET_KEY"}
+    result = _manage("check", env=env)
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY" in result.stderr
+
+
+def test_healthz_answers_ok_without_login(client, db):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.content == b"ok"
