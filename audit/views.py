@@ -9,6 +9,7 @@ from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.core.paginator import Paginator
 from django.db import models
 from django.shortcuts import render
+from django.views.decorators.http import require_safe
 
 from cadres import idnumber
 
@@ -120,9 +121,7 @@ def present_entries(
 
 class AuditFilterForm(forms.Form):
     model = forms.ChoiceField(required=False, label="对象类型")
-    action = forms.ChoiceField(
-        choices=[("", "全部操作"), *AuditAction.choices], required=False, label="操作"
-    )
+    action = forms.ChoiceField(choices=[("", "全部操作"), *AuditAction.choices], required=False, label="操作")
     actor = forms.CharField(required=False, label="操作人", max_length=150)
     batch = forms.CharField(required=False, label="批次", max_length=64)
     q = forms.CharField(required=False, label="对象或原因", max_length=100)
@@ -138,6 +137,7 @@ class AuditFilterForm(forms.Form):
 
 
 @login_required
+@require_safe
 def audit_list_view(request):
     if not request.user.can("view_audit"):
         raise PermissionDenied("您的角色无权查看全程纪实。")

@@ -258,7 +258,11 @@ class CadreViewSet(
     def get_queryset(self):
         user = self.request.user
         if self.action != "list":
-            return selectors.cadres_visible_to(user).select_related("unit").prefetch_related("educations", "posts")
+            return (
+                selectors.cadres_visible_to(user)
+                .select_related("unit")
+                .prefetch_related("educations", "posts")
+            )
         p = self.request.query_params
         filters = {}
         if p.get("unit"):
@@ -274,7 +278,9 @@ class CadreViewSet(
             if p.get(param):
                 code = resolve_choice(enum, p[param])
                 if code is None:
-                    raise ValidationError({param: f"无效的取值“{p[param]}”。可选值：" + "、".join(enum.labels)})
+                    raise ValidationError(
+                        {param: f"无效的取值“{p[param]}”。可选值：" + "、".join(enum.labels)}
+                    )
                 filters[param] = code
         if p.get("id_number"):
             from .idnumber import normalize

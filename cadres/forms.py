@@ -42,6 +42,9 @@ class ServiceValidatedModelForm(BootstrapMixin, forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._style_widgets()
+        for field in self.fields.values():
+            if isinstance(field, forms.TypedChoiceField) and field.choices and field.choices[0][0] == "":
+                field.choices = [("", "请选择"), *field.choices[1:]]
 
     def _post_clean(self):
         # Skip construct_instance + full_clean: the service validates (and reports in Chinese).
@@ -239,3 +242,5 @@ class TeamMemberForm(ServiceValidatedModelForm):
         self.fields["cadre"].label_from_instance = lambda c: f"{c.name}（{c.unit.name} {c.post_title}）"
         self.fields["cadre"].empty_label = "请选择干部"
         self.fields["role_title"].widget.attrs["placeholder"] = "如：党委书记"
+        self.fields["order"].required = False
+        self.fields["order"].help_text = "小的在前。"

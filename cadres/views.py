@@ -130,10 +130,7 @@ def cadre_create(request):
     units = selectors.units_visible_to(user)
     initial = {}
     if request.GET.get("unit"):
-        try:
-            initial["unit"] = selectors.unit_get(user, request.GET["unit"])
-        except Http404:
-            pass
+        initial["unit"] = selectors.unit_get(user, request.GET["unit"])
     form = CadreForm(request.POST or None, user=user, units=units, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -291,8 +288,8 @@ def _render_unit_detail(request, unit, team_form=None):
     if can_edit and team_form is None:
         team_form = TeamMemberForm(cadres=subtree_cadres)
     path = user.scope_path or ""
-    ancestors = [a for a in unit.get_ancestors() if a.path.startswith(path)]
-    children = unit.get_children().annotate(direct=Count("cadres"))
+    ancestors = [a for a in Unit.objects.get_ancestors(unit) if a.path.startswith(path)]
+    children = Unit.objects.get_children(unit).annotate(direct=Count("cadres"))
     return render(
         request,
         "cadres/unit_detail.html",

@@ -44,7 +44,18 @@ class TokenView(APIView):
 class JobSerializer(serializers.ModelSerializer):
     class Meta:
         model = Job
-        fields = ["id", "kind", "state", "done", "total", "result", "error", "created_at", "started_at", "finished_at"]
+        fields = [
+            "id",
+            "kind",
+            "state",
+            "done",
+            "total",
+            "result",
+            "error",
+            "created_at",
+            "started_at",
+            "finished_at",
+        ]
 
 
 class JobView(RetrieveAPIView):

@@ -29,4 +29,8 @@ def navigation(request):
                 url = None
         active = bool(url) and (request.path == url if url == "/" else request.path.startswith(url))
         items.append({"label": label, "url": url, "icon": icon, "active": active})
+    # /cadres/units/ also starts with /cadres/: only the longest matching entry is active.
+    longest = max((len(i["url"]) for i in items if i["active"]), default=0)
+    for item in items:
+        item["active"] = item["active"] and len(item["url"]) == longest
     return {"nav_items": items}

@@ -19,9 +19,7 @@ def home(request):
         **{f"status_{s}": Count("id", filter=Q(status=s)) for s in CadreStatus.values},
     )
     total = counts["total"] or 0
-    by_kind = [
-        {"value": k.value, "label": k.label, "count": counts[f"kind_{k.value}"]} for k in CadreKind
-    ]
+    by_kind = [{"value": k.value, "label": k.label, "count": counts[f"kind_{k.value}"]} for k in CadreKind]
     by_status = [
         {"value": s.value, "label": s.label, "count": counts[f"status_{s.value}"]} for s in CadreStatus
     ]
@@ -29,9 +27,7 @@ def home(request):
         row["percent"] = round(row["count"] * 100 / total) if total else 0
     recent = None
     if user.can("view_audit"):
-        recent = present_entries(
-            audit_visible_to(user).order_by("-at", "-id")[:8], user, with_changes=False
-        )
+        recent = present_entries(audit_visible_to(user).order_by("-at", "-id")[:8], user, with_changes=False)
     return render(
         request,
         "core/home.html",

@@ -216,7 +216,9 @@ def test_unit_list_query_count_does_not_grow_with_rows(users, tree, django_asser
 
 
 def test_staff_creates_a_cadre_and_the_audit_trail_records_it(users, tree):
-    response = api(users[Role.STAFF]).post("/api/v1/cadres/", new_cadre_payload(tree["town_a"]), format="json")
+    response = api(users[Role.STAFF]).post(
+        "/api/v1/cadres/", new_cadre_payload(tree["town_a"]), format="json"
+    )
     assert response.status_code == 201, response.json()
     body = response.json()
     assert body["birth_date"] == "1985-03-09"
@@ -250,7 +252,9 @@ def test_creating_a_duplicate_id_number_is_refused(users, cadre_a, tree):
 
 
 def test_creating_in_an_out_of_scope_unit_is_refused(users, tree):
-    response = api(users[Role.STAFF]).post("/api/v1/cadres/", new_cadre_payload(tree["town_b"]), format="json")
+    response = api(users[Role.STAFF]).post(
+        "/api/v1/cadres/", new_cadre_payload(tree["town_b"]), format="json"
+    )
     assert response.status_code == 400
     assert "管辖范围" in response.json()["error"]["fields"]["unit"][0]
     assert not Cadre.objects.exists()
@@ -280,7 +284,9 @@ def test_patch_records_before_and_after_in_the_audit_trail(users, cadre_a):
 
 def test_staff_creates_a_unit_under_a_unit_in_scope(users, tree):
     response = api(users[Role.STAFF]).post(
-        "/api/v1/units/", {"code": "C01A02", "name": "甲乡", "kind": "乡镇", "parent": tree["county_a"].pk}, format="json"
+        "/api/v1/units/",
+        {"code": "C01A02", "name": "甲乡", "kind": "乡镇", "parent": tree["county_a"].pk},
+        format="json",
     )
     assert response.status_code == 201, response.json()
     unit = Unit.objects.get(code="C01A02")
@@ -290,7 +296,9 @@ def test_staff_creates_a_unit_under_a_unit_in_scope(users, tree):
 
 def test_creating_a_unit_under_an_out_of_scope_parent_is_refused(users, tree):
     response = api(users[Role.STAFF]).post(
-        "/api/v1/units/", {"code": "X1", "name": "外乡", "kind": "乡镇", "parent": tree["county_b"].pk}, format="json"
+        "/api/v1/units/",
+        {"code": "X1", "name": "外乡", "kind": "乡镇", "parent": tree["county_b"].pk},
+        format="json",
     )
     assert response.status_code == 400
     assert not Unit.objects.filter(code="X1").exists()
@@ -298,7 +306,9 @@ def test_creating_a_unit_under_an_out_of_scope_parent_is_refused(users, tree):
 
 def test_duplicate_unit_code_is_refused(users, tree):
     response = api(users[Role.STAFF]).post(
-        "/api/v1/units/", {"code": "C01A01", "name": "重复", "kind": "乡镇", "parent": tree["county_a"].pk}, format="json"
+        "/api/v1/units/",
+        {"code": "C01A01", "name": "重复", "kind": "乡镇", "parent": tree["county_a"].pk},
+        format="json",
     )
     assert response.status_code == 400
     assert "已被使用" in response.json()["error"]["fields"]["code"][0]

@@ -12,17 +12,25 @@ def test_only_one_main_leader_per_unit(users, tree):
     a = CadreFactory(unit=tree["town_a"], name="书记")
     b = CadreFactory(unit=tree["town_a"], name="镇长")
     staff = users[Role.STAFF]
-    services.team_member_add(actor=staff, unit=tree["town_a"], cadre=a, role_title="党委书记", is_main_leader=True)
+    services.team_member_add(
+        actor=staff, unit=tree["town_a"], cadre=a, role_title="党委书记", is_main_leader=True
+    )
     member_b = services.team_member_add(actor=staff, unit=tree["town_a"], cadre=b, role_title="镇长")
     services.team_set_main_leader(actor=staff, member=member_b)
-    leaders = list(TeamMembership.objects.filter(unit=tree["town_a"], is_main_leader=True).values_list("cadre__name", flat=True))
+    leaders = list(
+        TeamMembership.objects.filter(unit=tree["town_a"], is_main_leader=True).values_list(
+            "cadre__name", flat=True
+        )
+    )
     assert leaders == ["镇长"]
     assert AuditEntry.objects.filter(model="cadres.teammembership", action="update").count() == 2
 
 
 def test_a_team_member_must_belong_to_the_unit(users, tree, cadre_b):
     with pytest.raises(ValidationError) as err:
-        services.team_member_add(actor=users["city_staff"], unit=tree["town_a"], cadre=cadre_b, role_title="副镇长")
+        services.team_member_add(
+            actor=users["city_staff"], unit=tree["town_a"], cadre=cadre_b, role_title="副镇长"
+        )
     assert "本单位" in err.value.message_dict["cadre"][0]
 
 
@@ -40,7 +48,9 @@ def test_staff_cannot_move_a_cadre_out_of_their_subtree(users, cadre_a, tree):
 
 def test_a_unit_kind_must_fit_under_its_parent(users, tree):
     with pytest.raises(ValidationError) as err:
-        services.unit_create(actor=users[Role.STAFF], parent=tree["town_a"], code="X", name="某县", kind="county")
+        services.unit_create(
+            actor=users[Role.STAFF], parent=tree["town_a"], code="X", name="某县", kind="county"
+        )
     assert "不能设立" in err.value.message_dict["kind"][0]
     assert not Unit.objects.filter(code="X").exists()
 

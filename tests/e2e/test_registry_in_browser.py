@@ -5,7 +5,6 @@ import datetime
 
 import pytest
 
-from accounts.roles import Role
 from cadres.models import Cadre
 from tests.e2e.conftest import login
 from tests.factories import make_id

@@ -1,0 +1,79 @@
+"""The dashboard: counts for the user's subtree, links to the registry."""
+
+import pytest
+from django.urls import reverse
+
+from accounts.roles import Role
+from cadres.models import CadreKind, CadreStatus
+from tests.factories import CadreFactory
+
+
+def test_anonymous_visitor_is_sent_to_login(client):
+    response = client.get(reverse("home"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+def test_the_login_page_is_in_chinese_and_explains_a_wrong_password(client, users):
+    page = client.get(reverse("login")).content.decode()
+    assert 'lang="zh-hans"' in page and "干部考核管理系统" in page
+    response = client.post(reverse("login"), {"username": "staff_a", "password": "wrong"})
+    assert "请输入一个正确的" in response.content.decode()
+
+
+def test_logging_in_leads_to_the_dashboard(client, users):
+    response = client.post(reverse("login"), {"username": "staff_a", "password": "pass-12345"}, follow=True)
+    html = response.content.decode()
+    assert "工作台" in html
+    assert "组织部工作人员" in html and "甲县" in html
+
+
+def test_logout_is_a_post_form_with_csrf(client, users):
+    client.force_login(users[Role.STAFF])
+    html = client.get(reverse("home")).content.decode()
+    assert f'action="{reverse("logout")}"' in html
+    assert client.post(reverse("logout")).status_code == 302
+
+
+def test_the_dashboard_counts_only_the_users_subtree(client, users, tree, cadre_a, cadre_b):
+    CadreFactory(unit=tree["town_a"], kind=CadreKind.GENERAL, rank="staff", status=CadreStatus.RECALLED)
+    client.force_login(users[Role.STAFF])
+    context = client.get(reverse("home")).context
+    assert context["total"] == 2
+    assert context["unit_count"] == 2  # 甲县, 甲镇
+    kinds = {row["value"]: row["count"] for row in context["by_kind"]}
+    statuses = {row["value"]: row["count"] for row in context["by_status"]}
+    assert kinds[CadreKind.GENERAL] == 1 and kinds[CadreKind.LEADER_KE] == 1
+    assert statuses[CadreStatus.RECALLED] == 1 and statuses[CadreStatus.ON_POST] == 1
+
+
+def test_the_dashboard_links_to_the_filtered_registry(client, users, cadre_a):
+    client.force_login(users[Role.STAFF])
+    html = client.get(reverse("home")).content.decode()
+    assert f"{reverse('cadres:list')}?kind={CadreKind.LEADER_KE}" in html
+    assert f"{reverse('cadres:list')}?status={CadreStatus.RECALLED}" in html
+
+
+def test_unbuilt_modules_are_shown_as_under_construction(client, users):
+    client.force_login(users[Role.STAFF])
+    html = client.get(reverse("home")).content.decode()
+    assert "考核评价" in html and "建设中" in html
+
+
+def test_the_unit_tree_page_highlights_only_its_own_navigation_entry(client, users):
+    client.force_login(users[Role.STAFF])
+    items = client.get(reverse("cadres:units")).context["nav_items"]
+    assert [i["label"] for i in items if i["active"]] == ["组织机构"]
+
+
+@pytest.mark.parametrize("count", [3, 30])
+def test_the_dashboard_costs_the_same_queries_for_3_or_30_cadres(
+    client, users, tree, count, django_assert_num_queries
+):
+    CadreFactory.create_batch(count, unit=tree["town_a"])
+    client.force_login(users[Role.STAFF])
+    # session, user, user's unit (scope), one aggregate of all counts, COUNT of units,
+    # the latest audit entries
+    with django_assert_num_queries(6):
+        response = client.get(reverse("home"))
+    assert response.context["total"] == count
