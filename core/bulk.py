@@ -18,13 +18,16 @@ validation run: callers validate first (``full_clean`` or their own checks).
 
 Primary keys: with ``reserve_pks(model, n)`` a caller takes ``n`` ids from the table's
 sequence up front, so it can write children (and audit entries) that point at rows before
-they exist. ``bulk_insert`` does the same for instances without a primary key.
+they exist. ``bulk_insert`` does the same for instances without a primary key. Explicit ids
+should come from ``reserve_pks``: like ``bulk_create``, COPY does not move the sequence.
 
-On PostgreSQL the rows are streamed with ``COPY … FROM STDIN`` in text format, from an
-in-memory buffer of ``batch_size`` rows at a time; values are escaped for that format
-(backslash, tab, newline, carriage return; ``\\N`` is NULL) and JSON fields are serialized
-with the field's encoder. Everything happens in one transaction: either all rows are written
-or none.
+On PostgreSQL the rows go through one ``COPY … FROM STDIN`` (text format) per call,
+formatted ``batch_size`` rows at a time and streamed as COPY reads them, so Python formats
+while the server inserts. Values are escaped for that format (backslash, tab, newline,
+carriage return; ``\\N`` is NULL; NUL characters, which PostgreSQL cannot store, raise
+ValueError) and JSON fields are serialized with the field's encoder. Elsewhere (SQLite) it is
+``bulk_create``. Everything happens in one transaction: either all rows are written or none;
+database errors arrive as Django's (``IntegrityError``…), as with the ORM.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from __future__ import annotations
 import datetime
 import decimal
 import io
+import itertools
 import json
 import uuid
 from collections.abc import Callable, Iterable, Sequence
@@ -60,16 +64,20 @@ def bulk_insert(
 ) -> int:
     """Insert ``items`` as rows of ``model``; returns the number of rows written.
 
-    ``fields`` is required for tuple/list items and ignored otherwise.
+    ``fields`` is required for tuple/list items and ignored otherwise. Rows (not instances)
+    may come from a generator: on PostgreSQL they are formatted and sent as they come, so
+    producing them overlaps with the server inserting the earlier ones.
     """
-    items = list(items)
-    if not items:
+    iterator = iter(items)
+    first = next(iterator, None)
+    if first is None:
         return 0
+    items = itertools.chain([first], iterator)
     using = using or DEFAULT_DB_ALIAS
     connection = connections[using]
-    first = items[0]
     if isinstance(first, models.Model):
         kind = "instance"
+        items = list(items)
     elif isinstance(first, dict):
         kind = "dict"
     elif isinstance(first, (tuple, list)):
@@ -81,7 +89,9 @@ def bulk_insert(
 
     with transaction.atomic(using=using, savepoint=False):
         if connection.vendor == "postgresql":
-            return _copy_insert(model, items, kind, fields, connection, batch_size or DEFAULT_BATCH_SIZE)
+            return _copy_insert(
+                model, items, first, kind, fields, connection, batch_size or DEFAULT_BATCH_SIZE
+            )
         return _orm_insert(model, items, kind, fields, using, batch_size or FALLBACK_BATCH_SIZE)
 
 
@@ -131,14 +141,14 @@ def reserve_pks(model: type[models.Model], count: int, *, using: str | None = No
 # ---------------------------------------------------------------- columns and values
 
 
-def _columns(model, kind, items, fields) -> tuple[list[models.Field], list[models.Field]]:
+def _columns(model, kind, first, fields) -> tuple[list[models.Field], list[models.Field]]:
     """(fields given by the items, fields to fill with defaults)."""
     concrete = list(model._meta.concrete_fields)
     pk = model._meta.pk
     if kind == "tuple":
         given = [_field(model, name) for name in fields]
     elif kind == "dict":
-        keys = set().union(*(row.keys() for row in items[:1]))
+        keys = set(first.keys())
         unknown = keys - {f.name for f in concrete} - {f.attname for f in concrete}
         if unknown:
             raise TypeError(f"bulk_insert: {model.__name__} has no fields {sorted(unknown)}.")
@@ -208,15 +218,21 @@ def _converter(field: models.Field, connection) -> Callable[[Any], str]:
         return lambda v: NULL if v is None else target(v.pk if isinstance(v, models.Model) else v)
 
     if isinstance(field, models.DateTimeField):
+        last_in, last_out = None, NULL
 
         def to_datetime(v):
+            # Rows often share one timestamp ("now"): remember the last one formatted.
+            nonlocal last_in, last_out
+            if v is last_in:
+                return last_out
             if v is None:
                 return NULL
             if isinstance(v, str):
-                return _escape(v)
-            if settings.USE_TZ and timezone.is_naive(v):
-                v = timezone.make_aware(v)
-            return v.isoformat()
+                out = _escape(v)
+            else:
+                out = (timezone.make_aware(v) if settings.USE_TZ and timezone.is_naive(v) else v).isoformat()
+            last_in, last_out = v, out
+            return out
 
         return to_datetime
 
@@ -227,7 +243,26 @@ def _converter(field: models.Field, connection) -> Callable[[Any], str]:
         return lambda v: NULL if v is None else str(int(v))
 
     if isinstance(field, (models.CharField, models.TextField)):
-        return lambda v: NULL if v is None else _escape(v if isinstance(v, str) else str(v))
+        last_in, last_out = None, NULL
+
+        def to_text(v):
+            # The hottest path: _escape inlined, and a repeat of the previous value is free.
+            nonlocal last_in, last_out
+            if v is last_in:
+                return last_out
+            if v is None:
+                return NULL
+            text = v if isinstance(v, str) else str(v)
+            if "\x00" in text:
+                raise ValueError("bulk_insert: PostgreSQL text cannot contain NUL characters (\\x00).")
+            if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
+                text = (
+                    text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+                )
+            last_in, last_out = v, text
+            return text
+
+        return to_text
 
     def generic(v):
         if v is None:
@@ -248,7 +283,7 @@ def _converter(field: models.Field, connection) -> Callable[[Any], str]:
     return generic
 
 
-def _values(kind, items, given, fields_arg):
+def _values(kind, items, given, fields_arg, now):
     """Yield each item as a tuple of values for the ``given`` fields."""
     if kind == "tuple":
         for row in items:
@@ -256,15 +291,15 @@ def _values(kind, items, given, fields_arg):
                 raise ValueError(f"bulk_insert: row has {len(row)} values for {len(fields_arg)} fields.")
             yield row
     elif kind == "dict":
-        keys = [(f.attname, f.name) for f in given]
+        keys = [(f.attname, f.name, f) for f in given]
         for row in items:
             out = []
-            for attname, name in keys:
+            for attname, name, f in keys:
                 value = row.get(attname, _MISSING)
                 if value is _MISSING:
                     value = row.get(name, _MISSING)
-                    if value is _MISSING:
-                        raise ValueError(f"bulk_insert: a row lacks {name!r} (the first row has it).")
+                    if value is _MISSING:  # a later row may leave out what the first one gave
+                        value = _default(f, now)[0]
                 out.append(value)
             yield out
     else:
@@ -281,7 +316,7 @@ def _values(kind, items, given, fields_arg):
 # ---------------------------------------------------------------- PostgreSQL: COPY
 
 
-def _copy_insert(model, items, kind, fields_arg, connection, batch_size) -> int:
+def _copy_insert(model, items, first, kind, fields_arg, connection, batch_size) -> int:
     pk = model._meta.pk
     if kind == "instance":
         missing_pk = [obj for obj in items if obj.pk is None]
@@ -294,7 +329,7 @@ def _copy_insert(model, items, kind, fields_arg, connection, batch_size) -> int:
             for obj in missing_pk:
                 obj.pk = pk.get_default()
 
-    given, missing = _columns(model, kind, items, fields_arg)
+    given, missing = _columns(model, kind, first, fields_arg)
     now = timezone.now()
     per_row: list[tuple[models.Field, Callable[[Any], str]]] = []
     constant: list[tuple[models.Field, str]] = []
@@ -318,7 +353,7 @@ def _copy_insert(model, items, kind, fields_arg, connection, batch_size) -> int:
     def chunks():
         nonlocal written
         lines: list[str] = []
-        for values in _values(kind, items, given, fields_arg):
+        for values in _values(kind, items, given, fields_arg, now):
             line = "\t".join([conv(v) for conv, v in zip(converters, values, strict=True)])
             for f, conv in per_row:
                 line += "\t" + conv(f.get_default())
@@ -331,14 +366,22 @@ def _copy_insert(model, items, kind, fields_arg, connection, batch_size) -> int:
             written += len(lines)
             yield "".join(lines)
 
-    with connection.cursor() as cursor, connection.wrap_database_errors:
-        raw = cursor.cursor
-        if hasattr(raw, "copy_expert"):  # psycopg2
-            raw.copy_expert(sql, _ChunkReader(chunks()), size=READ_SIZE)
-        else:  # psycopg 3
-            with raw.copy(sql) as copy:
-                for chunk in chunks():
-                    copy.write(chunk)
+    reader = _ChunkReader(chunks())
+    try:
+        with connection.cursor() as cursor, connection.wrap_database_errors:
+            raw = cursor.cursor
+            if hasattr(raw, "copy_expert"):  # psycopg2
+                raw.copy_expert(sql, reader, size=READ_SIZE)
+            else:  # psycopg 3
+                with raw.copy(sql) as copy:
+                    for chunk in reader.chunks():
+                        copy.write(chunk)
+    except Exception:
+        # psycopg2 reports an error raised while producing rows as a database error;
+        # the caller should see the original one (bad value, bad row).
+        if reader.error is not None:
+            raise reader.error from None
+        raise
 
     if kind == "instance":
         for obj in items:
@@ -355,18 +398,31 @@ class _ChunkReader(io.TextIOBase):
     """
 
     def __init__(self, chunks: Iterable[str]):
-        self._chunks = iter(chunks)
+        self._chunks = self._guarded(iter(chunks))
         self._pending = ""
+        self.error: BaseException | None = None
+
+    def _guarded(self, chunks):
+        try:
+            yield from chunks
+        except Exception as exc:
+            self.error = exc
+            raise
+
+    def chunks(self):
+        """The chunks themselves, for writers that take them one by one (psycopg 3)."""
+        return self._chunks
 
     def readable(self) -> bool:
         return True
 
     def read(self, size: int | None = -1) -> str:
+        source = self._chunks
         if size is None or size < 0:
-            out, self._pending = self._pending + "".join(self._chunks), ""
+            out, self._pending = self._pending + "".join(source), ""
             return out
         while len(self._pending) < size:
-            chunk = next(self._chunks, None)
+            chunk = next(source, None)
             if chunk is None:
                 break
             self._pending += chunk

@@ -1,0 +1,231 @@
+"""core.bulk: COPY on PostgreSQL, bulk_create elsewhere; both must store exactly what was given.
+
+Run on SQLite (default) and on PostgreSQL (DATABASE_URL=postgres://…).
+"""
+
+import datetime
+import uuid
+
+import pytest
+from django.db import IntegrityError, connection, models, transaction
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from audit.models import AuditEntry
+from cadres.models import Cadre, CadreKind, Gender, Identity, Rank, TeamMembership
+from core.bulk import _ChunkReader, _converter, bulk_insert, reserve_pks
+from core.models import Job, JobState
+from tests.factories import CadreFactory, make_id
+
+postgres_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="COPY is PostgreSQL only")
+
+TRICKY = [
+    "tab\there",
+    "new\nline",
+    "carriage\r\nreturn",
+    "back\\slash",
+    "\\N",  # the COPY null marker, as text
+    "\\.",  # the COPY end-of-data marker, as text
+    "ends with backslash\\",
+    "quotes ' and \"",
+    "逗号,分号;中文（全角）和 emoji 🙂",
+    "",
+    "  leading and trailing spaces  ",
+]
+
+
+def cadre_row(unit, n: int, **extra) -> dict:
+    born = datetime.date(1980, 1, 1) + datetime.timedelta(days=n)
+    row = {
+        "unit": unit,
+        "name": f"干部{n}",
+        "gender": Gender.MALE,
+        "id_number": make_id(born),
+        "birth_date": born,
+        "work_start_date": datetime.date(2002, 7, 1),
+        "political_status": "masses",
+        "party_join_date": None,
+        "identity": Identity.CIVIL_SERVANT,
+        "kind": CadreKind.GENERAL,
+        "rank": Rank.STAFF,
+        "post_title": "科员",
+        "phone": "",
+        "notes": "",
+    }
+    row.update(extra)
+    return row
+
+
+def test_text_with_tabs_newlines_backslashes_and_null_markers_round_trips(tree):
+    rows = [cadre_row(tree["town_a"], i, notes=text, post_title=text[:100]) for i, text in enumerate(TRICKY)]
+    assert bulk_insert(Cadre, rows) == len(TRICKY)
+    stored = dict(Cadre.objects.values_list("name", "notes"))
+    assert [stored[f"干部{i}"] for i in range(len(TRICKY))] == TRICKY
+    assert sorted(Cadre.objects.values_list("post_title", flat=True)) == sorted(t[:100] for t in TRICKY)
+
+
+def test_null_stays_null_and_empty_string_stays_empty(tree):
+    bulk_insert(Cadre, [cadre_row(tree["town_a"], 1, phone="", party_join_date=None, post_start_date=None)])
+    cadre = Cadre.objects.get()
+    assert cadre.phone == ""
+    assert cadre.party_join_date is None
+    assert cadre.post_start_date is None
+
+
+def test_dates_foreign_keys_and_defaults_are_stored(tree):
+    before = timezone.now()
+    bulk_insert(
+        Cadre,
+        [cadre_row(tree["town_b"], 2, party_join_date=datetime.date(2004, 2, 29), political_status="cpc")],
+    )
+    cadre = Cadre.objects.get()
+    assert cadre.unit_id == tree["town_b"].pk
+    assert cadre.birth_date == datetime.date(1980, 1, 3)
+    assert cadre.party_join_date == datetime.date(2004, 2, 29)
+    assert cadre.ethnicity == "汉族"  # model default for a field the row left out
+    assert cadre.status == "on_post"
+    assert before <= cadre.created_at <= timezone.now()
+
+
+def test_json_and_timestamps_round_trip(db):
+    at = datetime.datetime(2024, 3, 1, 8, 30, 15, 123456, tzinfo=datetime.UTC)
+    changes = {
+        "text": ["a\tb\nc\\d", "引号\"和'单引号"],
+        "nested": {"list": [1, 2.5, None, True, False], "empty": {}, "null": None},
+        "backslash_n": "\\n is not a newline",
+        "中文键": "值",
+    }
+    rows = [
+        {
+            "at": at,
+            "actor_label": "系统",
+            "action": "create",
+            "model": "cadres.cadre",
+            "object_id": "1",
+            "object_repr": "tab\there",
+            "changes": changes,
+            "cadre_id": None,
+            "scope_path": "",
+            "batch": "b1",
+            "reason": "line\nbreak",
+        }
+    ]
+    bulk_insert(AuditEntry, rows)
+    entry = AuditEntry.objects.get()
+    assert entry.changes == changes
+    assert entry.at == at
+    assert entry.cadre_id is None
+    assert entry.actor_id is None
+    assert entry.object_repr == "tab\there"
+    assert entry.reason == "line\nbreak"
+
+
+def test_instances_get_primary_keys_and_are_marked_saved(tree):
+    cadres = [Cadre(**cadre_row(tree["town_a"], i)) for i in range(3)]
+    bulk_insert(Cadre, cadres)
+    assert all(c.pk is not None and not c._state.adding for c in cadres)
+    assert {c.pk: c.name for c in cadres} == dict(Cadre.objects.values_list("pk", "name"))
+    # The sequence moved past them: an ordinary save gets a new id.
+    later = CadreFactory(unit=tree["town_a"])
+    assert later.pk not in {c.pk for c in cadres}
+
+
+def test_reserved_primary_keys_are_never_handed_out_again(tree):
+    reserved = reserve_pks(Cadre, 5)
+    assert len(set(reserved)) == 5
+    assert reserved == sorted(reserved)
+    other = CadreFactory(unit=tree["town_a"])
+    assert other.pk not in reserved
+    bulk_insert(Cadre, [cadre_row(tree["town_a"], i, id=pk) for i, pk in enumerate(reserved)])
+    assert set(Cadre.objects.values_list("pk", flat=True)) == {*reserved, other.pk}
+
+
+def test_tuple_rows_with_fields_and_per_row_defaults(db):
+    rows = ((f"kind{i}", {"n": i}) for i in range(3))  # a generator is fine
+    assert bulk_insert(Job, rows, fields=["kind", "params"]) == 3
+    jobs = list(Job.objects.order_by("kind"))
+    assert [j.params for j in jobs] == [{"n": 0}, {"n": 1}, {"n": 2}]
+    assert len({j.id for j in jobs}) == 3  # uuid4 default computed for each row
+    assert all(isinstance(j.id, uuid.UUID) for j in jobs)
+    assert {j.state for j in jobs} == {JobState.PENDING}
+    assert all(j.created_at is not None and j.started_at is None for j in jobs)
+
+
+def test_null_after_a_value_in_the_same_column_stays_null(db):
+    at = timezone.now()
+    rows = [("a", at, "x"), ("b", None, ""), ("c", at, "x"), ("d", None, "")]
+    bulk_insert(Job, rows, fields=["kind", "started_at", "error"])
+    got = dict(Job.objects.values_list("kind", "started_at"))
+    assert got == {"a": at, "b": None, "c": at, "d": None}
+
+
+def test_text_converter_keeps_null_after_a_repeated_value():
+    convert = _converter(models.CharField(max_length=10, null=True), connection)
+    assert [convert(v) for v in ["a", "a", None, "a\tb", None]] == ["a", "a", "\\N", "a\\tb", "\\N"]
+
+
+def test_tuple_rows_without_fields_are_refused(db):
+    with pytest.raises(TypeError, match="fields"):
+        bulk_insert(Job, [("kind", {})])
+
+
+def test_booleans_and_model_instances_as_foreign_keys(tree):
+    a = CadreFactory(unit=tree["town_a"])
+    b = CadreFactory(unit=tree["town_a"])
+    bulk_insert(
+        TeamMembership,
+        [
+            {
+                "unit": tree["town_a"],
+                "cadre": a,
+                "role_title": "党委书记",
+                "is_main_leader": True,
+                "order": 0,
+            },
+            {"unit_id": tree["town_a"].pk, "cadre_id": b.pk, "role_title": "镇长", "is_main_leader": False},
+        ],
+    )
+    got = {m.cadre_id: (m.is_main_leader, m.order) for m in TeamMembership.objects.all()}
+    assert got == {a.pk: (True, 0), b.pk: (False, 0)}
+
+
+def test_many_rows_across_batches(tree):
+    rows = (cadre_row(tree["town_a"], i, notes=f"第{i}行\t{TRICKY[i % len(TRICKY)]}") for i in range(1200))
+    assert bulk_insert(Cadre, rows, batch_size=7) == 1200
+    assert Cadre.objects.count() == 1200
+    assert Cadre.objects.get(name="干部1199").notes == f"第1199行\t{TRICKY[1199 % len(TRICKY)]}"
+
+
+def test_a_failing_row_writes_nothing(tree):
+    rows = [cadre_row(tree["town_a"], 1), cadre_row(tree["town_a"], 2)]
+    rows[1]["id_number"] = rows[0]["id_number"]
+    with pytest.raises(IntegrityError), transaction.atomic():
+        bulk_insert(Cadre, rows)
+    assert not Cadre.objects.exists()
+
+
+def test_empty_input_writes_nothing(db):
+    assert bulk_insert(Cadre, []) == 0
+
+
+@postgres_only
+def test_postgresql_writes_with_copy_not_insert(tree):
+    with CaptureQueriesContext(connection) as queries:
+        bulk_insert(Cadre, [cadre_row(tree["town_a"], i) for i in range(50)])
+    assert Cadre.objects.count() == 50
+    assert not [q for q in queries.captured_queries if q["sql"].lstrip().upper().startswith("INSERT")]
+
+
+@postgres_only
+def test_nul_characters_are_refused_with_a_clear_error(tree):
+    with pytest.raises(ValueError, match="NUL"), transaction.atomic():
+        bulk_insert(Cadre, [cadre_row(tree["town_a"], 1, notes="a\x00b")])
+    assert not Cadre.objects.exists()
+
+
+def test_chunk_reader_serves_reads_across_chunk_boundaries():
+    reader = _ChunkReader(iter(["abc", "", "defg", "h"]))
+    assert reader.read(2) == "ab"
+    assert reader.read(3) == "cde"
+    assert reader.read(10) == "fgh"
+    assert reader.read(10) == ""
