@@ -10,3 +10,6 @@ STORAGES["staticfiles"] = {  # noqa: F405
     "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
 }
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
+# Tasks run in-process in tests, even where CELERY_BROKER_URL is set for the worker test;
+# tests/core/test_celery_worker.py switches to the real broker explicitly.
+CELERY_TASK_ALWAYS_EAGER = True

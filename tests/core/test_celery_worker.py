@@ -46,9 +46,7 @@ def _require_services():
 
 def _reset_connections():
     # The app caches its broker connection pool; drop it so the changed broker_url is used.
-    if celery_app._pool is not None:
-        celery_app._pool.force_close_all()
-        celery_app._pool = None
+    celery_app._pool = None
     celery_app.amqp._producer_pool = None
 
 
