@@ -46,6 +46,7 @@ from .models import (
     UnitKind,
     _add_years,
 )
+from .services import CADRE_FIELDS as CADRE_FIELDS_WRITABLE
 
 CITY_CODE = "JZ"
 CITY_NAME = "江州市"
@@ -944,27 +945,8 @@ def _age(born: datetime.date, on: datetime.date) -> int:
 
 # ---------------------------------------------------------------- writing
 
-CADRE_FIELDS = [
-    "id",
-    "unit_id",
-    "name",
-    "gender",
-    "ethnicity",
-    "id_number",
-    "birth_date",
-    "work_start_date",
-    "political_status",
-    "party_join_date",
-    "identity",
-    "kind",
-    "rank",
-    "post_title",
-    "post_start_date",
-    "status",
-    "township_service_start",
-    "phone",
-    "notes",
-]
+# The registry's writable fields (services.CADRE_FIELDS) with the key and the unit by id.
+CADRE_FIELDS = ["id", *("unit_id" if f == "unit" else f for f in CADRE_FIELDS_WRITABLE)]
 EDUCATION_FIELDS = ["id", "cadre_id", "level", "degree", "school", "major", "mode", "start_date", "end_date"]
 POST_FIELDS = ["id", "cadre_id", "unit_id", "unit_name", "title", "kind", "start_date", "end_date"]
 # Positions in a post row (POST_FIELDS order).
