@@ -2,7 +2,7 @@ from django.contrib.auth import authenticate
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import permissions, serializers
 from rest_framework.authtoken.models import Token
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import Throttled, ValidationError
 from rest_framework.generics import RetrieveAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -35,6 +35,8 @@ class TokenView(APIView):
             username=serializer.validated_data["username"],
             password=serializer.validated_data["password"],
         )
+        if user is None and getattr(request, "axes_locked_out", False):
+            raise Throttled(detail="该账号连续多次登录失败，已暂时锁定，请稍后再试。")
         if user is None or not user.is_active:
             raise ValidationError({"non_field_errors": ["用户名或密码错误。"]})
         token, _ = Token.objects.get_or_create(user=user)
