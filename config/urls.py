@@ -15,6 +15,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("cadres/", include("cadres.urls")),
     path("audit/", include("audit.urls")),
+    path("supervision/", include("supervision.urls")),
     path("jobs/", include("core.urls")),
     path("api/v1/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

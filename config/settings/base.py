@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "audit",
     "core",
     "cadres",
+    "supervision",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,1 @@
+"""Every scoped read of the supervision app, split like ``supervision.services``."""

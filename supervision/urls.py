@@ -1,0 +1,5 @@
+from .views.interviews import urlpatterns as interview_urls
+from .views.records import urlpatterns as record_urls
+
+app_name = "supervision"
+urlpatterns = [*interview_urls, *record_urls]
