@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db import models
+from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 
 from .models import AuditAction, AuditEntry
@@ -20,6 +21,8 @@ BULK_BATCH_SIZE = 2000
 
 
 def _jsonable(value):
+    if isinstance(value, FieldFile):
+        return value.name or None
     if isinstance(value, datetime.datetime):
         return timezone.localtime(value).isoformat() if timezone.is_aware(value) else value.isoformat()
     if isinstance(value, (datetime.date, datetime.time)):

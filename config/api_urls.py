@@ -3,10 +3,13 @@ from rest_framework.routers import DefaultRouter
 
 from cadres.api import CadreViewSet, UnitViewSet
 from core.api_views import JobView, TokenView
+from supervision.api import InterviewViewSet, ReminderViewSet
 
 router = DefaultRouter(trailing_slash=True)
 router.register("units", UnitViewSet, basename="unit")
 router.register("cadres", CadreViewSet, basename="cadre")
+router.register("interviews", InterviewViewSet, basename="interview")
+router.register("reminders", ReminderViewSet, basename="reminder")
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),

@@ -1,0 +1,150 @@
+import datetime
+
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from cadres.models import Unit
+from cadres.selectors import scope_q
+
+from ..models import CONDUCTED_STATUSES, Interview, InterviewKind, InterviewStatus, Reminder
+
+
+def interviews_visible_to(user) -> QuerySet[Interview]:
+    return Interview.objects.filter(scope_q(user))
+
+
+def interview_get(user, pk) -> Interview:
+    try:
+        return (
+            interviews_visible_to(user)
+            .select_related("unit", "cadre", "proposed_by", "approved_by", "reviewed_by")
+            .prefetch_related("reasons", "attachments")
+            .get(pk=pk)
+        )
+    except (Interview.DoesNotExist, ValueError, TypeError):
+        raise Http404("记录不存在或不在您的管辖范围内。") from None
+
+
+def interview_list(
+    user,
+    *,
+    kind: str = "",
+    status: str = "",
+    unit: Unit | None = None,
+    cadre_id: int | None = None,
+    name: str = "",
+    overdue: bool = False,
+    date_from: datetime.date | None = None,
+    date_to: datetime.date | None = None,
+) -> QuerySet[Interview]:
+    qs = interviews_visible_to(user).select_related("unit", "cadre", "proposed_by")
+    if kind:
+        qs = qs.filter(kind=kind)
+    if status:
+        qs = qs.filter(status=status)
+    if unit is not None:
+        qs = qs.filter(unit__path__startswith=unit.path)
+    if cadre_id:
+        qs = qs.filter(cadre_id=cadre_id)
+    if name:
+        qs = qs.filter(Q(cadre__name__contains=name) | Q(unit__name__contains=name))
+    if overdue:
+        qs = qs.filter(status=InterviewStatus.CONDUCTED, report_due__lt=timezone.localdate())
+    if date_from:
+        qs = qs.filter(conducted_on__gte=date_from)
+    if date_to:
+        qs = qs.filter(conducted_on__lte=date_to)
+    return qs.order_by("-proposed_at", "-id")
+
+
+def todo_for(user) -> dict:
+    """The 待办 panel: open reminders of the responsible staff member, and for a head the
+    proposals waiting for approval."""
+    reminders = (
+        Reminder.objects.filter(responsible=user, resolved_at__isnull=True)
+        .filter(scope_q(user, prefix="interview__unit__"))
+        .select_related("interview__cadre", "interview__unit")
+        .order_by("due_date", "id")
+    )
+    approvals = Interview.objects.none()
+    if user.can("approve"):
+        approvals = (
+            interviews_visible_to(user)
+            .filter(kind=InterviewKind.YUETAN, status=InterviewStatus.PROPOSED)
+            .select_related("cadre", "unit")
+            .order_by("proposed_at")
+        )
+    return {"reminders": reminders, "approvals": approvals}
+
+
+def reminders_visible_to(user) -> QuerySet[Reminder]:
+    return Reminder.objects.filter(scope_q(user, prefix="interview__unit__")).select_related(
+        "interview__cadre", "interview__unit", "responsible"
+    )
+
+
+def monthly_summary(user, *, year: int, month: int, unit: Unit | None = None) -> dict:
+    """Talks held in a month, by unit and kind (for the report to the superior org department).
+
+    One aggregate query. A 约谈 counts once conducted; other kinds by their date."""
+    start = datetime.date(year, month, 1)
+    end = (start + datetime.timedelta(days=32)).replace(day=1)
+    qs = interviews_visible_to(user).filter(conducted_on__gte=start, conducted_on__lt=end)
+    qs = qs.filter(~Q(kind=InterviewKind.YUETAN) | Q(status__in=CONDUCTED_STATUSES))
+    if unit is not None:
+        qs = qs.filter(unit__path__startswith=unit.path)
+    rows = qs.values("unit_id", "unit__name", "unit__code", "unit__path", "kind").annotate(n=Count("id"))
+    by_unit: dict[int, dict] = {}
+    for row in rows:
+        entry = by_unit.setdefault(
+            row["unit_id"],
+            {
+                "unit": row["unit__name"],
+                "code": row["unit__code"],
+                "path": row["unit__path"],
+                "counts": {},
+                "total": 0,
+            },
+        )
+        entry["counts"][row["kind"]] = row["n"]
+        entry["total"] += row["n"]
+    units = sorted(by_unit.values(), key=lambda e: e["path"])
+    totals = {k: sum(u["counts"].get(k, 0) for u in units) for k in InterviewKind.values}
+    return {
+        "year": year,
+        "month": month,
+        "kinds": list(InterviewKind.choices),
+        "units": units,
+        "totals": totals,
+        "total": sum(totals.values()),
+    }
+
+
+def yuetan_counts(*, year: int, cadre_ids=None, unit_ids=None) -> dict:
+    """Conducted 约谈 in a year with their dates, for the grade caps: {"cadres": {id: [dates]},
+    "teams": {unit_id: [dates]}}. One query."""
+    qs = Interview.objects.filter(
+        kind=InterviewKind.YUETAN, status__in=CONDUCTED_STATUSES, conducted_on__year=year
+    ).values_list("subject_type", "cadre_id", "unit_id", "conducted_on")
+    if cadre_ids is not None or unit_ids is not None:
+        qs = qs.filter(Q(cadre_id__in=cadre_ids or []) | Q(subject_type="team", unit_id__in=unit_ids or []))
+    cadres: dict[int, list] = {}
+    teams: dict[int, list] = {}
+    for subject_type, cadre_id, unit_id, day in qs.order_by("conducted_on"):
+        if subject_type == "cadre":
+            cadres.setdefault(cadre_id, []).append(day)
+        else:
+            teams.setdefault(unit_id, []).append(day)
+    return {"cadres": cadres, "teams": teams}
+
+
+def cadre_interviews(user, cadre) -> QuerySet[Interview]:
+    """Interviews about the cadre, and about teams the cadre sits on, newest first."""
+    team_units = cadre.team_roles.values("unit_id")
+    return (
+        interviews_visible_to(user)
+        .filter(Q(cadre=cadre) | Q(subject_type="team", unit_id__in=team_units))
+        .select_related("unit", "cadre")
+        .order_by("-conducted_on", "-proposed_at")
+    )

@@ -1,0 +1,5 @@
+from django.dispatch import Signal
+
+# Sent after commit whenever an interview is recorded or changed, with ``interview_ids`` and
+# ``unit_paths``. The grading engine listens to recompute the open period, so the caps follow.
+interviews_changed = Signal()
