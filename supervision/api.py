@@ -269,7 +269,7 @@ class InterviewViewSet(
                 editable = {k: v[k] for k in services.EDITABLE_FIELDS if k in v}
                 refused = set(v) - services.EDITABLE_FIELDS
                 if refused:
-                    raise ValidationError({f: "该字段只能通过流程环节修改。" for f in sorted(refused)})
+                    raise ValidationError(dict.fromkeys(sorted(refused), "该字段只能通过流程环节修改。"))
                 services.interview_update(actor=user, interview=interview, **editable)
         except services.StepRefused as exc:
             raise Conflict(exc.message) from None

@@ -210,7 +210,7 @@ def interview_update(*, actor, interview: Interview, reason: str = "", **fields)
     _require_scope(actor, interview)
     unknown = set(fields) - EDITABLE_FIELDS
     if unknown:
-        raise ValidationError({f: "该字段只能通过流程环节修改。" for f in unknown})
+        raise ValidationError(dict.fromkeys(unknown, "该字段只能通过流程环节修改。"))
     interview = Interview.objects.select_for_update().get(pk=interview.pk)
     before = snapshot(interview)
     for key, value in fields.items():
