@@ -25,6 +25,10 @@ class Command(BaseCommand):
             result = demo.seed_demo(cadres=cadres, seed=seed, password=password)
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
+        if result["created"]:
+            from supervision.demo import seed_supervision
+
+            result["counts"].update(seed_supervision(seed=seed))
         elapsed = time.monotonic() - started
         out = self.stdout
         if result["created"]:
@@ -34,7 +38,8 @@ class Command(BaseCommand):
                     f"已生成演示数据 / demo data created in {elapsed:.1f}s: "
                     f"{c['units']} 个单位 units, {c['cadres']} 名干部 cadres, "
                     f"{c['educations']} 条学历 educations, {c['posts']} 条任职经历 posts, "
-                    f"{c['team_members']} 名班子成员 team members"
+                    f"{c['team_members']} 名班子成员 team members, "
+                    f"{c.get('talks', 0)} 条谈话记录 talks, {c.get('yuetan', 0)} 起约谈 formal interviews"
                 )
             )
         else:

@@ -1,0 +1,130 @@
+"""Demo supervision records for ``seed_demo``: talks of every kind and 约谈 in every workflow
+state, written through the services so the audit trail and the rules hold as for real data."""
+
+import datetime
+import random
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from cadres.models import Cadre, CadreKind, TeamMembership, Unit, UnitKind
+
+from .models import FollowUp, Interview, InterviewKind, InterviewReason, ReasonAudience, SubjectType
+from .services import interviews as svc
+
+TALK_RECORDS = {
+    InterviewKind.TALK: "了解思想和工作情况，听取意见建议，鼓励其担当作为。",
+    InterviewKind.REMINDER: "就工作中出现的苗头性问题进行提醒，本人表示认真改正。",
+    InterviewKind.INQUIRY: "就群众来信反映的问题发函询问，本人已书面说明情况。",
+    InterviewKind.ADMONISH: "对其履职不力问题进行诫勉，责令作出书面检查。",
+}
+
+
+def _days_ago(n: int) -> datetime.date:
+    return timezone.localdate() - datetime.timedelta(days=n)
+
+
+@transaction.atomic
+def seed_supervision(*, seed: int = 20261122) -> dict[str, int]:
+    """Idempotent: does nothing if the demo already has interviews."""
+    if Interview.objects.exists():
+        return {}
+    rng = random.Random(seed)
+    staff = User.objects.get(username="zzb_staff")
+    head = User.objects.get(username="zzb_head")
+    leaders = list(
+        Cadre.objects.filter(kind__in=[CadreKind.LEADER_KE, CadreKind.LEADER_CHU])
+        .select_related("unit")
+        .order_by("id")[:400]
+    )
+    everyone = list(Cadre.objects.select_related("unit").order_by("id")[:800])
+    leader_reasons = list(InterviewReason.objects.filter(audience=ReasonAudience.LEADER))
+    team_reasons = list(InterviewReason.objects.filter(audience=ReasonAudience.TEAM))
+    townships = list(
+        Unit.objects.filter(kind=UnitKind.TOWNSHIP, pk__in=TeamMembership.objects.values("unit_id")).order_by(
+            "code"
+        )
+    )
+    counts = {"talks": 0, "yuetan": 0}
+
+    for _ in range(60):
+        kind = rng.choice(
+            [InterviewKind.TALK] * 6
+            + [InterviewKind.REMINDER] * 2
+            + [InterviewKind.INQUIRY, InterviewKind.ADMONISH]
+        )
+        cadre = rng.choice(everyone)
+        svc.interview_record(
+            actor=staff,
+            kind=kind,
+            subject_type=SubjectType.CADRE,
+            cadre=cadre,
+            reasons=[rng.choice(leader_reasons)] if kind != InterviewKind.TALK else [],
+            conducted_on=_days_ago(rng.randint(1, 75)),
+            location=rng.choice(["组织部谈话室", "乡镇党委会议室", "县委组织部二楼"]),
+            interviewers=rng.choice(["组织部副部长 王明", "干部监督科科长 刘芳", "乡镇党委书记"]),
+            record=TALK_RECORDS[kind],
+        )
+        counts["talks"] += 1
+
+    def propose(subject):
+        if isinstance(subject, Unit):
+            return svc.yuetan_propose(
+                actor=staff, subject_type=SubjectType.TEAM, unit=subject, reasons=rng.sample(team_reasons, 2),
+                reason_detail="年度综合研判发现班子推进重点项目不力。",
+            )  # fmt: skip
+        return svc.yuetan_propose(
+            actor=staff, subject_type=SubjectType.CADRE, cadre=subject, reasons=rng.sample(leader_reasons, 2),
+            reason_detail="群众反映工作作风漂浮，重点任务进度滞后。",
+        )  # fmt: skip
+
+    def conduct(interview, ago):
+        svc.yuetan_approve(actor=head, interview=interview, note="同意约谈。")
+        svc.yuetan_send_notice(actor=staff, interview=interview, notice_sent_on=_days_ago(ago + 3))
+        return svc.yuetan_conduct(
+            actor=staff, interview=interview, conducted_on=_days_ago(ago), location="组织部约谈室",
+            interviewers="组织部部长 张华", record="指出存在问题，提出限期整改要求，约谈对象表态认真整改。",
+        )  # fmt: skip
+
+    def aftermath(interview, ago):
+        if interview.subject_type == SubjectType.TEAM:
+            return svc.yuetan_record_aftermath(
+                actor=staff, interview=interview, team_meeting_on=_days_ago(ago),
+                team_meeting_report="召开党委会通报约谈情况，查摆问题4条，议定整改措施6条。",
+            )  # fmt: skip
+        return svc.yuetan_record_aftermath(
+            actor=staff, interview=interview, main_leader_informed_on=_days_ago(ago)
+        )
+
+    subjects = rng.sample(leaders, 9) + townships[:3]
+    rng.shuffle(subjects)
+    # one 约谈 in each state, and a few more
+    propose(subjects[0])  # waiting for the head's approval
+    svc.yuetan_approve(
+        actor=head, interview=propose(subjects[1]), approve=False, note="情况已核实清楚，改为提醒谈话。"
+    )
+    svc.yuetan_approve(actor=head, interview=propose(subjects[2]))
+    i = propose(subjects[3])
+    svc.yuetan_approve(actor=head, interview=i)
+    svc.yuetan_send_notice(actor=staff, interview=i, notice_sent_on=_days_ago(1))
+    conduct(propose(subjects[4]), 26)  # report due within a week
+    aftermath(conduct(propose(subjects[5]), 45), 44)  # report overdue
+    i = aftermath(conduct(propose(subjects[6]), 35), 34)
+    svc.yuetan_receive_report(
+        actor=staff, interview=i, received_on=_days_ago(5), summary="提交书面整改报告，整改措施已落实。"
+    )
+    for ago, improved in ((90, True), (80, False)):
+        i = aftermath(conduct(propose(subjects[7 if improved else 8]), ago), ago - 1)
+        svc.yuetan_receive_report(
+            actor=staff, interview=i, received_on=_days_ago(ago - 25), summary="提交整改报告。"
+        )
+        svc.yuetan_review(
+            actor=head, interview=i, improved=improved, note="整改到位。" if improved else "整改效果不明显。",
+            follow_up="" if improved else FollowUp.ADMONISH,
+        )  # fmt: skip
+    for subject in subjects[9:12]:
+        aftermath(conduct(propose(subject), 50), 49)
+    counts["yuetan"] = Interview.objects.filter(kind=InterviewKind.YUETAN).count()
+    svc.reminders_scan()
+    return counts
