@@ -81,7 +81,12 @@ class Interview(models.Model):
     kind = models.CharField("类别", max_length=20, choices=InterviewKind.choices)
     subject_type = models.CharField("对象类型", max_length=10, choices=SubjectType.choices)
     cadre = models.ForeignKey(
-        Cadre, verbose_name="谈话对象", on_delete=models.PROTECT, null=True, blank=True, related_name="interviews"
+        Cadre,
+        verbose_name="谈话对象",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="interviews",
     )
     # The team's unit, or the cadre's unit when recorded (for scope and monthly counts).
     unit = models.ForeignKey(Unit, verbose_name="单位", on_delete=models.PROTECT, related_name="interviews")
@@ -201,7 +206,9 @@ class Reminder(models.Model):
         verbose_name_plural = "待办提醒"
         ordering = ["due_date", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["interview", "kind", "due_date"], name="reminder_once_per_due_event")
+            models.UniqueConstraint(
+                fields=["interview", "kind", "due_date"], name="reminder_once_per_due_event"
+            )
         ]
 
     def __str__(self):
@@ -233,7 +240,9 @@ class ProblemClue(models.Model):
     source = models.CharField("来源", max_length=20, choices=ClueSource.choices)
     received_on = models.DateField("收到日期")
     summary = models.TextField("问题摘要")
-    status = models.CharField("核实状态", max_length=20, choices=ClueStatus.choices, default=ClueStatus.PENDING)
+    status = models.CharField(
+        "核实状态", max_length=20, choices=ClueStatus.choices, default=ClueStatus.PENDING
+    )
     verified_on = models.DateField("核实日期", null=True, blank=True)
     conclusion = models.TextField("核实结论", blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -263,7 +272,9 @@ class CheckHandling(models.TextChoices):
 class PersonalMattersCheck(models.Model):
     """个人有关事项报告抽查 and its outcome."""
 
-    cadre = models.ForeignKey(Cadre, verbose_name="干部", on_delete=models.PROTECT, related_name="matters_checks")
+    cadre = models.ForeignKey(
+        Cadre, verbose_name="干部", on_delete=models.PROTECT, related_name="matters_checks"
+    )
     year = models.PositiveSmallIntegerField("报告年度")
     checked_on = models.DateField("抽查日期")
     outcome = models.CharField("核查结果", max_length=20, choices=CheckOutcome.choices)
@@ -296,13 +307,17 @@ class ReviewItemStatus(models.TextChoices):
 class ReviewItem(models.Model):
     """One problem on a party-organization secretary's 述职评议 list, closed (销号) with evidence."""
 
-    secretary = models.ForeignKey(Cadre, verbose_name="党组织书记", on_delete=models.PROTECT, related_name="review_items")
+    secretary = models.ForeignKey(
+        Cadre, verbose_name="党组织书记", on_delete=models.PROTECT, related_name="review_items"
+    )
     unit = models.ForeignKey(Unit, verbose_name="单位", on_delete=models.PROTECT, related_name="+")
     year = models.PositiveSmallIntegerField("述职年度")
     problem = models.TextField("问题")
     measure = models.TextField("整改措施", blank=True)
     deadline = models.DateField("整改时限", null=True, blank=True)
-    status = models.CharField("状态", max_length=10, choices=ReviewItemStatus.choices, default=ReviewItemStatus.OPEN)
+    status = models.CharField(
+        "状态", max_length=10, choices=ReviewItemStatus.choices, default=ReviewItemStatus.OPEN
+    )
     closed_on = models.DateField("销号日期", null=True, blank=True)
     evidence = models.TextField("销号佐证", blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -329,7 +344,9 @@ class ReviewItemCheck(models.Model):
 
     item = models.ForeignKey(ReviewItem, on_delete=models.CASCADE, related_name="checks")
     year = models.PositiveSmallIntegerField("年度")
-    quarter = models.PositiveSmallIntegerField("季度", choices=[(1, "一季度"), (2, "二季度"), (3, "三季度"), (4, "四季度")])
+    quarter = models.PositiveSmallIntegerField(
+        "季度", choices=[(1, "一季度"), (2, "二季度"), (3, "三季度"), (4, "四季度")]
+    )
     status = models.CharField("检查结果", max_length=10, choices=QuarterCheckStatus.choices)
     note = models.TextField("说明", blank=True)
     checked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -339,7 +356,9 @@ class ReviewItemCheck(models.Model):
         verbose_name = "季度检查"
         verbose_name_plural = "季度检查"
         ordering = ["year", "quarter"]
-        constraints = [models.UniqueConstraint(fields=["item", "year", "quarter"], name="review_check_once_a_quarter")]
+        constraints = [
+            models.UniqueConstraint(fields=["item", "year", "quarter"], name="review_check_once_a_quarter")
+        ]
 
     def __str__(self):
         return f"{self.year}年{self.quarter}季度 {self.get_status_display()}"

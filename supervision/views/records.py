@@ -158,14 +158,17 @@ def _render_clue_detail(request, clue, verify_form=None, close_form=None):
         verify_form = ClueVerifyForm()
     if can_edit and clue.status == ClueStatus.CONFIRMED and close_form is None:
         close_form = ClueCloseForm()
-    others = list(selectors.clues_visible_to(user).filter(cadre=clue.cadre).exclude(pk=clue.pk).order_by("-received_on"))
+    others = list(
+        selectors.clues_visible_to(user).filter(cadre=clue.cadre).exclude(pk=clue.pk).order_by("-received_on")
+    )
     return render(
         request,
         "supervision/records/clue_detail.html",
         {
             "clue": clue,
             "others": others,
-            "on_hold": clue.status == ClueStatus.PENDING or any(o.status == ClueStatus.PENDING for o in others),
+            "on_hold": clue.status == ClueStatus.PENDING
+            or any(o.status == ClueStatus.PENDING for o in others),
             "verify_form": verify_form if clue.status == ClueStatus.PENDING else None,
             "close_form": close_form if clue.status == ClueStatus.CONFIRMED else None,
             "can_edit": can_edit,
@@ -189,7 +192,11 @@ def clue_verify(request, pk):
         data = form.cleaned_data
         try:
             clue = services.clue_verify(
-                actor=user, clue=clue, status=data["status"], verified_on=data["verified_on"], conclusion=data["conclusion"]
+                actor=user,
+                clue=clue,
+                status=data["status"],
+                verified_on=data["verified_on"],
+                conclusion=data["conclusion"],
             )
         except ValidationError as exc:
             apply_errors(form, exc)
@@ -214,9 +221,12 @@ def clue_close(request, pk):
     if form.is_valid():
         data = form.cleaned_data
         try:
-            clue = services.clue_close(actor=user, clue=clue, closed_on=data["closed_on"], conclusion=data["conclusion"])
+            clue = services.clue_close(
+                actor=user, clue=clue, closed_on=data["closed_on"], conclusion=data["conclusion"]
+            )
         except ValidationError as exc:
             apply_errors(form, exc)
+            clue = selectors.clue_get(user, pk)
         else:
             messages.success(request, "线索已了结。")
             return redirect("supervision:clue_detail", pk=clue.pk)
@@ -325,7 +335,11 @@ def review_open(request):
     bound = any(k in request.GET for k in ("cadre", "cadre_query", "year"))
     form = ReviewOpenForm(request.GET if bound else None, user=user, units=units_visible_to(user))
     if bound and form.is_valid():
-        return redirect("supervision:review_detail", cadre_pk=form.cleaned_data["cadre"].pk, year=form.cleaned_data["year"])
+        return redirect(
+            "supervision:review_detail",
+            cadre_pk=form.cleaned_data["cadre"].pk,
+            year=form.cleaned_data["year"],
+        )
     return render(request, "supervision/records/review_open.html", {"form": form})
 
 
@@ -343,7 +357,9 @@ def _render_review_detail(request, cadre, year, *, item_form=None, bound=None):
     items = selectors.secretary_items(user, cadre, year)
     carried = list(selectors.open_items_carried_over(user, cadre, year))
     for item in [*items, *carried]:
-        item.overdue = item.status == ReviewItemStatus.OPEN and item.deadline is not None and item.deadline < today
+        item.overdue = (
+            item.status == ReviewItemStatus.OPEN and item.deadline is not None and item.deadline < today
+        )
         item.check_list = list(item.checks.all())
         if can_edit and item.status == ReviewItemStatus.OPEN:
             item.check_form = ReviewCheckForm(prefix=f"c{item.pk}")
@@ -369,6 +385,7 @@ def _render_review_detail(request, cadre, year, *, item_form=None, bound=None):
             "can_edit": can_edit,
             "prev_year": year - 1,
             "next_year": year + 1,
+            "show_next": year + 1 <= today.year + 1,
         },
     )
 
@@ -426,16 +443,29 @@ def review_check_add(request, pk):
         data = form.cleaned_data
         try:
             check = services.review_item_check(
-                actor=user, item=item, year=data["year"], quarter=data["quarter"], status=data["status"], note=data["note"]
+                actor=user,
+                item=item,
+                year=data["year"],
+                quarter=data["quarter"],
+                status=data["status"],
+                note=data["note"],
             )
         except ValidationError as exc:
             apply_errors(form, exc)
+            item = selectors.review_item_get(user, pk)
         else:
-            messages.success(request, f"已登记{check.year}年{check.get_quarter_display()}检查：{check.get_status_display()}。")
-            return redirect(reverse("supervision:review_detail", args=[item.secretary_id, back]) + f"#item-{item.pk}")
+            messages.success(
+                request,
+                f"已登记{check.year}年{check.get_quarter_display()}检查：{check.get_status_display()}。",
+            )
+            return redirect(
+                reverse("supervision:review_detail", args=[item.secretary_id, back]) + f"#item-{item.pk}"
+            )
     if item.status == ReviewItemStatus.CLOSED:
         messages.error(request, "; ".join(e for errors in form.errors.values() for e in errors))
-        return redirect(reverse("supervision:review_detail", args=[item.secretary_id, back]) + f"#item-{item.pk}")
+        return redirect(
+            reverse("supervision:review_detail", args=[item.secretary_id, back]) + f"#item-{item.pk}"
+        )
     return _render_review_detail(request, item.secretary, back, bound=(item.pk, "check", form))
 
 
@@ -450,15 +480,22 @@ def review_item_close(request, pk):
     if form.is_valid():
         data = form.cleaned_data
         try:
-            services.review_item_close(actor=user, item=item, closed_on=data["closed_on"], evidence=data["evidence"])
+            services.review_item_close(
+                actor=user, item=item, closed_on=data["closed_on"], evidence=data["evidence"]
+            )
         except ValidationError as exc:
             apply_errors(form, exc)
+            item = selectors.review_item_get(user, pk)
         else:
             messages.success(request, "问题已销号。")
-            return redirect(reverse("supervision:review_detail", args=[item.secretary_id, back]) + f"#item-{item.pk}")
+            return redirect(
+                reverse("supervision:review_detail", args=[item.secretary_id, back]) + f"#item-{item.pk}"
+            )
     if item.status == ReviewItemStatus.CLOSED:
         messages.error(request, "; ".join(e for errors in form.errors.values() for e in errors))
-        return redirect(reverse("supervision:review_detail", args=[item.secretary_id, back]) + f"#item-{item.pk}")
+        return redirect(
+            reverse("supervision:review_detail", args=[item.secretary_id, back]) + f"#item-{item.pk}"
+        )
     return _render_review_detail(request, item.secretary, back, bound=(item.pk, "close", form))
 
 
