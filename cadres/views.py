@@ -19,6 +19,8 @@ from django.views.decorators.http import require_POST
 
 from audit.selectors import cadre_timeline
 from audit.views import present_entries
+from supervision.selectors.interview_profile import profile_context as interview_profile_context
+from supervision.selectors.records import profile_context as records_profile_context
 
 from . import selectors, services
 from .forms import (
@@ -103,10 +105,14 @@ def cadre_detail(request, pk):
     timeline = None
     if user.can("view_audit"):
         timeline = present_entries(cadre_timeline(user, cadre)[:200], user, hide=frozenset({"cadre"}))
+    # the supervision timeline: talks and interviews, problem clues (暂缓使用), spot checks,
+    # 述职评议 items (including open ones carried over from earlier years)
+    supervision = {**interview_profile_context(user, cadre), **records_profile_context(user, cadre)}
     return render(
         request,
         "cadres/detail.html",
         {
+            **supervision,
             "cadre": cadre,
             "age": cadre.age(today),
             "work_years": _full_years(cadre.work_start_date, today),

@@ -127,4 +127,73 @@ def seed_supervision(*, seed: int = 20261122) -> dict[str, int]:
         aftermath(conduct(propose(subject), 50), 49)
     counts["yuetan"] = Interview.objects.filter(kind=InterviewKind.YUETAN).count()
     svc.reminders_scan()
+    counts.update(_seed_records(rng, staff, everyone, leaders))
     return counts
+
+
+def _seed_records(rng: random.Random, staff, everyone, leaders) -> dict[str, int]:
+    """Problem clues in each state, a spot check of personal-matters reports (the 汉中 ratio:
+    104 checked, 14 not truthful), and 述职评议 problem lists of township party secretaries."""
+    from .models import CheckOutcome, ClueSource, QuarterCheckStatus
+    from .services import records
+
+    today = timezone.localdate()
+    clue_cadres = rng.sample(everyone, 6)
+    summaries = [
+        "群众来信反映其在项目验收中把关不严。",
+        "网络帖文反映其工作作风简单粗暴。",
+        "巡察发现其分管领域资金拨付不规范。",
+    ]
+    for n, cadre in enumerate(clue_cadres):
+        clue = records.clue_create(
+            actor=staff, cadre=cadre, source=rng.choice(ClueSource.values), received_on=_days_ago(20 + 10 * n),
+            summary=summaries[n % 3],
+        )  # fmt: skip
+        if n >= 3:  # the first three stay unverified: those cadres show as 暂缓使用
+            status = "unfounded" if n == 3 else "confirmed"
+            records.clue_verify(
+                actor=staff,
+                clue=clue,
+                status=status,
+                verified_on=_days_ago(5 + n),
+                conclusion="经核查，已查明。",
+            )
+    checked = rng.sample(everyone, min(104, len(everyone)))
+    for n, cadre in enumerate(checked):
+        untruthful = n < 14
+        records.matters_check_create(
+            actor=staff, cadre=cadre, year=today.year - 1, checked_on=_days_ago(60 + n % 30),
+            outcome=CheckOutcome.UNTRUTHFUL if untruthful else CheckOutcome.TRUTHFUL,
+            handling=("admonish" if n < 2 else "reminder") if untruthful else "",
+            note="漏报房产信息。" if untruthful else "",
+        )  # fmt: skip
+    secretaries = [
+        m.cadre
+        for m in TeamMembership.objects.filter(
+            is_main_leader=True, unit__kind=UnitKind.TOWNSHIP
+        ).select_related("cadre__unit")[:6]
+    ]
+    problems = ["村级集体经济发展办法不多", "党员教育管理不够经常", "软弱涣散村整顿进度慢"]
+    items = 0
+    for secretary in secretaries:
+        for year, text in (
+            (today.year - 1, problems[0]),
+            (today.year, problems[1]),
+            (today.year, problems[2]),
+        ):
+            item = records.review_item_create(
+                actor=staff, secretary=secretary, year=year, problem=text, measure="制定整改方案，明确责任人和时限。",
+                deadline=datetime.date(year, 12, 31),
+            )  # fmt: skip
+            items += 1
+            if year < today.year and rng.random() < 0.5:
+                records.review_item_check(
+                    actor=staff, item=item, year=year, quarter=4, status=QuarterCheckStatus.DONE
+                )
+                records.review_item_close(
+                    actor=staff,
+                    item=item,
+                    closed_on=datetime.date(year, 12, 20),
+                    evidence="整改台账及验收材料。",
+                )
+    return {"clues": len(clue_cadres), "matters_checks": len(checked), "review_items": items}

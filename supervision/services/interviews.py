@@ -523,4 +523,9 @@ def reminders_scan(*, today: datetime.date | None = None) -> dict:
     before = Reminder.objects.count()
     Reminder.objects.bulk_create(candidates, ignore_conflicts=True, batch_size=1000)
     created = Reminder.objects.count() - before
+    # an overdue reminder supersedes the "due soon" one of the same report
+    overdue_ids = [c.interview_id for c in candidates if c.kind == ReminderKind.OVERDUE]
+    Reminder.objects.filter(
+        interview_id__in=overdue_ids, kind=ReminderKind.DUE_SOON, resolved_at__isnull=True
+    ).update(resolved_at=timezone.now())
     return {"checked": len(candidates), "created": created, "date": today.isoformat()}

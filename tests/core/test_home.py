@@ -1,10 +1,16 @@
 """The dashboard: counts for the user's subtree, links to the registry."""
 
+import datetime
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.roles import Role
 from cadres.models import CadreKind, CadreStatus
+from supervision.models import InterviewReason
+from supervision.services import interviews as svc
+from supervision.services.interviews import reminders_scan
 from tests.factories import CadreFactory
 
 
@@ -73,7 +79,72 @@ def test_the_dashboard_costs_the_same_queries_for_3_or_30_cadres(
     CadreFactory.create_batch(count, unit=tree["town_a"])
     client.force_login(users[Role.STAFF])
     # session, user, user's unit (scope), one aggregate of all counts, COUNT of units,
-    # the latest audit entries
-    with django_assert_num_queries(6):
+    # the latest audit entries, the user's open reminders (待办)
+    with django_assert_num_queries(7):
         response = client.get(reverse("home"))
     assert response.context["total"] == count
+
+
+# ---------------------------------------------------------------- 待办 (to-do panel)
+
+
+def _conducted_yuetan(users, cadre, conducted_ago):
+    today = timezone.localdate()
+    staff, head = users[Role.STAFF], users[Role.HEAD]
+    reason = InterviewReason.objects.filter(audience="leader").first()
+    interview = svc.yuetan_propose(actor=staff, subject_type="cadre", cadre=cadre, reasons=[reason])
+    svc.yuetan_approve(actor=head, interview=interview)
+    svc.yuetan_send_notice(
+        actor=staff, interview=interview, notice_sent_on=today - datetime.timedelta(days=conducted_ago + 2)
+    )
+    return svc.yuetan_conduct(
+        actor=staff,
+        interview=interview,
+        conducted_on=today - datetime.timedelta(days=conducted_ago),
+        interviewers="李部长",
+        record="约谈记录",
+    )
+
+
+def test_the_todo_panel_is_empty_when_nothing_waits(client, users):
+    client.force_login(users[Role.STAFF])
+    assert "暂无待办" in client.get(reverse("home")).content.decode()
+
+
+def test_an_overdue_report_appears_in_the_todo_panel_of_the_responsible_staff_only(client, users, cadre_a):
+    interview = _conducted_yuetan(users, cadre_a, conducted_ago=40)
+    client.force_login(users[Role.STAFF])
+    assert "整改报告已逾期" not in client.get(reverse("home")).content.decode()
+    reminders_scan()
+    html = client.get(reverse("home")).content.decode()
+    assert "整改报告已逾期" in html and "张三" in html
+    assert f"期限 {interview.report_due:%Y-%m-%d}" in html
+    assert reverse("supervision:interview_detail", args=[interview.pk]) in html
+    for other in (Role.HEAD, Role.AUDITOR, "city_staff"):
+        client.force_login(users[other])
+        page = client.get(reverse("home")).content.decode()
+        assert "整改报告已逾期" not in page
+
+
+def test_a_report_due_soon_appears_as_due_soon(client, users, cadre_a):
+    interview = _conducted_yuetan(users, cadre_a, conducted_ago=1)
+    reminders_scan(today=interview.report_due - datetime.timedelta(days=3))
+    client.force_login(users[Role.STAFF])
+    html = client.get(reverse("home")).content.decode()
+    days_left = (interview.report_due - timezone.localdate()).days
+    assert "整改报告即将到期" in html and f"还有{days_left}天" in html
+
+
+def test_a_head_sees_proposals_waiting_for_approval(client, users, cadre_a):
+    reason = InterviewReason.objects.filter(audience="leader").first()
+    interview = svc.yuetan_propose(
+        actor=users[Role.STAFF], subject_type="cadre", cadre=cadre_a, reasons=[reason]
+    )
+    client.force_login(users[Role.HEAD])
+    html = client.get(reverse("home")).content.decode()
+    assert "待审批" in html and "约谈提议：张三" in html
+    assert 'data-testid="todo-count">1<' in html
+    assert reverse("supervision:interview_detail", args=[interview.pk]) in html
+    client.force_login(users[Role.STAFF])
+    html = client.get(reverse("home")).content.decode()
+    assert "待审批" not in html and "暂无待办" in html
