@@ -16,7 +16,7 @@ from config.celery import app as celery_app
 from core.jobs import job_create
 from core.models import Job, JobState
 
-pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 BROKER = os.environ.get("CELERY_BROKER_URL") or "redis://127.0.0.1:6379/15"
 ROOT = Path(__file__).resolve().parents[2]

@@ -7,7 +7,7 @@ from core.jobs import job_create, job_run
 from core.models import Job, JobState
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_job_runs_in_process_when_no_broker_is_configured(users):
     # the embedded default: CELERY_TASK_ALWAYS_EAGER, the task runs once the transaction commits
     job = job_create(kind="worker_check", actor=users[Role.STAFF], params={"message": "hi"})

@@ -9,7 +9,7 @@ from cadres.models import Cadre
 from tests.e2e.conftest import login
 from tests.factories import make_id
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 def test_staff_adds_a_cadre_through_the_form_and_sees_it_on_the_profile(page, live_server, users, cadre_a):

@@ -237,7 +237,7 @@ def test_an_oversize_attachment_is_a_413(users, cadre_a, tmp_path, settings):
     assert not Attachment.objects.exists()
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_concurrent_reminder_runs_raise_each_reminder_once(users, cadre_a, leader_reason, walk):
     if connection.vendor != "postgresql":
         pytest.skip("concurrent writers need PostgreSQL")
