@@ -6,7 +6,11 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from . import idnumber
 from .models import Cadre, Unit
+
+# How many cadres a name lookup offers to choose from before asking for a narrower search.
+LOOKUP_LIMIT = 20
 
 
 def scope_q(user, prefix: str = "unit__") -> Q:
@@ -84,3 +88,22 @@ def cadre_list(
         # aged at most N: born after today N+1 years ago
         qs = qs.filter(birth_date__gt=_years_ago(age_max + 1, today))
     return qs.order_by("unit__path", "name", "id")
+
+
+def cadre_lookup(user, text: str, *, unit: Unit | None = None) -> list[Cadre]:
+    """Cadres in scope matching an ID number (exact, as people type it: full-width digits,
+    spaces, lower-case x) or a name (exact first, else containing), for pickers that must work
+    with thousands of cadres. Returns at most ``LOOKUP_LIMIT + 1`` so "too many" can be told."""
+    text = (text or "").strip()
+    if not text:
+        return []
+    qs = cadres_visible_to(user).select_related("unit")
+    if unit is not None:
+        qs = qs.filter(unit__path__startswith=unit.path)
+    normalized = idnumber.normalize(text)
+    if len(normalized) == 18 and normalized[:17].isdigit():
+        return list(qs.filter(id_number=normalized)[:1])
+    exact = list(qs.filter(name=text).order_by("unit__path", "id")[: LOOKUP_LIMIT + 1])
+    if exact:
+        return exact
+    return list(qs.filter(name__contains=text).order_by("name", "unit__path", "id")[: LOOKUP_LIMIT + 1])

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 
 from cadres.forms import BootstrapMixin, DateInput, unit_field
 from cadres.models import Cadre
-from cadres.selectors import cadres_visible_to
+from cadres.selectors import LOOKUP_LIMIT, cadre_lookup, cadres_visible_to
 
 from .models import FollowUp, InterviewKind, InterviewReason, InterviewStatus, ReasonAudience, SubjectType
 
@@ -155,16 +155,19 @@ class InterviewCreateForm(StyledForm):
         if not query:
             self.add_error("cadre_query", "请填写谈话对象的姓名或身份证号。")
             return None
-        matches = list(scoped.filter(id_number=query.upper())[:2]) or list(
-            scoped.filter(name=query).order_by("unit__path", "id")[:20]
-        )
+        matches = cadre_lookup(self.user, query)
         if len(matches) == 1:
             return matches[0]
         if not matches:
             self.add_error("cadre_query", f"在您的管辖范围内没有找到“{query}”，请核对姓名或身份证号。")
+        elif len(matches) > LOOKUP_LIMIT:
+            self.add_error(
+                "cadre_query", f"符合“{query}”的干部超过{LOOKUP_LIMIT}名，请填写完整姓名或身份证号。"
+            )
         else:
             self.candidates = matches
-            self.add_error("cadre_query", f"有{len(matches)}名干部名为“{query}”，请在下方选择一位。")
+            how = "名为" if all(m.name == query for m in matches) else "符合"
+            self.add_error("cadre_query", f"有{len(matches)}名干部{how}“{query}”，请在下方选择一位。")
         return None
 
     def clean(self):

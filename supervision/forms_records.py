@@ -9,10 +9,9 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from cadres.forms import BootstrapMixin, DateInput, apply_service_errors, unit_field
-from cadres.selectors import cadres_visible_to
+from cadres.selectors import LOOKUP_LIMIT, cadre_lookup, cadres_visible_to
 
 from .models import CheckHandling, CheckOutcome, ClueSource, ClueStatus, QuarterCheckStatus
-from .selectors.records import LOOKUP_LIMIT, cadre_lookup
 
 QUARTERS = [(1, "一季度"), (2, "二季度"), (3, "三季度"), (4, "四季度")]
 

@@ -10,9 +10,8 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from cadres import idnumber
 from cadres.models import Cadre, Unit
-from cadres.selectors import cadres_visible_to, scope_q
+from cadres.selectors import scope_q
 
 from ..models import (
     CheckHandling,
@@ -24,33 +23,6 @@ from ..models import (
     ReviewItemCheck,
     ReviewItemStatus,
 )
-
-# How many cadres a name lookup offers to choose from before asking for a narrower search.
-LOOKUP_LIMIT = 20
-
-
-# ---------------------------------------------------------------- picking a cadre
-
-
-def cadre_lookup(user, text: str, *, unit: Unit | None = None) -> list[Cadre]:
-    """Cadres in scope matching an ID number (exact) or a name (exact first, else containing).
-
-    Returns at most ``LOOKUP_LIMIT + 1`` cadres, so the caller can tell "too many" apart.
-    """
-    text = (text or "").strip()
-    if not text:
-        return []
-    qs = cadres_visible_to(user).select_related("unit")
-    if unit is not None:
-        qs = qs.filter(unit__path__startswith=unit.path)
-    normalized = idnumber.normalize(text)
-    if len(normalized) == 18 and normalized[:17].isdigit():
-        return list(qs.filter(id_number=normalized)[:1])
-    exact = list(qs.filter(name=text).order_by("unit__path", "id")[: LOOKUP_LIMIT + 1])
-    if exact:
-        return exact
-    return list(qs.filter(name__contains=text).order_by("name", "unit__path", "id")[: LOOKUP_LIMIT + 1])
-
 
 # ---------------------------------------------------------------- problem clues
 

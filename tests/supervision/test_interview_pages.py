@@ -8,6 +8,7 @@ import pytest
 from dateutil.relativedelta import relativedelta
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.roles import Role
 from cadres.models import UnitKind
@@ -573,3 +574,25 @@ def test_the_profile_card_lists_the_cadres_talks_newest_first_with_the_overdue_b
         "supervision/interviews/_profile_section.html", profile_context(users[Role.AUDITOR], cadre_a)
     )
     assert "登记谈话" not in auditor_html
+
+
+def test_the_cadre_is_found_by_an_id_number_typed_with_full_width_digits_and_spaces(client, users, cadre_a):
+    import unicodedata
+
+    typed = " ".join([cadre_a.id_number[:6], cadre_a.id_number[6:14], cadre_a.id_number[14:]])
+    full_width = "".join(chr(ord(c) + 0xFEE0) if c.isdigit() else c for c in typed)
+    assert unicodedata.normalize("NFKC", full_width).replace(" ", "") == cadre_a.id_number
+    client.force_login(users[Role.STAFF])
+    response = client.post(
+        "/supervision/new/",
+        {
+            "kind": "talk",
+            "subject_type": "cadre",
+            "cadre_query": full_width,
+            "conducted_on": str(timezone.localdate()),
+            "interviewers": "组织委员",
+            "record": "谈心谈话",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert Interview.objects.get().cadre == cadre_a
