@@ -26,6 +26,10 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "approve": frozenset({Role.HEAD}),
     # upload assessment sheets
     "import_sheets": frozenset({Role.STAFF, Role.HEAD, Role.COUNTY_ADMIN}),
+    # run assessment periods: schemes, period steps, grading policy, grade adjustments
+    "manage_assessment": frozenset({Role.STAFF, Role.HEAD}),
+    # enter indicator scores (the grid and the API) for cadres in scope
+    "enter_scores": frozenset({Role.STAFF, Role.HEAD, Role.COUNTY_ADMIN}),
 }
 
 

@@ -16,6 +16,7 @@ urlpatterns = [
     path("cadres/", include("cadres.urls")),
     path("audit/", include("audit.urls")),
     path("supervision/", include("supervision.urls")),
+    path("assessment/", include("assessment.urls")),
     path("jobs/", include("core.urls")),
     path("api/v1/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

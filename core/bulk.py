@@ -443,3 +443,57 @@ def _orm_insert(model, items, kind, fields_arg, using, batch_size) -> int:
         objs = [model(**dict(zip(names, row, strict=True))) for row in items]
     model._base_manager.using(using).bulk_create(objs, batch_size=batch_size)
     return len(objs)
+
+
+def bulk_update_rows(
+    model: type[models.Model],
+    fields: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    *,
+    using: str | None = None,
+    batch_size: int = 5_000,
+) -> int:
+    """Set ``fields`` on many rows at once; each row is ``(pk, value_for_field_1, ...)``.
+
+    On PostgreSQL: ``UPDATE … FROM (VALUES …)`` through psycopg2's ``execute_values``, a few
+    thousand rows per statement with each value cast to its column type. Elsewhere: one
+    prepared ``UPDATE … WHERE pk = ?`` run with ``executemany``. No signals, no ``auto_now``:
+    callers pass every value they want written. Returns the number of rows given."""
+    using = using or DEFAULT_DB_ALIAS
+    connection = connections[using]
+    meta = model._meta
+    model_fields = [meta.get_field(name) for name in fields]
+    table = connection.ops.quote_name(meta.db_table)
+    pk_column = connection.ops.quote_name(meta.pk.column)
+    columns = [connection.ops.quote_name(f.column) for f in model_fields]
+
+    def adapt(field, value):
+        if value is None:
+            return None
+        if isinstance(field, models.JSONField):
+            return json.dumps(value, cls=field.encoder, ensure_ascii=False)
+        return field.get_db_prep_save(value, connection)
+
+    prepared = [(row[0], *(adapt(f, v) for f, v in zip(model_fields, row[1:], strict=True))) for row in rows]
+    if not prepared:
+        return 0
+    with transaction.atomic(using=using, savepoint=False), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            from psycopg2.extras import execute_values
+
+            casts = ["%s::bigint"]
+            casts += [f"%s::{f.db_type(connection)}" for f in model_fields]
+            names = ["_pk", *(f"_v{i}" for i in range(len(model_fields)))]
+            sets = ", ".join(f"{col} = v._v{i}" for i, col in enumerate(columns))
+            sql = (
+                f"UPDATE {table} AS t SET {sets} FROM (VALUES %s) AS v({', '.join(names)}) "
+                f"WHERE t.{pk_column} = v._pk"
+            )
+            execute_values(
+                cursor.cursor, sql, prepared, template=f"({', '.join(casts)})", page_size=batch_size
+            )
+        else:
+            sets = ", ".join(f"{col} = %s" for col in columns)
+            sql = f"UPDATE {table} SET {sets} WHERE {pk_column} = %s"
+            cursor.executemany(sql, [(*row[1:], row[0]) for row in prepared])
+    return len(prepared)

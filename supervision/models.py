@@ -362,3 +362,36 @@ class ReviewItemCheck(models.Model):
 
     def __str__(self):
         return f"{self.year}年{self.quarter}季度 {self.get_status_display()}"
+
+
+class SanctionKind(models.TextChoices):
+    """Accountability outcomes (处分) whose influence periods (影响期) bear on grades."""
+
+    WARNING = "warning", "警告"
+    DEMERIT = "demerit", "记过"
+    MAJOR_DEMERIT = "major_demerit", "记大过"
+    DEMOTION = "demotion", "降级"
+    DISMISSAL = "dismissal", "撤职"
+
+
+class Sanction(models.Model):
+    """A disciplinary sanction. How long it bears on grades is grading policy, not stored here."""
+
+    cadre = models.ForeignKey(Cadre, verbose_name="干部", on_delete=models.PROTECT, related_name="sanctions")
+    kind = models.CharField("处分类型", max_length=20, choices=SanctionKind.choices)
+    decided_on = models.DateField("处分决定日期")
+    reason = models.TextField("处分事由")
+    exempted = models.BooleanField(
+        "容错免责", default=False, help_text="经认定属于可容错情形的，不因此限制考核等次。"
+    )
+    exemption_note = models.TextField("容错认定说明", blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "处分记录"
+        verbose_name_plural = "处分记录"
+        ordering = ["-decided_on", "-id"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}（{self.decided_on}）"

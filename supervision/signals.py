@@ -3,3 +3,7 @@ from django.dispatch import Signal
 # Sent after commit whenever an interview is recorded or changed, with ``interview_ids`` and
 # ``unit_paths``. The grading engine listens to recompute the open period, so the caps follow.
 interviews_changed = Signal()
+
+# Sent after commit when a sanction (处分) is recorded or changed, with ``cadre_ids`` and
+# ``unit_paths``: its influence period bears on grades.
+sanctions_changed = Signal()

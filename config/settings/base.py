@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "core",
     "cadres",
     "supervision",
+    "assessment",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class AssessmentConfig(AppConfig):
+    name = "assessment"
+    verbose_name = "考核评价"
+
+    def ready(self):
+        from . import receivers  # noqa: F401  (connects the recomputation triggers)

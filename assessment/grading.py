@@ -1,0 +1,564 @@
+"""The grading engine: pure functions from scores, facts and policy rows to grades with reasons.
+
+Nothing here touches the database. ``services/recompute.py`` loads everything one query per
+table, calls ``grade_period`` and writes back the rows that changed. Every decision appends an
+``Explained`` entry (rule, effect, facts), so a grade always says what produced it.
+"""
+
+from __future__ import annotations
+
+import datetime
+import math
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from dateutil.relativedelta import relativedelta
+
+from .models import GRADE_CODES, INDIVIDUAL_SCALE, QUARTER_SCALE, TEAM_SCALE, Grade, RuleKind
+
+TWO_PLACES = Decimal("0.01")
+SANCTION_LABELS = {
+    "warning": "警告",
+    "demerit": "记过",
+    "major_demerit": "记大过",
+    "demotion": "降级",
+    "dismissal": "撤职",
+}
+ROUNDING_LABELS = {"floor": "向下取整", "round": "四舍五入", "ceil": "向上取整"}
+
+
+# --------------------------------------------------------------------------- policy
+
+
+@dataclass(frozen=True)
+class RuleRow:
+    unit_path: str  # "" for the defaults
+    kind: str
+    key: str
+    params: dict
+    enabled: bool
+    rule_id: int | None = None
+    note: str = ""
+    unit_name: str = ""
+
+
+class PolicyResolver:
+    """Effective rules per unit: the defaults, overridden by each ancestor in turn (nearest wins).
+
+    A disabled row switches its (kind, key) off for its subtree."""
+
+    def __init__(self, rows: Iterable[RuleRow], steplen: int = 4):
+        self.steplen = steplen
+        self.by_path: dict[str, list[RuleRow]] = defaultdict(list)
+        for row in rows:
+            self.by_path[row.unit_path].append(row)
+        self._cache: dict[str, dict[tuple[str, str], RuleRow]] = {}
+
+    def effective_rows(self, unit_path: str) -> dict[tuple[str, str], RuleRow]:
+        cached = self._cache.get(unit_path)
+        if cached is not None:
+            return cached
+        if unit_path == "":
+            merged: dict[tuple[str, str], RuleRow] = {}
+        else:
+            parent = unit_path[: -self.steplen] if len(unit_path) > self.steplen else ""
+            merged = dict(self.effective_rows(parent))
+        for row in self.by_path.get(unit_path, ()):
+            merged[(row.kind, row.key)] = row
+        self._cache[unit_path] = merged
+        return merged
+
+    def policy(self, unit_path: str) -> Policy:
+        return Policy({k: r for k, r in self.effective_rows(unit_path).items() if r.enabled})
+
+
+class Policy:
+    def __init__(self, rows: dict[tuple[str, str], RuleRow]):
+        self.rows = rows
+
+    def one(self, kind: str) -> dict | None:
+        row = self.rows.get((kind, ""))
+        return row.params if row else None
+
+    def many(self, kind: str) -> list[RuleRow]:
+        return sorted((r for (k, _), r in self.rows.items() if k == kind), key=lambda r: r.key)
+
+
+# --------------------------------------------------------------------------- inputs and outputs
+
+
+@dataclass(frozen=True)
+class IndicatorDef:
+    code: str
+    weight: Decimal
+    min_score: Decimal
+    max_score: Decimal
+    track: str = ""
+
+
+@dataclass
+class Row:
+    """One assessment as the engine sees it."""
+
+    id: int
+    cadre_id: int
+    unit_id: int
+    unit_path: str
+    cadre_kind: str
+    track: str
+    scores: dict
+    override_grade: str = ""
+
+
+@dataclass
+class Facts:
+    """What rules read besides scores, each keyed for lookup without queries."""
+
+    period_start: datetime.date
+    period_end: datetime.date
+    yuetan_cadre: dict[int, list[datetime.date]] = field(default_factory=dict)
+    yuetan_team: dict[int, list[datetime.date]] = field(default_factory=dict)
+    # unit id -> main leader's cadre id; and the team members of each unit
+    main_leader_of: dict[int, int] = field(default_factory=dict)
+    team_members: dict[int, list[int]] = field(default_factory=dict)
+    # cadre id -> [(kind, decided_on, exempted)]
+    sanctions: dict[int, list[tuple[str, datetime.date, bool]]] = field(default_factory=dict)
+    # cadre id -> [(quarter, final grade)]
+    quarter_grades: dict[int, list[tuple[int, str]]] = field(default_factory=dict)
+    unit_paths: dict[int, str] = field(default_factory=dict)
+
+    def led_units(self) -> dict[int, list[int]]:
+        """cadre id -> units whose team the cadre leads as main leader (computed once)."""
+        if not hasattr(self, "_led"):
+            led: dict[int, list[int]] = defaultdict(list)
+            for unit_id, cadre_id in self.main_leader_of.items():
+                led[cadre_id].append(unit_id)
+            self._led = led
+        return self._led
+
+
+@dataclass
+class Result:
+    total: Decimal | None = None
+    rank: int | None = None
+    computed: str = ""
+    final: str = ""
+    code: int | None = None
+    explanation: list[dict] = field(default_factory=list)
+    review: bool = False
+
+    def explain(self, rule: str, effect: str, facts: str) -> None:
+        self.explanation.append({"rule": rule, "effect": effect, "facts": facts})
+
+
+@dataclass
+class TeamResult:
+    unit_id: int
+    total: Decimal | None = None
+    computed: str = ""
+    explanation: list[dict] = field(default_factory=list)
+
+    def explain(self, rule: str, effect: str, facts: str) -> None:
+        self.explanation.append({"rule": rule, "effect": effect, "facts": facts})
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def fmt(value) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, Decimal):
+        return f"{value:.2f}"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def fmt_dates(dates: list[datetime.date]) -> str:
+    return "、".join(d.isoformat() for d in dates)
+
+
+def worse(scale: list[str], a: str, b: str) -> str:
+    """The worse of two grades on a scale."""
+    return a if scale.index(a) >= scale.index(b) else b
+
+
+def at_least_as_bad(scale: list[str], grade: str, than: str) -> bool:
+    return scale.index(grade) >= scale.index(than)
+
+
+def to_decimal(value) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    try:
+        return Decimal(str(value))
+    except ArithmeticError:
+        return None
+
+
+def weighted_total(
+    scores: dict, indicators: list[IndicatorDef], track: str
+) -> tuple[Decimal | None, list[str], Decimal]:
+    """Σ score/max × weight over the indicators that apply, scaled to 100 by their weights.
+
+    Returns (total, missing indicator codes, sum of weights)."""
+    applicable = [i for i in indicators if not i.track or i.track == track]
+    missing = []
+    acc = Decimal(0)
+    weights = Decimal(0)
+    for ind in applicable:
+        value = to_decimal(scores.get(ind.code))
+        if value is None:
+            missing.append(ind.code)
+            continue
+        acc += value / ind.max_score * ind.weight
+        weights += ind.weight
+    if missing or not weights:
+        return None, missing or [i.code for i in applicable], weights
+    total = (acc * Decimal(100) / weights).quantize(TWO_PLACES, rounding=ROUND_HALF_UP)
+    return total, [], weights
+
+
+def quota_size(count: int, ratio: float, rounding: str) -> int:
+    raw = count * ratio
+    if rounding == "ceil":
+        return math.ceil(raw - 1e-9)
+    if rounding == "round":
+        return int(Decimal(str(raw)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    return math.floor(raw + 1e-9)
+
+
+def competition_ranks(totals: list[tuple[int, Decimal]]) -> dict[int, int]:
+    """1224 ranking by total, highest first: equal totals share a rank."""
+    ranks: dict[int, int] = {}
+    previous = None
+    rank = 0
+    for position, (row_id, total) in enumerate(sorted(totals, key=lambda t: -t[1]), start=1):
+        if total != previous:
+            rank = position
+            previous = total
+        ranks[row_id] = rank
+    return ranks
+
+
+def _overlaps(start: datetime.date, end: datetime.date, period_start, period_end) -> bool:
+    return start <= period_end and end >= period_start
+
+
+# --------------------------------------------------------------------------- the engine
+
+
+def grade_period(
+    *,
+    annual: bool,
+    rows: list[Row],
+    indicators_for: dict[str, list[IndicatorDef]],
+    resolver: PolicyResolver,
+    facts: Facts,
+) -> tuple[dict[int, Result], list[TeamResult]]:
+    """Grades every row; rows are grouped by unit for the quota and the rank.
+
+    ``indicators_for`` maps a cadre category ("" for the base scheme) to its indicators."""
+    results: dict[int, Result] = {}
+    by_unit: dict[int, list[Row]] = defaultdict(list)
+    for row in rows:
+        by_unit[row.unit_id].append(row)
+
+    for unit_rows in by_unit.values():
+        policy = resolver.policy(unit_rows[0].unit_path)
+        if annual:
+            _grade_annual_unit(unit_rows, policy, indicators_for, resolver, facts, results)
+        else:
+            _grade_quarter_unit(unit_rows, policy, indicators_for, results)
+
+    teams = _grade_teams(rows, results, resolver, facts) if annual else []
+    return results, teams
+
+
+def _totals(unit_rows, indicators_for, results) -> None:
+    for row in unit_rows:
+        res = results.setdefault(row.id, Result())
+        indicators = indicators_for.get(row.cadre_kind) or indicators_for.get("", [])
+        total, missing, _ = weighted_total(row.scores, indicators, row.track)
+        res.total = total
+        if total is None:
+            res.explain("评分完整性", "不评定等次", f"缺少指标得分：{'、'.join(missing) or '方案无适用指标'}")
+        else:
+            parts = "、".join(
+                f"{i.code}{fmt(to_decimal(row.scores.get(i.code)))}"
+                for i in indicators
+                if not i.track or i.track == row.track
+            )
+            res.explain("加权总分", fmt(total), f"{parts}；按方案权重折算为百分制")
+    ranks = competition_ranks(
+        [(r.id, results[r.id].total) for r in unit_rows if results[r.id].total is not None]
+    )
+    for row in unit_rows:
+        results[row.id].rank = ranks.get(row.id)
+
+
+def _finish(row: Row, res: Result, annual: bool) -> None:
+    res.final = row.override_grade or res.computed
+    if row.override_grade and row.override_grade != res.computed:
+        res.explain("人工调整", row.override_grade, f"计算等次为{res.computed or '未评定'}，经调整并说明理由")
+    res.code = GRADE_CODES.get(res.final) if annual else None
+
+
+def _grade_quarter_unit(unit_rows, policy: Policy, indicators_for, results) -> None:
+    _totals(unit_rows, indicators_for, results)
+    th = policy.one(RuleKind.QUARTER_THRESHOLDS) or {}
+    for row in unit_rows:
+        res = results[row.id]
+        if res.total is not None:
+            if res.total >= Decimal(str(th.get("good_min", 90))):
+                grade, line = Grade.GOOD, th.get("good_min", 90)
+            elif res.total >= Decimal(str(th.get("fair_min", 80))):
+                grade, line = Grade.FAIR, th.get("fair_min", 80)
+            elif res.total >= Decimal(str(th.get("average_min", 60))):
+                grade, line = Grade.AVERAGE, th.get("average_min", 60)
+            else:
+                grade, line = Grade.POOR, th.get("average_min", 60)
+            relation = "≥" if grade != Grade.POOR else "<"
+            res.computed = grade
+            res.explain("季度等次分数线", grade, f"得分 {fmt(res.total)} {relation} {fmt(line)} 分")
+        _finish(row, res, annual=False)
+
+
+def _base_grade(res: Result, th: dict) -> str:
+    competent = Decimal(str(th.get("competent_min", 70)))
+    basic = Decimal(str(th.get("basic_min", 60)))
+    if res.total >= competent:
+        res.explain(
+            "年度等次分数线",
+            Grade.COMPETENT,
+            f"总分 {fmt(res.total)} ≥ 称职线 {fmt(th.get('competent_min', 70))}",
+        )
+        return Grade.COMPETENT
+    if res.total >= basic:
+        res.explain(
+            "年度等次分数线",
+            Grade.BASIC,
+            f"总分 {fmt(res.total)} 低于称职线 {fmt(th.get('competent_min', 70))}，≥ 基本称职线 {fmt(th.get('basic_min', 60))}",
+        )
+        return Grade.BASIC
+    res.explain(
+        "年度等次分数线",
+        Grade.INCOMPETENT,
+        f"总分 {fmt(res.total)} 低于基本称职线 {fmt(th.get('basic_min', 60))}",
+    )
+    return Grade.INCOMPETENT
+
+
+def _individual_caps(row: Row, res: Result, policy: Policy, resolver: PolicyResolver, facts: Facts):
+    """Returns (caps [(grade, rule label)], undetermined?) and explains each rule that fired."""
+    caps: list[str] = []
+    undetermined = False
+
+    # 影响期 from sanctions.
+    for kind, decided_on, exempted in facts.sanctions.get(row.cadre_id, ()):
+        for rule in policy.many(RuleKind.INFLUENCE):
+            p = rule.params
+            if p.get("sanction") != kind:
+                continue
+            months = int(p.get("months", 0))
+            end = decided_on + relativedelta(months=months)
+            label = SANCTION_LABELS.get(kind, kind)
+            if p.get("basis") == "decided_in_period":
+                fires = facts.period_start <= decided_on <= facts.period_end
+                fact = f"{decided_on.isoformat()} 受{label}处分（考核年度内）"
+            else:
+                fires = _overlaps(decided_on, end, facts.period_start, facts.period_end)
+                fact = f"{decided_on.isoformat()} 受{label}处分，影响期 {months} 个月至 {end.isoformat()}"
+            if not fires:
+                continue
+            if exempted:
+                res.explain("容错免责", "不限制等次", f"{fact}，已认定为可容错情形")
+                continue
+            if p.get("effect") == "undetermined":
+                undetermined = True
+                res.explain("处分影响期", Grade.UNDETERMINED, fact)
+            else:
+                caps.append(p.get("cap", Grade.COMPETENT))
+                res.explain("处分影响期", f"至多{p.get('cap', Grade.COMPETENT)}", fact)
+
+    # 约谈 of the cadre: the strictest rule that fires is the one reported.
+    dates = facts.yuetan_cadre.get(row.cadre_id, [])
+    fired = [
+        r
+        for r in policy.many(RuleKind.YUETAN_CADRE)
+        if len(dates) >= int(r.params.get("min_count", 1))
+        and (not r.params.get("kinds") or row.cadre_kind in r.params["kinds"])
+    ]
+    if fired:
+        strictest = max(fired, key=lambda r: INDIVIDUAL_SCALE.index(r.params.get("cap", Grade.COMPETENT)))
+        cap = strictest.params.get("cap", Grade.COMPETENT)
+        caps.append(cap)
+        res.explain("约谈限制等次", f"至多{cap}", f"约谈 {len(dates)} 次（{fmt_dates(dates)}）→ 至多{cap}")
+
+    # The team this cadre leads as main leader.
+    for unit_id in facts.led_units().get(row.cadre_id, ()):
+        team_dates = facts.yuetan_team.get(unit_id, [])
+        team_policy = resolver.policy(facts.unit_paths.get(unit_id, row.unit_path))
+        fired = [
+            r
+            for r in team_policy.many(RuleKind.YUETAN_TEAM)
+            if r.params.get("main_leader_cap") and len(team_dates) >= int(r.params.get("min_count", 2))
+        ]
+        if fired:
+            strictest = max(fired, key=lambda r: INDIVIDUAL_SCALE.index(r.params["main_leader_cap"]))
+            cap = strictest.params["main_leader_cap"]
+            caps.append(cap)
+            res.explain(
+                "班子约谈限制主要负责人等次",
+                f"至多{cap}",
+                f"所在领导班子约谈 {len(team_dates)} 次（{fmt_dates(team_dates)}），本人为主要负责人 → 至多{cap}",
+            )
+
+    # Quarterly results feeding the annual grade.
+    quarters = facts.quarter_grades.get(row.cadre_id, [])
+    fired = []
+    for r in policy.many(RuleKind.QUARTER_FEED):
+        grade = r.params.get("grade", Grade.POOR)
+        hits = sorted(
+            q for q, g in quarters if g in QUARTER_SCALE and at_least_as_bad(QUARTER_SCALE, g, grade)
+        )
+        if hits and len(hits) >= int(r.params.get("min_count", 1)):
+            fired.append((r, hits, grade))
+    if fired:
+        r, hits, grade = max(
+            fired, key=lambda f: INDIVIDUAL_SCALE.index(f[0].params.get("cap", Grade.COMPETENT))
+        )
+        cap = r.params.get("cap", Grade.COMPETENT)
+        caps.append(cap)
+        quarters_text = "、".join(f"第{q}季度" for q in hits)
+        res.explain("季度考核结果", f"至多{cap}", f"{quarters_text}平时考核为{grade}或更差 → 至多{cap}")
+    return caps, undetermined
+
+
+def _grade_annual_unit(unit_rows, policy: Policy, indicators_for, resolver, facts, results) -> None:
+    _totals(unit_rows, indicators_for, results)
+    th = policy.one(RuleKind.THRESHOLDS) or {}
+    quota = policy.one(RuleKind.QUOTA) or {}
+    excellent_min = Decimal(str(th.get("excellent_min", 90)))
+    candidates: list[Row] = []
+    assessed = 0
+    for row in unit_rows:
+        res = results[row.id]
+        if res.total is None:
+            # Facts still bear on an incomplete row (a sanction makes it 不定等次 regardless).
+            caps, undetermined = _individual_caps(row, res, policy, resolver, facts)
+            if undetermined:
+                res.computed = Grade.UNDETERMINED
+            continue
+        assessed += 1
+        caps, undetermined = _individual_caps(row, res, policy, resolver, facts)
+        if undetermined:
+            res.computed = Grade.UNDETERMINED
+            continue
+        grade = _base_grade(res, th)
+        for cap in caps:
+            grade = worse(INDIVIDUAL_SCALE, grade, cap)
+        res.computed = grade
+        barred = any(INDIVIDUAL_SCALE.index(cap) > 0 for cap in caps)
+        if grade == Grade.COMPETENT and not barred and res.total >= excellent_min:
+            candidates.append(row)
+        elif grade == Grade.COMPETENT and barred and res.total >= excellent_min:
+            res.explain("优秀比例", "不占优秀名额", "等次受限的干部不参与优秀名额分配")
+
+    _allocate_excellent(candidates, assessed, quota, th, results)
+    for row in unit_rows:
+        _finish(row, results[row.id], annual=True)
+
+
+def _allocate_excellent(candidates: list[Row], assessed: int, quota: dict, th: dict, results) -> None:
+    if not candidates:
+        return
+    ratio = float(quota.get("ratio", 0.2))
+    rounding = quota.get("rounding", "floor")
+    tie_codes = list(quota.get("tie_break", []))
+    slots = quota_size(assessed, ratio, rounding)
+    quota_fact = (
+        f"本单位参加考核 {assessed} 人 × {ratio:.0%} = {assessed * ratio:g}，"
+        f"{ROUNDING_LABELS.get(rounding, rounding)}为 {slots} 名"
+    )
+
+    def key(row: Row):
+        tail = []
+        for code in tie_codes:
+            value = to_decimal(row.scores.get(code))
+            tail.append(-(value if value is not None else Decimal(-1)))
+        return (-results[row.id].total, *tail, row.cadre_id)
+
+    ordered = sorted(candidates, key=key)
+    boundary_total = None
+    if 0 < slots < len(ordered) and results[ordered[slots - 1].id].total == results[ordered[slots].id].total:
+        boundary_total = results[ordered[slots - 1].id].total
+    tie_rule = "、".join(f"“{c}”得分" for c in tie_codes)
+    tie_rule = f"依次比较{tie_rule}，仍相同按干部登记顺序" if tie_rule else "按干部登记顺序"
+    for position, row in enumerate(ordered, start=1):
+        res = results[row.id]
+        within = position <= slots
+        fact = f"{quota_fact}；总分 {fmt(res.total)} ≥ 优秀线 {fmt(th.get('excellent_min', 90))}，在候选中列第 {position} 位"
+        if boundary_total is not None and res.total == boundary_total:
+            res.review = True
+            tied = sum(1 for r in ordered if results[r.id].total == boundary_total)
+            res.explain(
+                "名额边界同分",
+                "待复核",
+                f"总分 {fmt(res.total)} 共 {tied} 人同分，跨越名额边界；{tie_rule}确定，结果须人工复核",
+            )
+        if within:
+            res.computed = Grade.EXCELLENT
+            res.explain("优秀比例", Grade.EXCELLENT, fact)
+        else:
+            res.explain("优秀比例", "未获优秀名额", fact)
+
+
+def _grade_teams(rows: list[Row], results, resolver: PolicyResolver, facts: Facts) -> list[TeamResult]:
+    totals_by_cadre = {row.cadre_id: results[row.id].total for row in rows}
+    teams = []
+    for unit_id, members in facts.team_members.items():
+        policy = resolver.policy(facts.unit_paths.get(unit_id, ""))
+        team = TeamResult(unit_id=unit_id)
+        scored = [totals_by_cadre[c] for c in members if totals_by_cadre.get(c) is not None]
+        if not scored:
+            team.explain("班子得分", "不评定等次", f"班子成员 {len(members)} 人均无年度总分")
+            teams.append(team)
+            continue
+        team.total = (sum(scored) / len(scored)).quantize(TWO_PLACES, rounding=ROUND_HALF_UP)
+        team.explain("班子得分", fmt(team.total), f"{len(scored)} 名班子成员年度总分的平均分")
+        th = policy.one(RuleKind.TEAM_THRESHOLDS) or {}
+        for grade, key, default in (
+            (Grade.EXCELLENT, "excellent_min", 90),
+            (Grade.TEAM_GOOD, "good_min", 80),
+            (Grade.AVERAGE, "average_min", 60),
+        ):
+            if team.total >= Decimal(str(th.get(key, default))):
+                team.computed = grade
+                team.explain("班子等次分数线", grade, f"得分 {fmt(team.total)} ≥ {fmt(th.get(key, default))}")
+                break
+        else:
+            team.computed = Grade.POOR
+            team.explain(
+                "班子等次分数线", Grade.POOR, f"得分 {fmt(team.total)} 低于 {fmt(th.get('average_min', 60))}"
+            )
+        dates = facts.yuetan_team.get(unit_id, [])
+        fired = [
+            r
+            for r in policy.many(RuleKind.YUETAN_TEAM)
+            if r.params.get("team_cap") and len(dates) >= int(r.params.get("min_count", 2))
+        ]
+        if fired:
+            strictest = max(fired, key=lambda r: TEAM_SCALE.index(r.params["team_cap"]))
+            cap = strictest.params["team_cap"]
+            team.computed = worse(TEAM_SCALE, team.computed, cap)
+            team.explain(
+                "约谈限制班子等次",
+                f"至多{cap}",
+                f"领导班子约谈 {len(dates)} 次（{fmt_dates(dates)}）→ 至多{cap}",
+            )
+        teams.append(team)
+    return teams

@@ -1,0 +1,313 @@
+"""Assessment periods, indicator schemes, scores, grades and the grading policy.
+
+The policy (thresholds, quota, caps, influence periods) is stored as ``PolicyRule`` rows; the
+engine in ``grading.py`` evaluates them. Nothing about a grade is decided in code constants.
+"""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+from cadres.models import Cadre, CadreKind, Unit
+
+
+class Grade(models.TextChoices):
+    """Every grade value, stored as the official term so reports and filters read naturally."""
+
+    EXCELLENT = "优秀", "优秀"
+    COMPETENT = "称职", "称职"
+    BASIC = "基本称职", "基本称职"
+    INCOMPETENT = "不称职", "不称职"
+    UNDETERMINED = "不定等次", "不定等次"
+    # quarterly 平时考核
+    GOOD = "好", "好"
+    FAIR = "较好", "较好"
+    AVERAGE = "一般", "一般"
+    POOR = "较差", "较差"
+    # leadership teams (优秀, 一般 and 较差 are shared with the scales above)
+    TEAM_GOOD = "良好", "良好"
+
+
+# Each scale from best to worst; a cap "at most X" keeps the worse of the grade and X.
+INDIVIDUAL_SCALE = [Grade.EXCELLENT, Grade.COMPETENT, Grade.BASIC, Grade.INCOMPETENT]
+QUARTER_SCALE = [Grade.GOOD, Grade.FAIR, Grade.AVERAGE, Grade.POOR]
+TEAM_SCALE = [Grade.EXCELLENT, Grade.TEAM_GOOD, Grade.AVERAGE, Grade.POOR]
+
+# grade_code as in 干部任免审批表 files (annual individual grades only).
+GRADE_CODES = {
+    Grade.EXCELLENT: 1,
+    Grade.COMPETENT: 2,
+    Grade.BASIC: 3,
+    Grade.INCOMPETENT: 4,
+    Grade.UNDETERMINED: 5,
+}
+
+
+class Dimension(models.TextChoices):
+    DE = "德", "德"
+    NENG = "能", "能"
+    QIN = "勤", "勤"
+    JI = "绩", "绩"
+    LIAN = "廉", "廉"
+    GENERAL = "综合", "综合（如民主测评）"
+
+
+class IndicatorGroup(models.TextChoices):
+    COMMON = "common", "共性指标"
+    INDIVIDUAL = "individual", "个性指标"
+
+
+class Track(models.TextChoices):
+    """赛马 tracks: 个性 indicators and rankings can be per track."""
+
+    RURAL = "rural", "乡村振兴"
+    PROJECT = "project", "项目建设"
+    ENTERPRISE = "enterprise", "为企服务"
+    GOVERNANCE = "governance", "基层治理"
+
+
+class PeriodStatus(models.TextChoices):
+    DRAFT = "draft", "草稿"
+    COLLECTING = "collecting", "采集评分"
+    GRADING = "grading", "评定等次"
+    PUBLISHED = "published", "已公布"
+    ARCHIVED = "archived", "已归档"
+
+
+# Periods whose grades follow changes (scores, interviews, policy) by themselves.
+OPEN_STATUSES = (PeriodStatus.COLLECTING, PeriodStatus.GRADING)
+# Periods whose scores may be entered.
+SCORING_STATUSES = (PeriodStatus.COLLECTING, PeriodStatus.GRADING)
+
+
+class Scheme(models.Model):
+    """An indicator scheme (考核方案). A template has no period; a period's schemes are copies,
+    one for all cadres (category blank) and optionally one per cadre category."""
+
+    name = models.CharField("方案名称", max_length=100)
+    period = models.ForeignKey(
+        "Period",
+        verbose_name="考核期",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="schemes",
+    )
+    category = models.CharField(
+        "干部类别", max_length=20, choices=CadreKind.choices, blank=True, help_text="留空表示适用于全部干部。"
+    )
+    quarterly = models.BooleanField("季度方案", default=False)
+    description = models.TextField("说明", blank=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "考核方案"
+        verbose_name_plural = "考核方案"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["period", "category"],
+                condition=Q(period__isnull=False),
+                name="scheme_one_per_category",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Indicator(models.Model):
+    scheme = models.ForeignKey(Scheme, on_delete=models.CASCADE, related_name="indicators")
+    code = models.CharField(
+        "列名", max_length=30, help_text="评分表和接口中的列名，如“德”“民主测评”；同一方案内唯一。"
+    )
+    name = models.CharField("指标名称", max_length=100)
+    group = models.CharField(
+        "类别", max_length=20, choices=IndicatorGroup.choices, default=IndicatorGroup.COMMON
+    )
+    track = models.CharField(
+        "适用赛道",
+        max_length=20,
+        choices=Track.choices,
+        blank=True,
+        help_text="个性指标按赛道适用；共性指标留空。",
+    )
+    dimension = models.CharField("维度", max_length=4, choices=Dimension.choices)
+    weight = models.DecimalField(
+        "权重(%)", max_digits=5, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
+    )
+    min_score = models.DecimalField("最低分", max_digits=6, decimal_places=2, default=Decimal("0"))
+    max_score = models.DecimalField(
+        "满分",
+        max_digits=6,
+        decimal_places=2,
+        default=Decimal("100"),
+        validators=[MinValueValidator(Decimal("1"))],
+    )
+    order = models.PositiveSmallIntegerField("排序", default=0)
+
+    class Meta:
+        verbose_name = "考核指标"
+        verbose_name_plural = "考核指标"
+        ordering = ["scheme", "order", "id"]
+        constraints = [models.UniqueConstraint(fields=["scheme", "code"], name="indicator_code_unique")]
+
+    def __str__(self):
+        return self.code
+
+
+class Period(models.Model):
+    """An assessment period: annual (quarter empty) or quarterly 平时考核."""
+
+    name = models.CharField("名称", max_length=100)
+    year = models.PositiveSmallIntegerField(
+        "年度", validators=[MinValueValidator(2000), MaxValueValidator(2100)]
+    )
+    quarter = models.PositiveSmallIntegerField(
+        "季度", null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(4)]
+    )
+    status = models.CharField("状态", max_length=20, choices=PeriodStatus.choices, default=PeriodStatus.DRAFT)
+    scheme = models.ForeignKey(
+        Scheme, verbose_name="考核方案", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    published_at = models.DateTimeField("公布时间", null=True, blank=True)
+    computed_at = models.DateTimeField("最近计算时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "考核期"
+        verbose_name_plural = "考核期"
+        ordering = ["-year", "-quarter"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["year"], condition=Q(quarter__isnull=True), name="period_one_annual"
+            ),
+            models.UniqueConstraint(
+                fields=["year", "quarter"], condition=Q(quarter__isnull=False), name="period_one_per_quarter"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def is_annual(self) -> bool:
+        return self.quarter is None
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def kind_label(self) -> str:
+        return "年度考核" if self.is_annual else f"第{self.quarter}季度平时考核"
+
+
+class Assessment(models.Model):
+    """One cadre in one period: scores, and the grade with the explanation that produced it."""
+
+    period = models.ForeignKey(Period, on_delete=models.CASCADE, related_name="assessments")
+    cadre = models.ForeignKey(
+        Cadre, verbose_name="干部", on_delete=models.PROTECT, related_name="assessments"
+    )
+    # The unit the cadre was assessed in (quota group, rank and scope), kept if the cadre moves.
+    unit = models.ForeignKey(Unit, verbose_name="考核单位", on_delete=models.PROTECT, related_name="+")
+    track = models.CharField("赛道", max_length=20, choices=Track.choices, blank=True)
+    scores = models.JSONField("指标得分", default=dict, blank=True)
+    total_score = models.DecimalField("加权总分", max_digits=6, decimal_places=2, null=True, blank=True)
+    rank_in_unit = models.PositiveIntegerField("单位内排名", null=True, blank=True)
+    computed_grade = models.CharField("计算等次", max_length=10, choices=Grade.choices, blank=True)
+    final_grade = models.CharField("最终等次", max_length=10, choices=Grade.choices, blank=True)
+    grade_code = models.PositiveSmallIntegerField("等次代码", null=True, blank=True)
+    explanation = models.JSONField("等次依据", default=list, blank=True)
+    review_required = models.BooleanField("待复核", default=False)
+    override_grade = models.CharField("调整后等次", max_length=10, choices=Grade.choices, blank=True)
+    override_reason = models.TextField("调整理由", blank=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "考核结果"
+        verbose_name_plural = "考核结果"
+        constraints = [models.UniqueConstraint(fields=["period", "cadre"], name="assessment_one_per_period")]
+        indexes = [models.Index(fields=["period", "unit"], name="assessment_period_unit")]
+
+    def __str__(self):
+        return f"{self.period} {self.cadre_id}"
+
+
+class TeamAssessment(models.Model):
+    """A unit's leadership team (领导班子) in an annual period: 优秀 / 良好 / 一般 / 较差."""
+
+    period = models.ForeignKey(Period, on_delete=models.CASCADE, related_name="team_assessments")
+    unit = models.ForeignKey(Unit, verbose_name="单位", on_delete=models.PROTECT, related_name="+")
+    total_score = models.DecimalField("班子得分", max_digits=6, decimal_places=2, null=True, blank=True)
+    computed_grade = models.CharField("计算等次", max_length=10, choices=Grade.choices, blank=True)
+    final_grade = models.CharField("最终等次", max_length=10, choices=Grade.choices, blank=True)
+    explanation = models.JSONField("等次依据", default=list, blank=True)
+    override_grade = models.CharField("调整后等次", max_length=10, choices=Grade.choices, blank=True)
+    override_reason = models.TextField("调整理由", blank=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "班子考核结果"
+        verbose_name_plural = "班子考核结果"
+        constraints = [
+            models.UniqueConstraint(fields=["period", "unit"], name="team_assessment_one_per_period")
+        ]
+
+    def __str__(self):
+        return f"{self.period} {self.unit_id}"
+
+
+class RuleKind(models.TextChoices):
+    """What a policy row decides. ``key`` tells rows of one kind apart (e.g. the count)."""
+
+    THRESHOLDS = "thresholds", "年度等次分数线"
+    QUOTA = "quota", "优秀比例"
+    QUARTER_THRESHOLDS = "quarter_thresholds", "季度等次分数线"
+    TEAM_THRESHOLDS = "team_thresholds", "班子等次分数线"
+    QUARTER_FEED = "quarter_feed", "季度结果影响年度等次"
+    YUETAN_CADRE = "yuetan_cadre", "约谈次数限制个人等次"
+    YUETAN_TEAM = "yuetan_team", "约谈次数限制班子等次"
+    INFLUENCE = "influence", "处分影响期"
+
+
+class PolicyRule(models.Model):
+    """One grading rule. Rows without a unit are the defaults; a row on a unit overrides the
+    same (kind, key) for that unit and everything below it, the nearest one winning."""
+
+    unit = models.ForeignKey(
+        Unit,
+        verbose_name="适用单位",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="policy_rules",
+    )
+    kind = models.CharField("规则类型", max_length=30, choices=RuleKind.choices)
+    key = models.CharField("规则标识", max_length=30, default="", blank=True)
+    params = models.JSONField("参数", default=dict)
+    enabled = models.BooleanField("启用", default=True)
+    note = models.CharField("说明", max_length=200, blank=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "评定规则"
+        verbose_name_plural = "评定规则"
+        ordering = ["kind", "key"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "key"], condition=Q(unit__isnull=True), name="policy_default_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["unit", "kind", "key"], condition=Q(unit__isnull=False), name="policy_unit_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.key}".strip()

@@ -1,0 +1,40 @@
+"""Reads of periods and assessments, always through the caller so scoping cannot be forgotten.
+
+Periods are department-wide (every signed-in user sees the list); assessments are scoped by the
+unit the cadre was assessed in.
+"""
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from cadres.selectors import scope_q
+
+from .models import Assessment, Period, TeamAssessment
+
+
+def periods_visible_to(user) -> QuerySet[Period]:
+    if not getattr(user, "is_authenticated", False):
+        return Period.objects.none()
+    return Period.objects.select_related("scheme")
+
+
+def period_get(user, pk) -> Period:
+    try:
+        return periods_visible_to(user).get(pk=pk)
+    except (Period.DoesNotExist, ValueError, TypeError):
+        raise Http404("考核期不存在。") from None
+
+
+def assessments_visible_to(user) -> QuerySet[Assessment]:
+    return Assessment.objects.filter(scope_q(user))
+
+
+def assessment_get(user, pk) -> Assessment:
+    try:
+        return assessments_visible_to(user).select_related("period", "cadre", "unit").get(pk=pk)
+    except (Assessment.DoesNotExist, ValueError, TypeError):
+        raise Http404("考核结果不存在或不在您的管辖范围内。") from None
+
+
+def team_assessments_visible_to(user) -> QuerySet[TeamAssessment]:
+    return TeamAssessment.objects.filter(scope_q(user))

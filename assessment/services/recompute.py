@@ -1,0 +1,312 @@
+"""Grade recomputation: queued as a background job, set-based, idempotent, never interleaved.
+
+``recompute_queue`` is the one way to ask for a recomputation (scores, interviews, sanctions,
+policy and imports all call it). It coalesces requests: while a job for the same period and a
+covering subtree is still waiting, no second one is queued. ``period_recompute`` does the work:
+one query per table in, the engine in memory, and only rows whose outcome changed written back
+in bulk. It locks the period row first, so two recomputations of one period run one after the
+other, never interleaved.
+"""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from audit.models import AuditAction
+from audit.services import audit_record
+from cadres.models import TeamMembership, Unit
+from core.bulk import bulk_insert, bulk_update_rows
+from core.jobs import job_create, progress, register
+from core.models import Job, JobState
+from supervision.models import Sanction
+from supervision.selectors.interviews import yuetan_counts
+
+from ..grading import Facts, IndicatorDef, PolicyResolver, Row, RuleRow, grade_period
+from ..models import OPEN_STATUSES, Assessment, Indicator, Period, PolicyRule, Scheme, TeamAssessment
+
+JOB_KIND = "assessment.recompute"
+# Sanctions older than this cannot reach into a period (the longest default influence is 24 months).
+SANCTION_LOOKBACK_YEARS = 6
+
+RESULT_FIELDS = [
+    "total_score",
+    "rank_in_unit",
+    "computed_grade",
+    "final_grade",
+    "grade_code",
+    "explanation",
+    "review_required",
+    "updated_at",
+]
+
+
+def _covers(outer: str, inner: str) -> bool:
+    return inner.startswith(outer)
+
+
+def recompute_queue(*, period: Period, unit_path: str = "", actor=None, reason: str = "") -> Job | None:
+    """Queue a recomputation of ``period`` (or of one unit subtree) after the current commit.
+
+    Returns the job, or None when the period is not open (draft, published, archived periods
+    do not follow changes). A waiting job that already covers the subtree is reused."""
+    if period.status not in OPEN_STATUSES:
+        return None
+    waiting = Job.objects.filter(kind=JOB_KIND, state=JobState.PENDING, params__period=period.pk)
+    for job in waiting:
+        if _covers(job.params.get("unit_path", ""), unit_path):
+            return job
+    return job_create(
+        kind=JOB_KIND,
+        actor=actor,
+        params={"period": period.pk, "unit_path": unit_path, "reason": reason},
+        scope_path=unit_path,
+    )
+
+
+def collapse_paths(paths) -> list[str]:
+    """Drop paths inside another path of the list: one job per disjoint subtree."""
+    kept: list[str] = []
+    for path in sorted(set(paths), key=len):
+        if not any(_covers(k, path) for k in kept):
+            kept.append(path)
+    return kept
+
+
+def recompute_open_periods(
+    *, unit_paths, actor=None, reason: str = "", annual_only: bool = False
+) -> list[Job]:
+    """Queue recomputations of every open period over the given subtrees."""
+    periods = Period.objects.filter(status__in=OPEN_STATUSES)
+    if annual_only:
+        periods = periods.filter(quarter__isnull=True)
+    jobs = []
+    for period in periods:
+        for path in collapse_paths(unit_paths):
+            job = recompute_queue(period=period, unit_path=path, actor=actor, reason=reason)
+            if job is not None:
+                jobs.append(job)
+    return jobs
+
+
+@register(JOB_KIND)
+def _run(job: Job) -> dict:
+    return period_recompute(
+        period_id=job.params["period"], unit_path=job.params.get("unit_path", ""), job=job
+    )
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def indicators_by_category(period: Period) -> dict[str, list[IndicatorDef]]:
+    schemes = {s.pk: s.category for s in Scheme.objects.filter(period=period)}
+    if not schemes and period.scheme_id:
+        schemes = {period.scheme_id: ""}
+    out: dict[str, list[IndicatorDef]] = {category: [] for category in schemes.values()}
+    for scheme_id, code, weight, min_score, max_score, track in (
+        Indicator.objects.filter(scheme_id__in=list(schemes))
+        .order_by("order", "id")
+        .values_list("scheme_id", "code", "weight", "min_score", "max_score", "track")
+    ):
+        out[schemes[scheme_id]].append(IndicatorDef(code, weight, min_score, max_score, track))
+    return out
+
+
+def policy_resolver(unit_path: str = "") -> PolicyResolver:
+    """All rules that can bear on the subtree: the defaults, its ancestors' and its own."""
+    rows = PolicyRule.objects.select_related("unit").values_list(
+        "unit__path", "kind", "key", "params", "enabled", "id", "note", "unit__name"
+    )
+    return PolicyResolver(
+        RuleRow(path or "", kind, key, params, enabled, pk, note, unit_name or "")
+        for path, kind, key, params, enabled, pk, note, unit_name in rows
+    )
+
+
+def period_bounds(period: Period) -> tuple[datetime.date, datetime.date]:
+    if period.quarter is None:
+        return datetime.date(period.year, 1, 1), datetime.date(period.year, 12, 31)
+    start = datetime.date(period.year, 3 * period.quarter - 2, 1)
+    end_month = 3 * period.quarter
+    end = (
+        datetime.date(period.year + 1, 1, 1)
+        if end_month == 12
+        else datetime.date(period.year, end_month + 1, 1)
+    ) - datetime.timedelta(days=1)
+    return start, end
+
+
+def load_facts(period: Period, unit_path: str, cadre_ids: set[int]) -> Facts:
+    start, end = period_bounds(period)
+    facts = Facts(period_start=start, period_end=end)
+    if period.quarter is not None:
+        return facts
+    subtree = Q(unit__path__startswith=unit_path) if unit_path else Q()
+    counts = yuetan_counts(year=period.year)
+    facts.yuetan_cadre = {c: d for c, d in counts["cadres"].items() if c in cadre_ids}
+    facts.yuetan_team = counts["teams"]
+    for unit_id, cadre_id, is_main, path in TeamMembership.objects.filter(subtree).values_list(
+        "unit_id", "cadre_id", "is_main_leader", "unit__path"
+    ):
+        facts.team_members.setdefault(unit_id, []).append(cadre_id)
+        facts.unit_paths[unit_id] = path
+        if is_main:
+            facts.main_leader_of[unit_id] = cadre_id
+    sanctions = Sanction.objects.filter(
+        decided_on__gte=datetime.date(period.year - SANCTION_LOOKBACK_YEARS, 1, 1), decided_on__lte=end
+    )
+    if unit_path:
+        sanctions = sanctions.filter(cadre__unit__path__startswith=unit_path)
+    for cadre_id, kind, decided_on, exempted in sanctions.values_list(
+        "cadre_id", "kind", "decided_on", "exempted"
+    ):
+        if cadre_id in cadre_ids:
+            facts.sanctions.setdefault(cadre_id, []).append((kind, decided_on, exempted))
+    quarters = Assessment.objects.filter(period__year=period.year, period__quarter__isnull=False).exclude(
+        final_grade=""
+    )
+    if unit_path:
+        quarters = quarters.filter(unit__path__startswith=unit_path)
+    for cadre_id, quarter, grade in quarters.values_list("cadre_id", "period__quarter", "final_grade"):
+        if cadre_id in cadre_ids:
+            facts.quarter_grades.setdefault(cadre_id, []).append((quarter, grade))
+    return facts
+
+
+# --------------------------------------------------------------------------- the work
+
+
+def period_recompute(
+    *, period_id: int, unit_path: str = "", job: Job | None = None, force: bool = False
+) -> dict:
+    """Recompute the grades of a period (or a unit subtree). Idempotent: a second run finds
+    nothing to change and writes nothing. ``force`` also recomputes a closed period (used by an
+    audited correction of a published one)."""
+    with transaction.atomic():
+        # Row lock: a second recomputation of this period waits here until this one commits.
+        period = Period.objects.select_for_update().get(pk=period_id)
+        if period.status not in OPEN_STATUSES and not force:
+            return {"skipped": f"考核期“{period.name}”为{period.get_status_display()}状态，不重新计算。"}
+
+        qs = Assessment.objects.filter(period=period)
+        if unit_path:
+            qs = qs.filter(unit__path__startswith=unit_path)
+        stored = list(
+            qs.values_list(
+                "id",
+                "cadre_id",
+                "unit_id",
+                "unit__path",
+                "cadre__kind",
+                "track",
+                "scores",
+                "override_grade",
+                "total_score",
+                "rank_in_unit",
+                "computed_grade",
+                "final_grade",
+                "grade_code",
+                "explanation",
+                "review_required",
+            )
+        )
+        total = len(stored)
+        if job is not None:
+            progress(job, 0, total)
+        rows = [Row(s[0], s[1], s[2], s[3], s[4], s[5], s[6] or {}, s[7]) for s in stored]
+        facts = load_facts(period, unit_path, {r.cadre_id for r in rows})
+        results, teams = grade_period(
+            annual=period.quarter is None,
+            rows=rows,
+            indicators_for=indicators_by_category(period),
+            resolver=policy_resolver(unit_path),
+            facts=facts,
+        )
+        if job is not None:
+            progress(job, total // 2, total)
+
+        now = timezone.now()
+        changed = []
+        for s in stored:
+            res = results[s[0]]
+            new = (res.total, res.rank, res.computed, res.final, res.code, res.explanation, res.review)
+            old = (_dec(s[8]), s[9], s[10], s[11], s[12], s[13], s[14])
+            if new != old:
+                changed.append((s[0], *new, now))
+        bulk_update_rows(Assessment, RESULT_FIELDS, changed)
+        teams_changed = _write_teams(period, teams)
+
+        period.computed_at = now
+        Period.objects.filter(pk=period.pk).update(computed_at=now)
+        summary = {
+            "period": period.pk,
+            "unit_path": unit_path,
+            "assessments": total,
+            "changed": len(changed),
+            "teams": len(teams),
+            "teams_changed": teams_changed,
+        }
+        if changed or teams_changed:
+            unit = Unit.objects.filter(path=unit_path).first() if unit_path else None
+            audit_record(
+                actor=job.created_by if job else None,
+                action=AuditAction.UPDATE,
+                instance=period,
+                before={"重新计算": None},
+                after={
+                    "重新计算": f"{unit.name if unit else '全部单位'}：{total} 人，等次或依据变化 {len(changed)} 人，"
+                    f"班子变化 {teams_changed} 个"
+                },
+                scope_path=unit_path,
+                reason=(job.params.get("reason", "") if job else "") or "重新计算等次",
+            )
+        if job is not None:
+            progress(job, total, total)
+        return summary
+
+
+def _dec(value) -> Decimal | None:
+    return None if value is None else Decimal(value).quantize(Decimal("0.01"))
+
+
+def _write_teams(period: Period, teams) -> int:
+    if not teams:
+        return 0
+    existing = {
+        t[0]: t
+        for t in TeamAssessment.objects.filter(
+            period=period, unit_id__in=[t.unit_id for t in teams]
+        ).values_list(
+            "unit_id", "id", "total_score", "computed_grade", "final_grade", "explanation", "override_grade"
+        )
+    }
+    now = timezone.now()
+    inserts, updates = [], []
+    for team in teams:
+        row = existing.get(team.unit_id)
+        if row is None:
+            inserts.append(
+                TeamAssessment(
+                    period=period,
+                    unit_id=team.unit_id,
+                    total_score=team.total,
+                    computed_grade=team.computed,
+                    final_grade=team.computed,
+                    explanation=team.explanation,
+                )
+            )
+            continue
+        final = row[6] or team.computed
+        if (_dec(row[2]), row[3], row[4], row[5]) != (team.total, team.computed, final, team.explanation):
+            updates.append((row[1], team.total, team.computed, final, team.explanation, now))
+    if inserts:
+        bulk_insert(TeamAssessment, inserts)
+    bulk_update_rows(
+        TeamAssessment, ["total_score", "computed_grade", "final_grade", "explanation", "updated_at"], updates
+    )
+    return len(inserts) + len(updates)
