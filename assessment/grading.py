@@ -288,9 +288,7 @@ def _totals(unit_rows, indicators_for, results) -> None:
             res.explain("评分完整性", "不评定等次", f"缺少指标得分：{'、'.join(missing) or '方案无适用指标'}")
         else:
             parts = "、".join(
-                f"{i.code}{fmt(to_decimal(row.scores.get(i.code)))}"
-                for i in indicators
-                if not i.track or i.track == row.track
+                f"{i.code}{row.scores.get(i.code)}" for i in indicators if not i.track or i.track == row.track
             )
             res.explain("加权总分", fmt(total), f"{parts}；按方案权重折算为百分制")
     ranks = competition_ranks(

@@ -11,7 +11,7 @@ from django.utils import timezone
 from cadres.forms import BootstrapMixin, DateInput, apply_service_errors, unit_field
 from cadres.selectors import LOOKUP_LIMIT, cadre_lookup, cadres_visible_to
 
-from .models import CheckHandling, CheckOutcome, ClueSource, ClueStatus, QuarterCheckStatus
+from .models import CheckHandling, CheckOutcome, ClueSource, ClueStatus, QuarterCheckStatus, SanctionKind
 
 QUARTERS = [(1, "一季度"), (2, "二季度"), (3, "三季度"), (4, "四季度")]
 
@@ -288,3 +288,43 @@ class ReviewCloseForm(StyledForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["closed_on"].initial = timezone.localdate()
+
+
+class SanctionFilterForm(StyledForm):
+    kind = forms.ChoiceField(
+        choices=[("", "全部类型"), *SanctionKind.choices], required=False, label="处分类型"
+    )
+    unit = forms.ModelChoiceField(queryset=None, required=False)
+    name = forms.CharField(required=False, label="干部姓名", max_length=50)
+
+    def __init__(self, *args, user, units, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"] = unit_field(
+            user, units, required=False, label="单位（含下级）", empty_label="全部单位"
+        )
+        self.fields["unit"].widget.attrs["class"] = "form-select"
+        self.fields["name"].widget.attrs["placeholder"] = "姓名包含"
+
+
+class SanctionForm(CadrePickerForm):
+    kind = forms.ChoiceField(choices=[("", "请选择"), *SanctionKind.choices], label="处分类型")
+    decided_on = forms.DateField(label="处分决定日期", widget=DateInput())
+    reason = forms.CharField(label="处分事由", max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+    exempted = forms.BooleanField(
+        label="认定为容错免责",
+        required=False,
+        help_text="属于“三个区分开来”中可容情形的，不因此限制考核等次。",
+    )
+    exemption_note = forms.CharField(
+        label="容错认定依据", required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class SanctionExemptionForm(StyledForm):
+    exempted = forms.BooleanField(label="认定为容错免责", required=False)
+    exemption_note = forms.CharField(
+        label="认定（或撤销）依据",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": "请写明认定（或撤销）容错免责的依据。"},
+    )

@@ -22,6 +22,7 @@ from ..models import (
     ReviewItem,
     ReviewItemCheck,
     ReviewItemStatus,
+    Sanction,
 )
 
 # ---------------------------------------------------------------- problem clues
@@ -227,7 +228,8 @@ def current_quarter(today: datetime.date | None = None) -> tuple[int, int]:
 def profile_context(user, cadre: Cadre) -> dict:
     """What the cadre profile shows of these records. ``cadre`` must come from ``cadre_get``.
 
-    Five queries: clues, checks (with their interviews), the secretary's items, their checks.
+    Six queries: clues, checks (with their interviews), the secretary's items, their checks,
+    sanctions.
     """
     today = timezone.localdate()
     clues = list(ProblemClue.objects.filter(cadre=cadre).order_by("-received_on", "-id"))
@@ -262,6 +264,7 @@ def profile_context(user, cadre: Cadre) -> dict:
         "review_items": items,
         "review_years": review_years,
         "carried_over_items": carried_over,
+        "sanctions": list(Sanction.objects.filter(cadre=cadre).order_by("-decided_on", "-id")),
         "this_year": today.year,
         "records_can_edit": user.can("edit_registry"),
     }

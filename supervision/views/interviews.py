@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST, require_safe
 from audit.selectors import audit_visible_to
 from audit.views import present_entries
 from cadres.selectors import cadre_get, unit_get, units_visible_to
+from core.xlsx import text_cell as _text_cell
 
 from ..forms_interviews import (
     ATTACHMENT_STAGES,
@@ -449,10 +450,6 @@ def attachment_download(request, pk):
 
 # ---------------------------------------------------------------- monthly summary
 
-# Characters that make a spreadsheet treat a cell as a formula (CSV/formula injection).
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
 def _previous_month(today: datetime.date) -> tuple[int, int]:
     first = today.replace(day=1) - datetime.timedelta(days=1)
     return first.year, first.month
@@ -475,15 +472,6 @@ def _summary_table(data: dict) -> dict:
         "totals": [data["totals"][k] for k, _ in kinds],
         "total": data["total"],
     }
-
-
-def _text_cell(ws, row: int, column: int, value):
-    cell = ws.cell(row=row, column=column, value=value)
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        # user data (a unit name) must never become a formula
-        cell.data_type = "s"
-        cell.quotePrefix = True
-    return cell
 
 
 def _summary_xlsx(title: str, subtitle: str, table: dict) -> bytes:

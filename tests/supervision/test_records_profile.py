@@ -99,8 +99,8 @@ def test_the_profile_context_takes_a_fixed_number_of_queries(users, cadre_a, dja
     for n in range(5):
         clue(staff, cadre_a)
         review_item_create(actor=staff, secretary=cadre_a, year=TODAY.year - n, problem=f"问题{n}")
-    # clues, checks with their talks, review items, their checks with the checker
-    with django_assert_num_queries(4):
+    # clues, checks with their talks, review items, their checks with the checker, sanctions
+    with django_assert_num_queries(5):
         profile_context(staff, cadre_a)
 
 

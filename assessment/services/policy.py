@@ -1,0 +1,317 @@
+"""Editing the grading policy: a unit overrides a rule for its subtree, or goes back to inheriting.
+
+Each rule kind has a parameter spec (``PARAM_SPECS``) that both validates what is saved and
+builds the edit form, so the page and the service cannot disagree. A change queues the
+recomputation of the open periods over the unit's subtree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+
+from audit.models import AuditAction
+from audit.services import audit_record, snapshot
+from cadres.models import CadreKind, Unit
+from cadres.selectors import unit_in_scope
+from supervision.models import SanctionKind
+
+from ..grading import ROUNDING_LABELS, SANCTION_LABELS
+from ..models import INDIVIDUAL_SCALE, QUARTER_SCALE, TEAM_SCALE, PolicyRule, RuleKind
+from .recompute import recompute_open_periods
+
+BASIS_LABELS = {"decided_in_period": "处分决定在考核期内", "overlaps_period": "影响期与考核期有重叠"}
+EFFECT_LABELS = {"cap": "限制最高等次", "undetermined": "不定等次"}
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    label: str
+    type: str  # number | int | percent | choice | multichoice | codes
+    choices: tuple = ()
+    min: float | None = None
+    max: float | None = None
+    required: bool = True
+    help: str = ""
+
+
+SCORE = {"min": 0, "max": 100}
+PARAM_SPECS: dict[str, list[Param]] = {
+    RuleKind.THRESHOLDS: [
+        Param("excellent_min", "优秀线（分）", "number", help="达到此分数方可参与优秀名额分配", **SCORE),
+        Param("competent_min", "称职线（分）", "number", **SCORE),
+        Param("basic_min", "基本称职线（分）", "number", help="低于此分数为不称职", **SCORE),
+    ],
+    RuleKind.QUOTA: [
+        Param("ratio", "优秀比例（%）", "percent", min=0, max=100),
+        Param("rounding", "名额取整", "choice", tuple(ROUNDING_LABELS.items())),
+        Param(
+            "tie_break",
+            "同分比较的指标",
+            "codes",
+            required=False,
+            help="名额边界同分时依次比较这些指标的得分（用顿号或逗号分隔，如：绩、德），仍相同按干部登记顺序；同分者均标记待复核",
+        ),
+    ],
+    RuleKind.QUARTER_THRESHOLDS: [
+        Param("good_min", "“好”分数线", "number", **SCORE),
+        Param("fair_min", "“较好”分数线", "number", **SCORE),
+        Param("average_min", "“一般”分数线", "number", help="低于此分数为较差", **SCORE),
+    ],
+    RuleKind.TEAM_THRESHOLDS: [
+        Param("excellent_min", "“优秀”分数线", "number", **SCORE),
+        Param("good_min", "“良好”分数线", "number", **SCORE),
+        Param("average_min", "“一般”分数线", "number", help="低于此分数为较差", **SCORE),
+    ],
+    RuleKind.QUARTER_FEED: [
+        Param("grade", "季度等次（含更差）", "choice", tuple((g.value, g.label) for g in QUARTER_SCALE)),
+        Param("min_count", "季度数不少于", "int", min=1, max=4),
+        Param("cap", "年度至多", "choice", tuple((g.value, g.label) for g in INDIVIDUAL_SCALE[1:])),
+    ],
+    RuleKind.YUETAN_CADRE: [
+        Param("min_count", "年度内约谈次数不少于", "int", min=1, max=20),
+        Param("cap", "等次至多", "choice", tuple((g.value, g.label) for g in INDIVIDUAL_SCALE[1:])),
+        Param(
+            "kinds",
+            "适用干部类别",
+            "multichoice",
+            tuple(CadreKind.choices),
+            required=False,
+            help="不选则适用于全部干部",
+        ),
+    ],
+    RuleKind.YUETAN_TEAM: [
+        Param("min_count", "班子年度内约谈次数不少于", "int", min=1, max=20),
+        Param("team_cap", "班子等次至多", "choice", tuple((g.value, g.label) for g in TEAM_SCALE[1:])),
+        Param(
+            "main_leader_cap",
+            "主要负责人等次至多",
+            "choice",
+            (("", "不限制"), *((g.value, g.label) for g in INDIVIDUAL_SCALE[1:])),
+            required=False,
+        ),
+    ],
+    RuleKind.INFLUENCE: [
+        Param("sanction", "处分类型", "choice", tuple(SanctionKind.choices)),
+        Param("months", "影响期（月）", "int", min=1, max=120),
+        Param("basis", "适用条件", "choice", tuple(BASIS_LABELS.items())),
+        Param("effect", "影响", "choice", tuple(EFFECT_LABELS.items())),
+        Param(
+            "cap",
+            "等次至多",
+            "choice",
+            (("", "—"), *((g.value, g.label) for g in INDIVIDUAL_SCALE[1:])),
+            required=False,
+            help="影响为“限制最高等次”时填写",
+        ),
+    ],
+}
+# Kinds with one row per unit; the others may have several rows told apart by key.
+SINGLE_KINDS = {RuleKind.THRESHOLDS, RuleKind.QUOTA, RuleKind.QUARTER_THRESHOLDS, RuleKind.TEAM_THRESHOLDS}
+
+
+def _number(value, label, errors, name, *, integer=False):
+    try:
+        number = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        errors[name] = f"“{label}”须为数字。"
+        return None
+    if integer and number != number.to_integral_value():
+        errors[name] = f"“{label}”须为整数。"
+        return None
+    return number
+
+
+def clean_params(kind: str, raw: dict) -> dict:
+    """Validate and normalise parameters of a rule kind; Chinese messages keyed by parameter."""
+    if kind not in PARAM_SPECS:
+        raise ValidationError({"kind": "未知的规则类型。"})
+    errors: dict[str, str] = {}
+    out: dict = {}
+    for p in PARAM_SPECS[kind]:
+        value = raw.get(p.name)
+        empty = value is None or value == "" or value == []
+        if empty:
+            if p.required:
+                errors[p.name] = f"请填写“{p.label}”。"
+            out[p.name] = [] if p.type in ("multichoice", "codes") else ""
+            continue
+        if p.type in ("number", "int", "percent"):
+            number = _number(value, p.label, errors, p.name, integer=p.type == "int")
+            if number is None:
+                continue
+            if (p.min is not None and number < p.min) or (p.max is not None and number > p.max):
+                errors[p.name] = f"“{p.label}”须在 {p.min:g} 到 {p.max:g} 之间。"
+                continue
+            if p.type == "int":
+                out[p.name] = int(number)
+            elif p.type == "percent":
+                out[p.name] = float(number / 100)
+            else:
+                out[p.name] = int(number) if number == number.to_integral_value() else float(number)
+        elif p.type == "choice":
+            if value not in dict(p.choices):
+                errors[p.name] = f"“{p.label}”的取值无效。"
+                continue
+            out[p.name] = value
+        elif p.type == "multichoice":
+            values = list(value) if isinstance(value, (list, tuple)) else [value]
+            bad = [v for v in values if v not in dict(p.choices)]
+            if bad:
+                errors[p.name] = f"“{p.label}”的取值无效：{'、'.join(map(str, bad))}。"
+                continue
+            out[p.name] = values
+        elif p.type == "codes":
+            if isinstance(value, str):
+                for sep in ("，", "、", ";", "；"):
+                    value = value.replace(sep, ",")
+                value = [v.strip() for v in value.split(",")]
+            out[p.name] = [str(v).strip() for v in value if str(v).strip()]
+    if not errors:
+        _check_order(kind, out, errors)
+    if errors:
+        raise ValidationError(errors)
+    return out
+
+
+def _check_order(kind, params, errors) -> None:
+    ordered = {
+        RuleKind.THRESHOLDS: ("excellent_min", "competent_min", "basic_min"),
+        RuleKind.QUARTER_THRESHOLDS: ("good_min", "fair_min", "average_min"),
+        RuleKind.TEAM_THRESHOLDS: ("excellent_min", "good_min", "average_min"),
+    }.get(kind)
+    if ordered:
+        values = [params[n] for n in ordered]
+        if any(a < b for a, b in zip(values, values[1:], strict=False)):
+            labels = [p.label for p in PARAM_SPECS[kind] if p.name in ordered]
+            errors[ordered[0]] = f"分数线须从高到低：{' ≥ '.join(labels)}。"
+    if kind == RuleKind.INFLUENCE:
+        if params.get("effect") == "cap" and not params.get("cap"):
+            errors["cap"] = "影响为“限制最高等次”时，请选择“等次至多”。"
+        if params.get("effect") == "undetermined":
+            params["cap"] = ""
+    if kind == RuleKind.YUETAN_TEAM and params.get("main_leader_cap") == "":
+        params.pop("main_leader_cap")
+
+
+def rule_text(kind: str, params: dict) -> str:
+    """The rule in one Chinese sentence, for the policy page and the audit trail."""
+    p = params
+    if kind == RuleKind.THRESHOLDS:
+        return (
+            f"总分 ≥ {p.get('competent_min')} 称职，≥ {p.get('basic_min')} 基本称职，其余不称职；"
+            f"≥ {p.get('excellent_min')} 方可参与优秀名额分配"
+        )
+    if kind == RuleKind.QUOTA:
+        ties = "、".join(p.get("tie_break") or [])
+        tie_text = f"边界同分依次比较{ties}，仍相同按登记顺序" if ties else "边界同分按登记顺序"
+        ratio = float(p.get("ratio", 0))
+        return (
+            f"优秀名额 = 本单位参加考核人数 × {ratio:.0%}，{ROUNDING_LABELS.get(p.get('rounding'), '')}；"
+            f"{tie_text}，同分者标记待复核"
+        )
+    if kind == RuleKind.QUARTER_THRESHOLDS:
+        return (
+            f"≥ {p.get('good_min')} 好，≥ {p.get('fair_min')} 较好，≥ {p.get('average_min')} 一般，其余较差"
+        )
+    if kind == RuleKind.TEAM_THRESHOLDS:
+        return (
+            f"班子成员平均分 ≥ {p.get('excellent_min')} 优秀，≥ {p.get('good_min')} 良好，"
+            f"≥ {p.get('average_min')} 一般，其余较差"
+        )
+    if kind == RuleKind.QUARTER_FEED:
+        return f"年度内 {p.get('min_count')} 个及以上季度为“{p.get('grade')}”或更差 → 年度至多{p.get('cap')}"
+    if kind == RuleKind.YUETAN_CADRE:
+        kinds = "、".join(CadreKind(k).label for k in p.get("kinds") or []) or "全部干部"
+        return f"{kinds}年度内被约谈 ≥ {p.get('min_count')} 次 → 至多{p.get('cap')}"
+    if kind == RuleKind.YUETAN_TEAM:
+        leader = f"，主要负责人至多{p['main_leader_cap']}" if p.get("main_leader_cap") else ""
+        return f"领导班子年度内被约谈 ≥ {p.get('min_count')} 次 → 班子至多{p.get('team_cap')}{leader}"
+    if kind == RuleKind.INFLUENCE:
+        label = SANCTION_LABELS.get(p.get("sanction"), p.get("sanction"))
+        effect = "不定等次" if p.get("effect") == "undetermined" else f"至多{p.get('cap')}"
+        return f"{label}：影响期 {p.get('months')} 个月；{BASIS_LABELS.get(p.get('basis'), '')} → {effect}"
+    return str(params)
+
+
+def _require(actor, unit: Unit | None) -> None:
+    if not actor.can("manage_assessment"):
+        raise PermissionDenied("您的角色无权修改评定规则。")
+    if unit is None:
+        if actor.scope_path != "":
+            raise PermissionDenied("默认规则只能由全市（全部范围）的管理员修改；请选择本单位设置覆盖规则。")
+    elif not unit_in_scope(actor, unit):
+        raise PermissionDenied("该单位不在您的管辖范围内。")
+
+
+def _key_for(kind: str, key: str) -> str:
+    key = (key or "").strip()
+    if kind in SINGLE_KINDS:
+        return ""
+    if not key:
+        raise ValidationError({"key": "请填写规则标识（同类规则之间用以区分，如“2”）。"})
+    if len(key) > 30:
+        raise ValidationError({"key": "规则标识不能超过30个字符。"})
+    return key
+
+
+@transaction.atomic
+def policy_rule_save(
+    *, actor, unit: Unit | None, kind: str, key: str = "", params: dict, enabled: bool = True, note: str = ""
+) -> PolicyRule:
+    """Set a rule for ``unit`` and its subtree (``unit=None``: the default for everyone)."""
+    _require(actor, unit)
+    if kind not in RuleKind.values:
+        raise ValidationError({"kind": "未知的规则类型。"})
+    key = _key_for(kind, key)
+    cleaned = clean_params(kind, params)
+    note = (note or "").strip()[:200]
+    rule = PolicyRule.objects.select_for_update().filter(unit=unit, kind=kind, key=key).first()
+    before = snapshot(rule) if rule else None
+    if rule is None:
+        rule = PolicyRule(unit=unit, kind=kind, key=key)
+    rule.params, rule.enabled, rule.note = cleaned, bool(enabled), note
+    rule.save()
+    audit_record(
+        actor=actor,
+        action=AuditAction.UPDATE if before else AuditAction.CREATE,
+        instance=rule,
+        before=before,
+        after=snapshot(rule),
+        scope_path=unit.path if unit else "",
+        reason=rule_text(kind, cleaned),
+    )
+    _after_change(actor, unit)
+    return rule
+
+
+@transaction.atomic
+def policy_rule_reset(*, actor, unit: Unit, kind: str, key: str = "") -> bool:
+    """Remove the unit's own rule, so it inherits again. Returns False if it had none."""
+    if unit is None:
+        raise ValidationError({"unit": "默认规则不能删除，只能修改。"})
+    _require(actor, unit)
+    rule = PolicyRule.objects.select_for_update().filter(unit=unit, kind=kind, key=key or "").first()
+    if rule is None:
+        return False
+    before = snapshot(rule)
+    audit_record(
+        actor=actor,
+        action=AuditAction.DELETE,
+        instance=rule,
+        before=before,
+        after=None,
+        scope_path=unit.path,
+        reason="恢复继承上级规则",
+    )
+    rule.delete()
+    _after_change(actor, unit)
+    return True
+
+
+def _after_change(actor, unit: Unit | None) -> None:
+    recompute_open_periods(unit_paths=[unit.path if unit else ""], actor=actor, reason="评定规则变化")
