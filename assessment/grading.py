@@ -71,19 +71,32 @@ class PolicyResolver:
         return merged
 
     def policy(self, unit_path: str) -> Policy:
-        return Policy({k: r for k, r in self.effective_rows(unit_path).items() if r.enabled})
+        policy = self._policies.get(unit_path) if hasattr(self, "_policies") else None
+        if policy is None:
+            if not hasattr(self, "_policies"):
+                self._policies: dict[str, Policy] = {}
+            policy = Policy({k: r for k, r in self.effective_rows(unit_path).items() if r.enabled})
+            self._policies[unit_path] = policy
+        return policy
 
 
 class Policy:
+    """The enabled rules in force for one unit (cached per unit by the resolver)."""
+
     def __init__(self, rows: dict[tuple[str, str], RuleRow]):
         self.rows = rows
+        self._many: dict[str, list[RuleRow]] = {}
 
     def one(self, kind: str) -> dict | None:
         row = self.rows.get((kind, ""))
         return row.params if row else None
 
     def many(self, kind: str) -> list[RuleRow]:
-        return sorted((r for (k, _), r in self.rows.items() if k == kind), key=lambda r: r.key)
+        found = self._many.get(kind)
+        if found is None:
+            found = sorted((r for (k, _), r in self.rows.items() if k == kind), key=lambda r: r.key)
+            self._many[kind] = found
+        return found
 
 
 # --------------------------------------------------------------------------- inputs and outputs
@@ -191,6 +204,8 @@ def at_least_as_bad(scale: list[str], grade: str, than: str) -> bool:
 
 
 def to_decimal(value) -> Decimal | None:
+    if type(value) is int:
+        return Decimal(value)
     if value is None or value == "":
         return None
     try:
@@ -199,27 +214,52 @@ def to_decimal(value) -> Decimal | None:
         return None
 
 
-def weighted_total(
-    scores: dict, indicators: list[IndicatorDef], track: str
-) -> tuple[Decimal | None, list[str], Decimal]:
-    """Σ score/max × weight over the indicators that apply, scaled to 100 by their weights.
+def applicable(indicators: list[IndicatorDef], track: str) -> list[IndicatorDef]:
+    return [i for i in indicators if not i.track or i.track == track]
 
-    Returns (total, missing indicator codes, sum of weights)."""
-    applicable = [i for i in indicators if not i.track or i.track == track]
-    missing = []
-    acc = Decimal(0)
-    weights = Decimal(0)
-    for ind in applicable:
-        value = to_decimal(scores.get(ind.code))
-        if value is None:
-            missing.append(ind.code)
-            continue
-        acc += value / ind.max_score * ind.weight
-        weights += ind.weight
-    if missing or not weights:
-        return None, missing or [i.code for i in applicable], weights
-    total = (acc * Decimal(100) / weights).quantize(TWO_PLACES, rounding=ROUND_HALF_UP)
-    return total, [], weights
+
+def factors(inds: list[IndicatorDef]) -> list[tuple[str, Decimal, float]]:
+    """(code, weight / max × 100 / Σ weights, the same as float) per indicator: a total is
+    Σ score × factor."""
+    weights = sum((i.weight for i in inds), Decimal(0))
+    if not weights:
+        return []
+    out = []
+    for i in inds:
+        factor = i.weight * 100 / (i.max_score * weights)
+        out.append((i.code, factor, float(factor)))
+    return out
+
+
+def weighted_total(scores: dict, pairs: list[tuple[str, Decimal, float]]) -> tuple[Decimal | None, list[str]]:
+    """Σ score/max × weight over the indicators that apply, scaled to 100 by their weights,
+    rounded half up to two places. ``pairs`` comes from ``factors``.
+
+    Floats make it fast; a float total within a hair of a rounding boundary (x.xx5) is
+    recomputed in Decimal, so the rounding is always that of exact arithmetic.
+    Returns (total, missing indicator codes)."""
+    if not pairs:
+        return None, []
+    acc = 0.0
+    missing = None
+    for code, _, ffactor in pairs:
+        value = scores.get(code)
+        kind = type(value)
+        if kind is not int and kind is not float:
+            value = to_decimal(value)
+            if value is None:
+                missing = [*(missing or []), code]
+                continue
+            value = float(value)
+        acc += value * ffactor
+    if missing:
+        return None, missing
+    hundredths = acc * 100
+    fraction = hundredths - math.floor(hundredths)
+    if abs(fraction - 0.5) > 1e-6:
+        return Decimal(math.floor(hundredths + 0.5)).scaleb(-2), []
+    exact = sum((to_decimal(scores.get(code)) * factor for code, factor, _ in pairs), Decimal(0))
+    return exact.quantize(TWO_PLACES, rounding=ROUND_HALF_UP), []
 
 
 def quota_size(count: int, ratio: float, rounding: str) -> int:
@@ -242,6 +282,17 @@ def competition_ranks(totals: list[tuple[int, Decimal]]) -> dict[int, int]:
             previous = total
         ranks[row_id] = rank
     return ranks
+
+
+_DEC_CACHE: dict = {}
+
+
+def _dec_param(params: dict, name: str, default) -> Decimal:
+    raw = params.get(name, default)
+    value = _DEC_CACHE.get(raw)
+    if value is None:
+        value = _DEC_CACHE[raw] = Decimal(str(raw))
+    return value
 
 
 def _overlaps(start: datetime.date, end: datetime.date, period_start, period_end) -> bool:
@@ -279,18 +330,21 @@ def grade_period(
 
 
 def _totals(unit_rows, indicators_for, results) -> None:
+    cache: dict[tuple[str, str], list[tuple[str, Decimal, float]]] = {}
     for row in unit_rows:
         res = results.setdefault(row.id, Result())
-        indicators = indicators_for.get(row.cadre_kind) or indicators_for.get("", [])
-        total, missing, _ = weighted_total(row.scores, indicators, row.track)
+        pairs = cache.get((row.cadre_kind, row.track))
+        if pairs is None:
+            indicators = indicators_for.get(row.cadre_kind) or indicators_for.get("", [])
+            pairs = cache[(row.cadre_kind, row.track)] = factors(applicable(indicators, row.track))
+        scores = row.scores
+        total, missing = weighted_total(scores, pairs)
         res.total = total
         if total is None:
             res.explain("评分完整性", "不评定等次", f"缺少指标得分：{'、'.join(missing) or '方案无适用指标'}")
         else:
-            parts = "、".join(
-                f"{i.code}{row.scores.get(i.code)}" for i in indicators if not i.track or i.track == row.track
-            )
-            res.explain("加权总分", fmt(total), f"{parts}；按方案权重折算为百分制")
+            parts = "、".join([f"{code}{scores.get(code)}" for code, _, _ in pairs])
+            res.explain("加权总分", f"{total:.2f}", f"{parts}；按方案权重折算为百分制")
     ranks = competition_ranks(
         [(r.id, results[r.id].total) for r in unit_rows if results[r.id].total is not None]
     )
@@ -326,8 +380,8 @@ def _grade_quarter_unit(unit_rows, policy: Policy, indicators_for, results) -> N
 
 
 def _base_grade(res: Result, th: dict) -> str:
-    competent = Decimal(str(th.get("competent_min", 70)))
-    basic = Decimal(str(th.get("basic_min", 60)))
+    competent = _dec_param(th, "competent_min", 70)
+    basic = _dec_param(th, "basic_min", 60)
     if res.total >= competent:
         res.explain(
             "年度等次分数线",
@@ -354,6 +408,14 @@ def _individual_caps(row: Row, res: Result, policy: Policy, resolver: PolicyReso
     """Returns (caps [(grade, rule label)], undetermined?) and explains each rule that fired."""
     caps: list[str] = []
     undetermined = False
+    cadre_id = row.cadre_id
+    if (
+        cadre_id not in facts.sanctions
+        and cadre_id not in facts.yuetan_cadre
+        and cadre_id not in facts.quarter_grades
+        and cadre_id not in facts.led_units()
+    ):
+        return caps, undetermined
 
     # 影响期 from sanctions.
     for kind, decided_on, exempted in facts.sanctions.get(row.cadre_id, ()):

@@ -55,7 +55,7 @@ def main() -> int:
         print("the demo city already exists in this database; use a fresh one", file=sys.stderr)
         return 2
     started = time.perf_counter()
-    call_command("seed_demo", cadres=CADRES)
+    call_command("seed_demo", cadres=CADRES, no_assessments=True)
     elapsed = time.perf_counter() - started
     print(f"RESULT seed_100k_s={elapsed:.1f}")
     return 0

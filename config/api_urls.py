@@ -1,6 +1,7 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
+from assessment.api import AssessmentViewSet, GradeReportViewSet, PeriodViewSet
 from cadres.api import CadreViewSet, UnitViewSet
 from core.api_views import JobView, TokenView
 from supervision.api import InterviewViewSet, ReminderViewSet
@@ -8,6 +9,9 @@ from supervision.api import InterviewViewSet, ReminderViewSet
 router = DefaultRouter(trailing_slash=True)
 router.register("units", UnitViewSet, basename="unit")
 router.register("cadres", CadreViewSet, basename="cadre")
+router.register("periods", PeriodViewSet, basename="period")
+router.register("assessments", AssessmentViewSet, basename="assessment")
+router.register("grade-reports", GradeReportViewSet, basename="grade-report")
 router.register("interviews", InterviewViewSet, basename="interview")
 router.register("reminders", ReminderViewSet, basename="reminder")
 

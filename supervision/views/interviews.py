@@ -450,6 +450,7 @@ def attachment_download(request, pk):
 
 # ---------------------------------------------------------------- monthly summary
 
+
 def _previous_month(today: datetime.date) -> tuple[int, int]:
     first = today.replace(day=1) - datetime.timedelta(days=1)
     return first.year, first.month

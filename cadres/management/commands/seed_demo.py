@@ -18,8 +18,13 @@ class Command(BaseCommand):
             "--seed", type=int, default=demo.DEFAULT_SEED, help="随机种子，相同种子生成相同数据"
         )
         parser.add_argument("--password", default=demo.DEFAULT_PASSWORD, help="演示账号的密码")
+        parser.add_argument(
+            "--no-assessments",
+            action="store_true",
+            help="不生成演示考核期和考核结果（基准测试用）",
+        )
 
-    def handle(self, *args, cadres, seed, password, **options):
+    def handle(self, *args, cadres, seed, password, no_assessments=False, **options):
         started = time.monotonic()
         try:
             result = demo.seed_demo(cadres=cadres, seed=seed, password=password)
@@ -29,6 +34,10 @@ class Command(BaseCommand):
             from supervision.demo import seed_supervision
 
             result["counts"].update(seed_supervision(seed=seed))
+            if not no_assessments:
+                from assessment.demo import seed_assessment
+
+                result["counts"].update(seed_assessment(seed=seed))
         elapsed = time.monotonic() - started
         out = self.stdout
         if result["created"]:
@@ -39,7 +48,8 @@ class Command(BaseCommand):
                     f"{c['units']} 个单位 units, {c['cadres']} 名干部 cadres, "
                     f"{c['educations']} 条学历 educations, {c['posts']} 条任职经历 posts, "
                     f"{c['team_members']} 名班子成员 team members, "
-                    f"{c.get('talks', 0)} 条谈话记录 talks, {c.get('yuetan', 0)} 起约谈 formal interviews"
+                    f"{c.get('talks', 0)} 条谈话记录 talks, {c.get('yuetan', 0)} 起约谈 formal interviews, "
+                    f"{c.get('periods', 0)} 个考核期 periods, {c.get('assessments', 0)} 条考核结果 assessments"
                 )
             )
         else:

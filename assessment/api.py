@@ -1,0 +1,658 @@
+"""``periods/``, ``periods/{id}/recompute/``, ``assessments/`` and ``grade-reports/`` of the public
+API (see ../shared/API.md). Thin: reads through the selectors (scoped to the caller), every write
+through one service of ``services/periods.py`` or ``services/scores.py``.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from django.db.models import F
+from django.http import FileResponse
+from django.urls import reverse
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+    inline_serializer,
+)
+from rest_framework import mixins, permissions, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.renderers import BaseRenderer, BrowsableAPIRenderer, JSONRenderer
+from rest_framework.response import Response
+
+from cadres import selectors as cadre_selectors
+from core.api import Conflict
+from core.api_fields import LabelChoiceField, resolve_choice
+from core.models import Job
+from core.xlsx import XLSX_CONTENT_TYPE
+
+from . import reports, selectors
+from .models import (
+    Assessment,
+    Dimension,
+    Grade,
+    Indicator,
+    IndicatorGroup,
+    Period,
+    PeriodStatus,
+    Scheme,
+    Track,
+)
+from .services.recompute import recompute_queue
+
+# Periods whose results are official: a change is an audited correction with a reason.
+CLOSED_STATUSES = (PeriodStatus.PUBLISHED, PeriodStatus.ARCHIVED)
+
+
+def _api_errors(exc: DjangoValidationError, rename: dict[str, str] | None = None):
+    if hasattr(exc, "error_dict"):
+        rename = {"__all__": "non_field_errors", **(rename or {})}
+        raise ValidationError({rename.get(k, k): v for k, v in exc.message_dict.items()}) from None
+    raise ValidationError({"non_field_errors": exc.messages}) from None
+
+
+def _int(value, field: str) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise ValidationError({field: "应为整数 id。"}) from None
+
+
+def _choice(enum, value: str, field: str) -> str:
+    code = resolve_choice(enum, value)
+    if code is None:
+        raise ValidationError({field: f"无效的取值“{value}”。可选值：" + "、".join(enum.labels)})
+    return code
+
+
+class ReadOrCapability(permissions.BasePermission):
+    """Every signed-in role reads (within scope); writes need one of ``view.write_capabilities``.
+    The services check the exact capability of each write again."""
+
+    def has_permission(self, request, view):
+        user = request.user
+        if not (user and user.is_authenticated):
+            return False
+        if request.method in permissions.SAFE_METHODS:
+            return True
+        if any(user.can(c) for c in view.write_capabilities):
+            return True
+        self.message = view.write_denied_message
+        return False
+
+
+class CanManageAssessment(permissions.BasePermission):
+    message = "您的角色无权重新计算考核等次。"
+
+    def has_permission(self, request, view):
+        user = request.user
+        return bool(user and user.is_authenticated and user.can("manage_assessment"))
+
+
+# ------------------------------------------------------------------ periods
+
+
+class IndicatorSerializer(serializers.ModelSerializer):
+    group = LabelChoiceField(IndicatorGroup)
+    track = LabelChoiceField(Track)
+    dimension = LabelChoiceField(Dimension)
+    weight = serializers.DecimalField(max_digits=5, decimal_places=2, coerce_to_string=False)
+    min_score = serializers.DecimalField(max_digits=6, decimal_places=2, coerce_to_string=False)
+    max_score = serializers.DecimalField(max_digits=6, decimal_places=2, coerce_to_string=False)
+
+    class Meta:
+        model = Indicator
+        fields = ["code", "name", "group", "track", "dimension", "weight", "min_score", "max_score"]
+
+
+class SchemeDetailSerializer(serializers.ModelSerializer):
+    indicators = IndicatorSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Scheme
+        fields = ["id", "name", "quarterly", "indicators"]
+
+
+class PeriodSerializer(serializers.ModelSerializer):
+    quarter = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, max_value=4, help_text="1–4；年度考核为 null"
+    )
+    scheme = serializers.IntegerField(
+        source="scheme_id", read_only=True, allow_null=True, help_text="考核方案 id"
+    )
+    scheme_detail = SchemeDetailSerializer(source="scheme", read_only=True, allow_null=True)
+    status = LabelChoiceField(PeriodStatus, required=False)
+    status_code = serializers.CharField(source="status", read_only=True)
+
+    class Meta:
+        model = Period
+        fields = [
+            "id",
+            "name",
+            "year",
+            "quarter",
+            "scheme",
+            "scheme_detail",
+            "status",
+            "status_code",
+            "computed_at",
+            "published_at",
+            "created_at",
+        ]
+        read_only_fields = ["id", "computed_at", "published_at", "created_at"]
+        # uniqueness (one annual period per year …) is the service's rule, with its message
+        validators: list = []
+
+
+class PeriodPatchSerializer(serializers.Serializer):
+    status = LabelChoiceField(PeriodStatus)
+
+
+JOB_RESPONSE = inline_serializer(
+    "RecomputeJob",
+    {
+        "job": serializers.UUIDField(),
+        "state": serializers.CharField(),
+        "url": serializers.CharField(help_text="任务状态地址 /api/v1/jobs/{id}/"),
+    },
+)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="考核期列表",
+        parameters=[
+            OpenApiParameter("year", int, description="年度"),
+            OpenApiParameter("status", str, description="状态（名称或代码）"),
+        ],
+    ),
+    retrieve=extend_schema(summary="考核期详情（含考核方案指标）"),
+    create=extend_schema(summary="新建考核期（草稿，复制默认考核方案）"),
+    partial_update=extend_schema(
+        summary="推进考核期环节",
+        request=PeriodPatchSerializer,
+        description="只接受 `status`：草稿→采集评分→评定等次→已公布→已归档（评定等次可退回采集评分）。"
+        "公布、归档须部长/分管负责人。",
+    ),
+)
+class PeriodViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = PeriodSerializer
+    permission_classes = [ReadOrCapability]
+    write_capabilities = ("manage_assessment",)
+    write_denied_message = "您的角色无权管理考核期。"
+    filter_backends: list = []
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        qs = selectors.periods_visible_to(self.request.user).prefetch_related("scheme__indicators")
+        if self.action != "list":
+            return qs
+        p = self.request.query_params
+        if p.get("year"):
+            try:
+                qs = qs.filter(year=int(p["year"]))
+            except ValueError:
+                raise ValidationError({"year": "年度应为整数。"}) from None
+        if p.get("status"):
+            qs = qs.filter(status=_choice(PeriodStatus, p["status"], "status"))
+        # the annual period first within a year, on SQLite and PostgreSQL alike
+        return qs.order_by("-year", F("quarter").desc(nulls_first=True), "-id")
+
+    def _fresh(self, period: Period) -> Period:
+        return (
+            selectors.periods_visible_to(self.request.user)
+            .prefetch_related("scheme__indicators")
+            .get(pk=period.pk)
+        )
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        v = serializer.validated_data
+        from .services.periods import period_create, period_transition
+
+        try:
+            with transaction.atomic():
+                period = period_create(
+                    actor=request.user, name=v["name"], year=v["year"], quarter=v.get("quarter")
+                )
+                # a status given with the new period is the first step (草稿 → 采集评分)
+                if v.get("status") and v["status"] != period.status:
+                    period = period_transition(actor=request.user, period=period, to=v["status"])
+        except DjangoValidationError as exc:
+            _api_errors(exc, {"to": "status"})
+        return Response(self.get_serializer(self._fresh(period)).data, status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request, *args, **kwargs):
+        period = self.get_object()
+        serializer = PeriodPatchSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        refused = set(request.data) - {"status"}
+        if refused:
+            raise ValidationError(dict.fromkeys(sorted(refused), "考核期只能通过 status 推进环节。"))
+        from .services.periods import period_transition
+
+        to = serializer.validated_data["status"]
+        if to != period.status:
+            try:
+                period = period_transition(actor=request.user, period=period, to=to)
+            except DjangoValidationError as exc:
+                _api_errors(exc, {"to": "status"})
+        return Response(self.get_serializer(self._fresh(period)).data)
+
+    @extend_schema(
+        summary="重新计算考核期等次",
+        description="排队一次重新计算（可只算某单位及其下级）；返回任务，进度见 `jobs/{id}/`。"
+        "只有采集评分、评定等次阶段的考核期可以重新计算，其余返回 409。",
+        request=inline_serializer(
+            "RecomputeRequest",
+            {
+                "unit": serializers.IntegerField(
+                    required=False, help_text="单位 id（含下级）；省略为本人管辖范围"
+                )
+            },
+        ),
+        responses={202: JOB_RESPONSE},
+    )
+    @action(detail=True, methods=["post"], permission_classes=[CanManageAssessment])
+    def recompute(self, request, pk=None):
+        period = self.get_object()
+        user = request.user
+        scope_path = user.scope_path
+        if scope_path is None:
+            raise PermissionDenied("您的账号未设置所属单位，无法重新计算。")
+        unit_path = scope_path
+        data = request.data if hasattr(request.data, "get") else {}
+        unit_id = data.get("unit") or request.query_params.get("unit")
+        if unit_id not in (None, ""):
+            unit = cadre_selectors.units_visible_to(user).filter(pk=_int(unit_id, "unit")).first()
+            if unit is None:
+                raise NotFound("单位不存在或不在您的管辖范围内。")
+            unit_path = unit.path
+        job = recompute_queue(period=period, unit_path=unit_path, actor=user, reason="接口请求重新计算")
+        if job is None:
+            raise Conflict(
+                f"考核期“{period.name}”为“{period.get_status_display()}”状态，不能重新计算；"
+                "只有采集评分、评定等次阶段的考核期才会重新计算等次。"
+            )
+        # with tasks running in-process the job may already have finished
+        state = Job.objects.filter(pk=job.pk).values_list("state", flat=True).first() or job.state
+        return Response(
+            {"job": str(job.pk), "state": state, "url": reverse("api-job", kwargs={"pk": job.pk})},
+            status=status.HTTP_202_ACCEPTED,
+        )
+
+
+# ------------------------------------------------------------------ assessments
+
+
+@extend_schema_field(
+    {"type": "object", "additionalProperties": {"type": "number", "nullable": True}, "example": {"德": 92}}
+)
+class ScoresField(serializers.Field):
+    """Indicator scores, ``{列名: 分数}``. Validated by the scores service (range, known codes)."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, dict):
+            raise ValidationError('应为对象，如 {"德": 92, "绩": 88}。')
+        return {str(k): v for k, v in data.items()}
+
+    def to_representation(self, value):
+        return {code: _number(v) for code, v in (value or {}).items()}
+
+
+def _number(value):
+    if value is None or isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value
+    try:
+        number = Decimal(str(value))
+    except ArithmeticError:
+        return value
+    if not number.is_finite():
+        return value
+    return int(number) if number == number.to_integral_value() else float(number)
+
+
+class ExplanationSerializer(serializers.Serializer):
+    rule = serializers.CharField()
+    effect = serializers.CharField()
+    facts = serializers.CharField()
+
+
+class AssessmentSerializer(serializers.ModelSerializer):
+    period = serializers.IntegerField(source="period_id", help_text="考核期 id")
+    cadre = serializers.IntegerField(source="cadre_id", help_text="干部 id")
+    cadre_name = serializers.CharField(source="cadre.name", read_only=True)
+    unit = serializers.IntegerField(source="unit_id", read_only=True, help_text="考核单位 id")
+    unit_name = serializers.CharField(source="unit.name", read_only=True)
+    track = LabelChoiceField(Track, required=False, allow_blank=True)
+    scores = ScoresField(required=False, help_text="指标得分 {列名: 分数}")
+    total_score = serializers.DecimalField(
+        max_digits=6, decimal_places=2, coerce_to_string=False, read_only=True, allow_null=True
+    )
+    computed_grade = serializers.CharField(read_only=True)
+    final_grade = serializers.ChoiceField(
+        choices=Grade.choices,
+        required=False,
+        allow_blank=True,
+        help_text="修改时为调整等次（须 override_reason）；空字符串取消调整",
+    )
+    explanation = ExplanationSerializer(many=True, read_only=True)
+    override_reason = serializers.CharField(required=False, allow_blank=True)
+    reason = serializers.CharField(
+        write_only=True, required=False, allow_blank=True, help_text="已公布考核期的更正理由（必填）"
+    )
+
+    class Meta:
+        model = Assessment
+        fields = [
+            "id",
+            "period",
+            "cadre",
+            "cadre_name",
+            "unit",
+            "unit_name",
+            "track",
+            "scores",
+            "total_score",
+            "rank_in_unit",
+            "computed_grade",
+            "final_grade",
+            "grade_code",
+            "explanation",
+            "review_required",
+            "override_reason",
+            "reason",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "rank_in_unit", "grade_code", "review_required", "updated_at"]
+        validators: list = []
+
+
+ASSESSMENT_FILTERS = [
+    OpenApiParameter("period", int, description="考核期 id"),
+    OpenApiParameter("unit", int, description="单位 id：含全部下级单位"),
+    OpenApiParameter("cadre", int, description="干部 id"),
+    OpenApiParameter("grade", str, description="最终等次，如 优秀"),
+]
+
+
+@extend_schema_view(
+    list=extend_schema(summary="考核结果列表", parameters=ASSESSMENT_FILTERS),
+    retrieve=extend_schema(summary="考核结果详情"),
+    create=extend_schema(
+        summary="录入一名干部的指标得分",
+        description="按（考核期，干部）录入或更新得分：已有考核记录时更新并返回 200，否则新建并返回 201。"
+        "分数超出范围或列名未知返回 400，什么也不写入。",
+    ),
+    partial_update=extend_schema(
+        summary="修改得分或调整等次",
+        description="`scores`（只改给出的列）和 `track` 经评分服务保存并重新计算；"
+        "`final_grade` + `override_reason` 为调整等次。已公布的考核期须带 `reason`，作为更正留痕。",
+    ),
+)
+class AssessmentViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = AssessmentSerializer
+    permission_classes = [ReadOrCapability]
+    write_capabilities = ("enter_scores", "manage_assessment")
+    write_denied_message = "您的角色无权录入评分或调整等次。"
+    filter_backends: list = []
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        user = self.request.user
+        qs = selectors.assessments_visible_to(user).select_related("cadre", "unit", "period")
+        if self.action != "list":
+            return qs
+        p = self.request.query_params
+        if p.get("period"):
+            qs = qs.filter(period_id=_int(p["period"], "period"))
+        if p.get("unit"):
+            unit = cadre_selectors.units_visible_to(user).filter(pk=_int(p["unit"], "unit")).first()
+            if unit is None:
+                return Assessment.objects.none()
+            qs = qs.filter(unit__path__startswith=unit.path)
+        if p.get("cadre"):
+            qs = qs.filter(cadre_id=_int(p["cadre"], "cadre"))
+        if p.get("grade"):
+            qs = qs.filter(final_grade=_choice(Grade, p["grade"], "grade"))
+        return qs.order_by("period_id", "unit__path", "rank_in_unit", "id")
+
+    def _fresh(self, pk) -> Assessment:
+        return (
+            selectors.assessments_visible_to(self.request.user)
+            .select_related("cadre", "unit", "period")
+            .get(pk=pk)
+        )
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        v = serializer.validated_data
+        user = request.user
+        period = selectors.periods_visible_to(user).filter(pk=v["period_id"]).first()
+        if period is None:
+            raise ValidationError({"period": "考核期不存在。"})
+        cadre = cadre_selectors.cadres_visible_to(user).filter(pk=v["cadre_id"]).first()
+        if cadre is None:
+            raise ValidationError({"cadre": "干部不存在或不在您的管辖范围内。"})
+        if period.status in CLOSED_STATUSES:
+            raise Conflict(f"考核期“{period.name}”已{period.get_status_display()}，不能再录入得分。")
+        entry = {"cadre": cadre, "scores": v.get("scores", {}), "key": "scores"}
+        if "track" in v:
+            entry["track"] = v["track"]
+        from .services.scores import scores_save
+
+        try:
+            result = scores_save(actor=user, period=period, entries=[entry], source="接口录入")
+        except DjangoValidationError as exc:
+            _api_errors(exc)
+        assessment = Assessment.objects.filter(period=period, cadre=cadre).first()
+        if assessment is None:
+            # nothing was given for a cadre without a record: there is nothing to show
+            raise ValidationError({"scores": "请至少填写一项得分。"})
+        code = status.HTTP_201_CREATED if result.get("created") else status.HTTP_200_OK
+        return Response(self.get_serializer(self._fresh(assessment.pk)).data, status=code)
+
+    def partial_update(self, request, *args, **kwargs):
+        assessment = self.get_object()
+        serializer = self.get_serializer(assessment, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        v = serializer.validated_data
+        user = request.user
+        moved = {
+            field: "考核期和干部不能修改；请新建考核记录。"
+            for field, attr in (("period", "period_id"), ("cadre", "cadre_id"))
+            if attr in v and v[attr] != getattr(assessment, attr)
+        }
+        if moved:
+            raise ValidationError(moved)
+        if not {"scores", "track", "final_grade"} & set(v):
+            raise ValidationError(
+                {
+                    "non_field_errors": [
+                        "请提供要修改的内容：scores、track 或 final_grade（及 override_reason）。"
+                    ]
+                }
+            )
+        # scores_save and assessment_correct keep the codes left out: PATCH changes only what it names
+        scores = v.get("scores")
+        from .services import scores as score_services
+
+        if assessment.period.status in CLOSED_STATUSES:
+            reason = (v.get("reason") or v.get("override_reason") or "").strip()
+            if not reason:
+                raise ValidationError({"reason": "已公布的考核结果只能更正，须填写更正理由（reason）。"})
+            try:
+                score_services.assessment_correct(
+                    actor=user,
+                    assessment=assessment,
+                    reason=reason,
+                    scores=scores,
+                    grade=v.get("final_grade"),
+                )
+            except DjangoValidationError as exc:
+                _api_errors(exc, {"grade": "final_grade"})
+            return Response(self.get_serializer(self._fresh(assessment.pk)).data)
+        try:
+            with transaction.atomic():
+                if scores is not None or "track" in v:
+                    entry = {"cadre": assessment.cadre_id, "scores": scores or {}, "key": "scores"}
+                    if "track" in v:
+                        entry["track"] = v["track"]
+                    score_services.scores_save(
+                        actor=user, period=assessment.period, entries=[entry], source="接口录入"
+                    )
+                if "final_grade" in v:
+                    score_services.assessment_override(
+                        actor=user,
+                        assessment=assessment,
+                        grade=v["final_grade"],
+                        reason=v.get("override_reason") or v.get("reason") or "",
+                    )
+        except DjangoValidationError as exc:
+            _api_errors(exc, {"grade": "final_grade", "reason": "override_reason"})
+        return Response(self.get_serializer(self._fresh(assessment.pk)).data)
+
+
+# ------------------------------------------------------------------ grade reports
+
+
+class XlsxRenderer(BaseRenderer):
+    """Lets ``?format=xlsx`` (and the matching Accept header) select the spreadsheet branch of
+    ``grade-reports/``; the view writes the file itself, so this only ever renders errors."""
+
+    media_type = XLSX_CONTENT_TYPE
+    format = "xlsx"
+    charset = None
+    render_style = "binary"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return JSONRenderer().render(data)
+
+
+class GradeReportRowSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text="考核结果 id")
+    cadre = serializers.IntegerField(source="cadre_id", help_text="干部 id")
+    unit = serializers.IntegerField(source="unit_id", help_text="考核单位 id")
+    unit_name = serializers.CharField(source="unit__name")
+    name = serializers.CharField(source="cadre__name")
+    id_number = serializers.CharField(help_text="身份证号；无权查看的角色得到脱敏值")
+    track = LabelChoiceField(Track, allow_blank=True)
+    total_score = serializers.DecimalField(
+        max_digits=6, decimal_places=2, coerce_to_string=False, allow_null=True
+    )
+    rank_in_unit = serializers.IntegerField(allow_null=True)
+    grade = serializers.CharField(source="final_grade", help_text="最终等次")
+    grade_code = serializers.IntegerField(allow_null=True)
+    review_required = serializers.BooleanField()
+    explanation = ExplanationSerializer(many=True)
+
+    def to_representation(self, instance):
+        instance = {
+            **instance,
+            "id_number": reports.id_number_for(
+                instance["cadre__id_number"], full=self.context.get("full_id_numbers", False)
+            ),
+        }
+        return super().to_representation(instance)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="考核等次报表（每名干部一行）",
+        description="按单位、单位内排名排序。`format=xlsx` 下载同样内容的 Excel 表（全部行，不分页）。",
+        parameters=[
+            OpenApiParameter("period", int, required=True, description="考核期 id"),
+            OpenApiParameter("unit", int, description="单位 id：含全部下级单位"),
+            OpenApiParameter("grade", str, description="最终等次，如 优秀"),
+            OpenApiParameter("format", str, enum=["json", "xlsx"], description="xlsx：下载 Excel"),
+        ],
+        responses={
+            200: GradeReportRowSerializer(many=True),
+            400: OpenApiResponse(description="缺少或无效的 period、grade"),
+        },
+    )
+)
+class GradeReportViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    serializer_class = GradeReportRowSerializer
+    filter_backends: list = []
+    renderer_classes = [JSONRenderer, BrowsableAPIRenderer, XlsxRenderer]
+
+    def _params(self):
+        p = self.request.query_params
+        user = self.request.user
+        if not p.get("period"):
+            raise ValidationError({"period": "请指定考核期（period=考核期 id）。"})
+        try:
+            period = selectors.periods_visible_to(user).filter(pk=int(p["period"])).first()
+        except (TypeError, ValueError):
+            raise ValidationError({"period": "考核期 id 应为整数。"}) from None
+        if period is None:
+            raise ValidationError({"period": "考核期不存在。"})
+        unit = None
+        if p.get("unit"):
+            unit = cadre_selectors.units_visible_to(user).filter(pk=_int(p["unit"], "unit")).first()
+            if unit is None:
+                raise NotFound("单位不存在或不在您的管辖范围内。")
+        grade = _choice(Grade, p["grade"], "grade") if p.get("grade") else ""
+        return period, unit, grade
+
+    def get_queryset(self):
+        period, unit, grade = self._params()
+        self.report = (period, unit, grade)
+        return reports.grade_report_rows(self.request.user, period=period, unit=unit, grade=grade)
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        user = self.request.user
+        context["full_id_numbers"] = bool(user and user.is_authenticated and user.can("view_id_number"))
+        return context
+
+    def list(self, request, *args, **kwargs):
+        rows = self.get_queryset()
+        if request.accepted_renderer.format == "xlsx":
+            return self._xlsx(rows)
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def _xlsx(self, rows):
+        period, unit, grade = self.report
+        scope = (
+            unit.name if unit else (self.request.user.unit.name if self.request.user.unit_id else "全部单位")
+        )
+        title = f"{period.name} 考核等次（{scope}{'，' + grade if grade else ''}）"
+        out = reports.grade_report_xlsx(
+            rows.iterator(chunk_size=2000),
+            title=title,
+            full_id_numbers=self.get_serializer_context()["full_id_numbers"],
+        )
+        filename = f"{period.name}考核等次-{scope}.xlsx"
+        response = FileResponse(out, as_attachment=True, filename=filename, content_type=XLSX_CONTENT_TYPE)
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
+
+    def handle_exception(self, exc):
+        # an error asked for as xlsx is still the JSON error shape
+        if getattr(getattr(self.request, "accepted_renderer", None), "format", None) == "xlsx":
+            self.request.accepted_renderer = JSONRenderer()
+            self.request.accepted_media_type = JSONRenderer.media_type
+        return super().handle_exception(exc)

@@ -1,0 +1,523 @@
+"""Indicator scores and grade adjustments.
+
+``scores_save`` is the one door for scores: the grid, the API and the Excel import (100,000
+rows) all call it. It reads one query per table, validates every entry before writing any, and
+writes in bulk; the audit trail gets one entry per changed assessment in one bulk insert.
+Overrides (调整等次) and corrections of published periods (更正) are single-row services.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from audit.models import AuditAction
+from audit.services import Change, audit_record, audit_record_bulk, new_batch_id
+from cadres.models import Cadre
+from cadres.selectors import unit_in_scope
+from core.bulk import bulk_insert, bulk_update_rows, reserve_pks
+
+from ..models import (
+    GRADE_CODES,
+    INDIVIDUAL_SCALE,
+    QUARTER_SCALE,
+    SCORING_STATUSES,
+    TEAM_SCALE,
+    Assessment,
+    Grade,
+    Indicator,
+    IndicatorGroup,
+    Period,
+    PeriodStatus,
+    TeamAssessment,
+    Track,
+)
+from .recompute import collapse_paths, period_recompute, recompute_queue
+
+# Above this many ids, "IN (…)" lists get slow (and SQLite limits parameters): read the whole
+# period / registry in one query and pick in Python instead.
+IN_LIMIT = 2000
+OVERRIDE_STATUSES = (PeriodStatus.COLLECTING, PeriodStatus.GRADING)
+
+REFUSED = {
+    PeriodStatus.DRAFT: "考核期尚未开启采集评分，不能录入评分。",
+    PeriodStatus.PUBLISHED: "考核期已公布，不能录入评分；如需修改请使用“更正”。",
+    PeriodStatus.ARCHIVED: "考核期已归档，不能录入评分。",
+}
+
+
+def period_scale(period: Period) -> list[str]:
+    if period.quarter is None:
+        return [*INDIVIDUAL_SCALE, Grade.UNDETERMINED]
+    return list(QUARTER_SCALE)
+
+
+@dataclass(frozen=True)
+class IndicatorSpec:
+    code: str
+    name: str
+    min_score: Decimal
+    max_score: Decimal
+    track: str
+    individual: bool
+
+
+def scheme_specs(period: Period) -> dict[str, dict[str, IndicatorSpec]]:
+    """{cadre category ("" = base scheme): {code: spec}} of the period, in one query."""
+    out: dict[str, dict[str, IndicatorSpec]] = {}
+    rows = (
+        Indicator.objects.filter(scheme__period=period)
+        .order_by("order", "id")
+        .values_list("scheme__category", "code", "name", "min_score", "max_score", "track", "group")
+    )
+    for category, code, name, low, high, track, group in rows:
+        out.setdefault(category, {})[code] = IndicatorSpec(
+            code, name, low, high, track, group == IndicatorGroup.INDIVIDUAL
+        )
+    return out
+
+
+def specs_for(specs: dict[str, dict[str, IndicatorSpec]], cadre_kind: str) -> dict[str, IndicatorSpec]:
+    """The engine's rule: the category scheme for cadres of that kind, else the base."""
+    return specs.get(cadre_kind) or specs.get("", {})
+
+
+def normalise(value: Decimal) -> int | float:
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def _fmt(value: Decimal) -> str:
+    return f"{value.normalize():f}"
+
+
+def parse_score(value) -> tuple[Decimal | None, bool]:
+    """(number, ok); blank gives (None, True)."""
+    if value is None:
+        return None, True
+    if isinstance(value, bool):
+        return None, False
+    text = str(value).strip()
+    if not text:
+        return None, True
+    try:
+        number = Decimal(text)
+    except (InvalidOperation, ValueError):
+        return None, False
+    return (number, True) if number.is_finite() else (None, False)
+
+
+def check_scores(
+    scores: dict, specs: dict[str, IndicatorSpec], track: str, old: dict
+) -> tuple[dict, list[str]]:
+    """Apply ``scores`` onto ``old``; returns (new scores, messages naming the indicators)."""
+    new = dict(old)
+    problems: list[str] = []
+    if not isinstance(scores, dict):
+        return new, ["得分格式不正确。"]
+    for code, raw in scores.items():
+        code = str(code).strip()
+        spec = specs.get(code)
+        if spec is None:
+            problems.append(f"考核方案中没有指标“{code}”。")
+            continue
+        number, ok = parse_score(raw)
+        if not ok:
+            problems.append(f"指标“{code}”的得分“{raw}”不是数字。")
+            continue
+        if number is None:
+            new.pop(code, None)
+            continue
+        if not spec.min_score <= number <= spec.max_score:
+            problems.append(
+                f"指标“{code}”的得分 {_fmt(number)} 超出范围（{_fmt(spec.min_score)}–{_fmt(spec.max_score)}）。"
+            )
+            continue
+        if spec.individual and spec.track != track:
+            chosen = f"“{Track(track).label}”" if track else "未选择"
+            problems.append(f"指标“{code}”只适用于“{Track(spec.track).label}”赛道，该干部的赛道为{chosen}。")
+            continue
+        new[code] = normalise(number)
+    return new, problems
+
+
+def _pick(qs, field: str, ids: set):
+    """One query either way: by id list when it is short, else everything and filter here."""
+    if len(ids) <= IN_LIMIT:
+        return qs.filter(**{f"{field}__in": list(ids)})
+    return qs
+
+
+def _require_scoring(actor, period: Period) -> Period:
+    if not actor.can("enter_scores"):
+        raise PermissionDenied("您的角色无权录入评分。")
+    status = Period.objects.filter(pk=period.pk).order_by().values_list("status", flat=True).first()
+    if status is None:
+        raise ValidationError("考核期不存在。")
+    if status not in SCORING_STATUSES:
+        raise ValidationError(REFUSED.get(status, "当前阶段不能录入评分。"))
+    period.status = status
+    return period
+
+
+def _cadre_id(value) -> int | None:
+    if isinstance(value, Cadre):
+        return value.pk
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+@transaction.atomic
+def scores_save(
+    *, actor, period: Period, entries: list[dict], batch: str = "", source: str = "网页录入"
+) -> dict:
+    """Upsert indicator scores of many cadres at once, all or nothing.
+
+    An entry is ``{"cadre": Cadre or id, "scores": {code: value}, "track": optional,
+    "key": optional row label}``. A blank value clears that indicator; codes left out keep
+    their stored score. Any error anywhere raises ValidationError {key: [messages]} and writes
+    nothing."""
+    period = _require_scoring(actor, period)
+    scope = actor.scope_path
+    ids = {cid for cid in (_cadre_id(e.get("cadre")) for e in entries) if cid is not None}
+
+    cadres = {
+        pk: (unit_id, path, kind)
+        for pk, unit_id, path, kind in _pick(Cadre.objects.all(), "pk", ids).values_list(
+            "pk", "unit_id", "unit__path", "kind"
+        )
+        if pk in ids
+    }
+    existing = {
+        row[1]: row
+        for row in _pick(Assessment.objects.filter(period=period), "cadre_id", ids).values_list(
+            "pk", "cadre_id", "unit_id", "unit__path", "track", "scores"
+        )
+        if row[1] in ids
+    }
+    specs = scheme_specs(period)
+
+    errors: dict[str, list[str]] = {}
+    planned = []  # (cadre_id, existing row or None, new track, new scores)
+    seen: set[int] = set()
+    for entry in entries:
+        cadre_id = _cadre_id(entry.get("cadre"))
+        key = str(entry.get("key") or cadre_id or entry.get("cadre"))
+        problems: list[str] = []
+        cadre = cadres.get(cadre_id)
+        row = existing.get(cadre_id)
+        if cadre is None:
+            errors.setdefault(key, []).append("干部不存在。")
+            continue
+        path = row[3] if row else cadre[1]
+        if scope is None or not path.startswith(scope):
+            errors.setdefault(key, []).append("该干部不在您的管辖范围内。")
+            continue
+        if cadre_id in seen:
+            errors.setdefault(key, []).append("同一干部在本次提交中出现多次。")
+            continue
+        seen.add(cadre_id)
+        old_track = row[4] if row else ""
+        track = entry.get("track", old_track)
+        track = "" if track is None else str(track).strip()
+        if track and track not in Track.values:
+            problems.append(f"未知的赛道“{track}”。")
+            track = old_track
+        old_scores = (row[5] or {}) if row else {}
+        new_scores, score_problems = check_scores(
+            entry.get("scores") or {}, specs_for(specs, cadre[2]), track, old_scores
+        )
+        problems += score_problems
+        if problems:
+            errors.setdefault(key, []).extend(problems)
+            continue
+        planned.append((cadre_id, row, track, new_scores))
+    if errors:
+        raise ValidationError(errors)
+
+    batch = batch or new_batch_id("scores")
+    now = timezone.now()
+    inserts, updates, changes, paths = [], [], [], set()
+    unchanged = 0
+    new_rows = [p for p in planned if p[1] is None and (p[2] or p[3])]
+    pks = iter(reserve_pks(Assessment, len(new_rows)))
+    for cadre_id, row, track, new_scores in planned:
+        if row is None:
+            if not (track or new_scores):
+                unchanged += 1  # nothing to store for a cadre without a row
+                continue
+            unit_id, path, _ = cadres[cadre_id]
+            obj = Assessment(
+                pk=next(pks),
+                period=period,
+                cadre_id=cadre_id,
+                unit_id=unit_id,
+                track=track,
+                scores=new_scores,
+            )
+            inserts.append(obj)
+            changes.append(
+                Change(
+                    AuditAction.CREATE,
+                    obj,
+                    None,
+                    {"scores": new_scores, "track": track},
+                    cadre_id=cadre_id,
+                    scope_path=path,
+                )
+            )
+            paths.add(path)
+            continue
+        pk, _, unit_id, path, old_track, old_scores = row
+        old_scores = old_scores or {}
+        if track == old_track and new_scores == old_scores:
+            unchanged += 1
+            continue
+        updates.append((pk, new_scores, track, now))
+        obj = Assessment(pk=pk, period=period, cadre_id=cadre_id, unit_id=unit_id)
+        changes.append(
+            Change(
+                AuditAction.UPDATE,
+                obj,
+                {"scores": old_scores, "track": old_track},
+                {"scores": new_scores, "track": track},
+                cadre_id=cadre_id,
+                scope_path=path,
+            )
+        )
+        paths.add(path)
+
+    if inserts:
+        bulk_insert(Assessment, inserts)
+    bulk_update_rows(Assessment, ["scores", "track", "updated_at"], updates)
+    if changes:
+        audit_record_bulk(actor=actor, changes=changes, batch=batch, reason=source)
+    jobs = []
+    for path in collapse_paths(paths):
+        job = recompute_queue(period=period, unit_path=path, actor=actor, reason=f"评分变更（{source}）")
+        if job is not None and job.pk not in jobs:
+            jobs.append(job.pk)
+    return {
+        "created": len(inserts),
+        "updated": len(updates),
+        "unchanged": unchanged,
+        "batch": batch,
+        "jobs": [str(j) for j in jobs],
+    }
+
+
+# ---------------------------------------------------------------- grade adjustments
+
+
+def _clean_reason(reason: str | None) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "调整等次必须填写理由。"})
+    return reason
+
+
+def _grade_fields(obj) -> dict:
+    return {
+        "computed_grade": obj.computed_grade,
+        "final_grade": obj.final_grade,
+        "override_grade": obj.override_grade,
+        "override_reason": obj.override_reason,
+    }
+
+
+def _both_grades(reason: str, computed: str, final: str) -> str:
+    return f"{reason}（计算等次：{computed or '未评定'}；最终等次：{final or '未评定'}）"
+
+
+def _without_override_note(explanation: list) -> list:
+    return [e for e in (explanation or []) if not (isinstance(e, dict) and e.get("rule") == "人工调整")]
+
+
+def _apply_override(obj, grade: str, reason: str) -> None:
+    obj.override_grade = grade
+    obj.override_reason = reason if grade else ""
+    obj.final_grade = grade or obj.computed_grade
+    obj.explanation = _without_override_note(obj.explanation)
+    if grade and grade != obj.computed_grade:
+        obj.explanation.append(
+            {
+                "rule": "人工调整",
+                "effect": grade,
+                "facts": f"计算等次为{obj.computed_grade or '未评定'}，经调整并说明理由：{reason}",
+            }
+        )
+
+
+def _locked_assessment(actor, assessment: Assessment) -> Assessment:
+    locked = (
+        Assessment.objects.select_for_update(of=("self",))
+        .select_related("period", "unit", "cadre")
+        .get(pk=assessment.pk)
+    )
+    if not unit_in_scope(actor, locked.unit):
+        raise PermissionDenied("该考核结果不在您的管辖范围内。")
+    return locked
+
+
+@transaction.atomic
+def assessment_override(*, actor, assessment: Assessment, grade: str, reason: str) -> Assessment:
+    """Set (or, with an empty grade, clear) the final grade by hand, with a reason."""
+    if not actor.can("manage_assessment"):
+        raise PermissionDenied("您的角色无权调整等次。")
+    obj = _locked_assessment(actor, assessment)
+    period = obj.period
+    if period.status in (PeriodStatus.PUBLISHED, PeriodStatus.ARCHIVED):
+        raise ValidationError(
+            {"grade": f"考核期已{period.get_status_display()}，不能直接调整等次；如确需修改，请使用“更正”。"}
+        )
+    if period.status not in OVERRIDE_STATUSES:
+        raise ValidationError({"grade": "考核期尚未开启采集评分，不能调整等次。"})
+    grade = (grade or "").strip()
+    if grade and grade not in period_scale(period):
+        raise ValidationError(
+            {"grade": f"等次“{grade}”不属于{period.kind_label}的等次（{'、'.join(period_scale(period))}）。"}
+        )
+    reason = _clean_reason(reason)
+    before = _grade_fields(obj)
+    before["grade_code"] = obj.grade_code
+    _apply_override(obj, grade, reason)
+    obj.grade_code = GRADE_CODES.get(obj.final_grade) if period.is_annual else None
+    obj.save(
+        update_fields=[
+            "override_grade",
+            "override_reason",
+            "final_grade",
+            "grade_code",
+            "explanation",
+            "updated_at",
+        ]
+    )
+    after = {**_grade_fields(obj), "grade_code": obj.grade_code}
+    audit_record(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        instance=obj,
+        before=before,
+        after=after,
+        cadre_id=obj.cadre_id,
+        scope_path=obj.unit.path,
+        reason=_both_grades(
+            ("取消调整：" if not grade else "调整等次：") + reason, obj.computed_grade, obj.final_grade
+        ),
+    )
+    return obj
+
+
+@transaction.atomic
+def assessment_correct(
+    *, actor, assessment: Assessment, reason: str, scores: dict | None = None, grade: str | None = None
+) -> Assessment:
+    """更正 a published result: new scores and/or grade, recomputed at once, audited with the reason."""
+    if not actor.can("manage_assessment"):
+        raise PermissionDenied("您的角色无权更正考核结果。")
+    obj = _locked_assessment(actor, assessment)
+    period = Period.objects.select_for_update().get(pk=obj.period_id)
+    obj.period = period
+    if period.status == PeriodStatus.ARCHIVED:
+        raise ValidationError("考核期已归档，不能更正。")
+    if period.status != PeriodStatus.PUBLISHED:
+        raise ValidationError("只有已公布的考核结果需要更正；当前阶段请直接录入评分或调整等次。")
+    reason = (reason or "").strip()
+    errors: dict[str, list[str]] = {}
+    if not reason:
+        errors["reason"] = ["更正必须填写理由。"]
+    scores = dict(scores or {})
+    new_scores = obj.scores or {}
+    if scores:
+        specs = specs_for(scheme_specs(period), obj.cadre.kind)
+        new_scores, problems = check_scores(scores, specs, obj.track, obj.scores or {})
+        if problems:
+            errors["scores"] = problems
+    if grade is not None:
+        grade = grade.strip()
+        if grade and grade not in period_scale(period):
+            errors["grade"] = [f"等次“{grade}”不属于{period.kind_label}的等次。"]
+    if not errors and new_scores == (obj.scores or {}) and (grade is None or grade == obj.override_grade):
+        errors["__all__"] = ["没有需要更正的内容：得分和等次均未改变。"]
+    if errors:
+        raise ValidationError(errors)
+
+    before = {"scores": obj.scores or {}, "total_score": _str(obj.total_score), **_grade_fields(obj)}
+    before["grade_code"] = obj.grade_code
+    obj.scores = new_scores
+    if grade is not None:
+        _apply_override(obj, grade, reason)
+    obj.save(
+        update_fields=[
+            "scores",
+            "override_grade",
+            "override_reason",
+            "final_grade",
+            "explanation",
+            "updated_at",
+        ]
+    )
+    period_recompute(period_id=period.pk, unit_path=obj.unit.path, force=True)
+    obj.refresh_from_db()
+    after = {"scores": obj.scores or {}, "total_score": _str(obj.total_score), **_grade_fields(obj)}
+    after["grade_code"] = obj.grade_code
+    audit_record(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        instance=obj,
+        before=before,
+        after=after,
+        cadre_id=obj.cadre_id,
+        scope_path=obj.unit.path,
+        reason=_both_grades(f"更正：{reason}", obj.computed_grade, obj.final_grade),
+    )
+    return obj
+
+
+def _str(value) -> str | None:
+    return None if value is None else str(value)
+
+
+@transaction.atomic
+def team_override(*, actor, team_assessment: TeamAssessment, grade: str, reason: str) -> TeamAssessment:
+    """Set (or clear) a leadership team's final grade by hand, with a reason."""
+    if not actor.can("manage_assessment"):
+        raise PermissionDenied("您的角色无权调整等次。")
+    obj = (
+        TeamAssessment.objects.select_for_update(of=("self",))
+        .select_related("period", "unit")
+        .get(pk=team_assessment.pk)
+    )
+    if not unit_in_scope(actor, obj.unit):
+        raise PermissionDenied("该班子考核结果不在您的管辖范围内。")
+    period = obj.period
+    if period.status in (PeriodStatus.PUBLISHED, PeriodStatus.ARCHIVED):
+        raise ValidationError(
+            {"grade": f"考核期已{period.get_status_display()}，不能直接调整等次；如确需修改，请使用“更正”。"}
+        )
+    if period.status not in OVERRIDE_STATUSES:
+        raise ValidationError({"grade": "考核期尚未开启采集评分，不能调整等次。"})
+    grade = (grade or "").strip()
+    if grade and grade not in TEAM_SCALE:
+        raise ValidationError({"grade": f"班子等次只能是{'、'.join(TEAM_SCALE)}。"})
+    reason = _clean_reason(reason)
+    before = _grade_fields(obj)
+    _apply_override(obj, grade, reason)
+    obj.save(update_fields=["override_grade", "override_reason", "final_grade", "explanation", "updated_at"])
+    audit_record(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        instance=obj,
+        before=before,
+        after=_grade_fields(obj),
+        scope_path=obj.unit.path,
+        reason=_both_grades(
+            ("取消调整：" if not grade else "调整等次：") + reason, obj.computed_grade, obj.final_grade
+        ),
+    )
+    return obj
