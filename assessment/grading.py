@@ -514,11 +514,11 @@ def _grade_annual_unit(unit_rows, policy: Policy, indicators_for, resolver, fact
                 res.computed = Grade.UNDETERMINED
             continue
         assessed += 1
+        grade = _base_grade(res, th)
         caps, undetermined = _individual_caps(row, res, policy, resolver, facts)
         if undetermined:
             res.computed = Grade.UNDETERMINED
             continue
-        grade = _base_grade(res, th)
         for cap in caps:
             grade = worse(INDIVIDUAL_SCALE, grade, cap)
         res.computed = grade

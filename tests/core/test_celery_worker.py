@@ -95,3 +95,37 @@ def test_task_queued_through_redis_runs_in_a_worker_and_its_result_reaches_the_d
     assert job.result["message"] == "来自测试"
     assert job.result["pid"] != os.getpid()  # it ran in the worker process, not in this one
     assert Job.objects.get(pk=job.pk).worker.endswith(f":{job.result['pid']}")
+
+
+def test_a_recomputation_runs_in_the_worker_and_the_grades_reach_the_database(worker, tree):
+    from assessment.models import Assessment, Period, PeriodStatus, Scheme
+    from assessment.services.recompute import recompute_queue
+    from tests.factories import CadreFactory
+
+    template = Scheme.objects.get(period__isnull=True, quarterly=False)
+    period = Period.objects.create(name="2025年度", year=2025, status=PeriodStatus.GRADING)
+    scheme = Scheme.objects.create(name=template.name, period=period)
+    for ind in template.indicators.all():
+        ind.pk, ind.scheme = None, scheme
+        ind.save()
+    for score in (95, 85, 65, 50, 80):
+        cadre = CadreFactory(unit=tree["town_a"])
+        codes = ["德", "能", "勤", "绩", "廉", "民主测评"]
+        Assessment.objects.create(
+            period=period, cadre=cadre, unit=tree["town_a"], scores=dict.fromkeys(codes, score)
+        )
+
+    job = recompute_queue(period=period)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        job.refresh_from_db()
+        if job.state in (JobState.DONE, JobState.FAILED):
+            break
+        if worker.poll() is not None:
+            pytest.fail("worker exited early:\n" + worker.stdout.read())
+        time.sleep(0.2)
+    assert job.state == JobState.DONE, f"job {job.state}: {job.error}"
+    assert (job.done, job.total) == (5, 5)
+    grades = sorted(Assessment.objects.filter(period=period).values_list("total_score", "final_grade"))
+    assert [g for _, g in grades] == ["不称职", "基本称职", "称职", "称职", "优秀"]
+    assert job.worker and not job.worker.endswith(f":{os.getpid()}")
