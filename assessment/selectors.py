@@ -38,3 +38,13 @@ def assessment_get(user, pk) -> Assessment:
 
 def team_assessments_visible_to(user) -> QuerySet[TeamAssessment]:
     return TeamAssessment.objects.filter(scope_q(user))
+
+
+def cadre_assessments(user, cadre) -> list[Assessment]:
+    """The cadre's grades in every period, newest first, for the profile. One query."""
+    return list(
+        assessments_visible_to(user)
+        .filter(cadre=cadre)
+        .select_related("period")
+        .order_by("-period__year", "period__quarter")
+    )

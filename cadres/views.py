@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from assessment.selectors import cadre_assessments
 from audit.selectors import cadre_timeline
 from audit.views import present_entries
 from supervision.selectors.interview_profile import profile_context as interview_profile_context
@@ -108,11 +109,13 @@ def cadre_detail(request, pk):
     # the supervision timeline: talks and interviews, problem clues (暂缓使用), spot checks,
     # 述职评议 items (including open ones carried over from earlier years)
     supervision = {**interview_profile_context(user, cadre), **records_profile_context(user, cadre)}
+    grades = cadre_assessments(user, cadre)
     return render(
         request,
         "cadres/detail.html",
         {
             **supervision,
+            "grades": grades,
             "cadre": cadre,
             "age": cadre.age(today),
             "work_years": _full_years(cadre.work_start_date, today),

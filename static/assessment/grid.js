@@ -82,7 +82,17 @@
       }
     });
     grid.addEventListener("input", function (event) {
-      if (event.target.classList.contains("grid-score")) checkRange(event.target);
+      var input = event.target;
+      if (!input.classList.contains("grid-score")) return;
+      // The server's message was about the old value: once the cell is edited, it no longer applies.
+      var td = input.closest("td");
+      td.querySelectorAll(".invalid-feedback:not(.client-feedback)").forEach(function (el) {
+        el.remove();
+      });
+      td.classList.remove("cell-error");
+      input.removeAttribute("aria-invalid");
+      input.removeAttribute("title");
+      checkRange(input);
     });
     grid.addEventListener("change", function (event) {
       if (event.target.classList.contains("grid-track")) applyTrack(event.target);
