@@ -33,8 +33,10 @@ def _period(name: str, year: int, quarter: int | None, status: str, actor) -> Pe
     return period
 
 
-def _score(rng: random.Random, mean: float, spread: float) -> float:
-    return round(min(100, max(40, rng.gauss(mean, spread))) * 2) / 2
+def _score(rng: random.Random, mean: float, spread: float) -> float | int:
+    value = round(min(100, max(40, rng.gauss(mean, spread))) * 2) / 2
+    # stored as scores_save stores them: whole numbers as integers
+    return int(value) if value.is_integer() else value
 
 
 def _fill(period: Period, cadres, rng: random.Random, codes: list[str]) -> None:
