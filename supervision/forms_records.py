@@ -307,9 +307,22 @@ class SanctionFilterForm(StyledForm):
 
 
 class SanctionForm(CadrePickerForm):
-    kind = forms.ChoiceField(choices=[("", "请选择"), *SanctionKind.choices], label="处分类型")
-    decided_on = forms.DateField(label="处分决定日期", widget=DateInput())
-    reason = forms.CharField(label="处分事由", max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+    kind = forms.ChoiceField(
+        choices=[("", "请选择"), *SanctionKind.choices],
+        label="处分类型",
+        error_messages={"required": "请选择处分类型。"},
+    )
+    decided_on = forms.DateField(
+        label="处分决定日期",
+        widget=DateInput(),
+        error_messages={"required": "请填写处分决定日期。", "invalid": "请填写正确的日期。"},
+    )
+    reason = forms.CharField(
+        label="处分事由",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "请填写处分事由。"},
+    )
     exempted = forms.BooleanField(
         label="认定为容错免责",
         required=False,

@@ -87,7 +87,8 @@ def test_the_form_shows_errors_in_chinese(client, users, cadre_a):
         {"cadre": cadre_a.pk, "kind": "", "decided_on": "", "reason": ""},
     )
     assert response.status_code == 200
-    assert "这个字段是必填项" in response.content.decode()
+    page = response.content.decode()
+    assert "请选择处分类型。" in page and "请填写处分决定日期。" in page and "请填写处分事由。" in page
     assert not Sanction.objects.exists()
 
 
