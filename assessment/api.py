@@ -37,6 +37,8 @@ from .models import (
     Assessment,
     Dimension,
     Grade,
+    ImportBatch,
+    ImportStatus,
     Indicator,
     IndicatorGroup,
     Period,
@@ -164,6 +166,18 @@ JOB_RESPONSE = inline_serializer(
 )
 
 
+class XlsxTemplateRenderer(BaseRenderer):
+    """Lets a browser's Accept header reach ``periods/{id}/template.xlsx``; errors render as JSON."""
+
+    media_type = XLSX_CONTENT_TYPE
+    format = "xlsx"
+    charset = None
+    render_style = "binary"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return JSONRenderer().render(data)
+
+
 @extend_schema_view(
     list=extend_schema(
         summary="考核期列表",
@@ -251,6 +265,36 @@ class PeriodViewSet(
             except DjangoValidationError as exc:
                 _api_errors(exc, {"to": "status"})
         return Response(self.get_serializer(self._fresh(period)).data)
+
+    @extend_schema(
+        summary="下载评分表模板",
+        description="按考核方案生成的 Excel 评分表，预填该单位（含下级）的干部。",
+        parameters=[OpenApiParameter("unit", int, required=True, description="单位 id")],
+        responses={(200, XLSX_CONTENT_TYPE): OpenApiResponse(description="xlsx 文件")},
+    )
+    @action(detail=True, methods=["get"], renderer_classes=[JSONRenderer, XlsxTemplateRenderer])
+    def template(self, request, pk=None, format=None):
+        from django.http import HttpResponse
+
+        from .services.imports import template_build, template_filename
+
+        period = self.get_object()
+        if not request.user.can("import_sheets"):
+            raise PermissionDenied("您的角色无权导入评分表。")
+        unit_id = request.query_params.get("unit")
+        if unit_id in (None, ""):
+            raise ValidationError({"unit": "请指定单位 id（?unit=）。"})
+        unit = cadre_selectors.units_visible_to(request.user).filter(pk=_int(unit_id, "unit")).first()
+        if unit is None:
+            raise NotFound("单位不存在或不在您的管辖范围内。")
+        content = template_build(user=request.user, period=period, unit=unit)
+        response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
+        from urllib.parse import quote
+
+        response["Content-Disposition"] = (
+            f"attachment; filename*=UTF-8''{quote(template_filename(period, unit))}"
+        )
+        return response
 
     @extend_schema(
         summary="重新计算考核期等次",
@@ -656,3 +700,187 @@ class GradeReportViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             self.request.accepted_renderer = JSONRenderer()
             self.request.accepted_media_type = JSONRenderer.media_type
         return super().handle_exception(exc)
+
+
+# ------------------------------------------------------------------ Excel imports
+
+
+class ImportJobSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Job
+        fields = ["id", "state", "done", "total"]
+
+
+class ImportErrorSerializer(serializers.Serializer):
+    row = serializers.IntegerField(allow_null=True, help_text="表格中的行号；整表错误为 null")
+    column = serializers.CharField(allow_blank=True, help_text="列标题")
+    message = serializers.CharField()
+
+
+class ImportBatchSerializer(serializers.ModelSerializer):
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    uploaded_by = serializers.SerializerMethodField()
+    errors = serializers.SerializerMethodField()
+    job = ImportJobSerializer(read_only=True, allow_null=True)
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ImportBatch
+        fields = [
+            "id",
+            "status",
+            "status_label",
+            "message",
+            "period",
+            "unit",
+            "original_name",
+            "size",
+            "sha256",
+            "uploaded_by",
+            "created_at",
+            "committed_at",
+            "rows_total",
+            "rows_ok",
+            "rows_new",
+            "rows_changed",
+            "rows_unchanged",
+            "errors",
+            "job",
+            "audit_batch",
+            "url",
+        ]
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_uploaded_by(self, obj):
+        user = obj.uploaded_by
+        return None if user is None else user.username
+
+    @extend_schema_field(ImportErrorSerializer(many=True))
+    def get_errors(self, obj):
+        return [
+            {"row": e.get("row"), "column": e.get("column", ""), "message": e["message"]} for e in obj.errors
+        ]
+
+    @extend_schema_field(serializers.CharField())
+    def get_url(self, obj):
+        return reverse("assessment:import_detail", kwargs={"pk": obj.pk})
+
+
+class ImportUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="评分表：.xlsx / .xlsm / .xls / .csv")
+    period = serializers.IntegerField(help_text="考核期 id")
+    unit = serializers.IntegerField(required=False, allow_null=True, help_text="单位 id；省略为本人管辖范围")
+    sheet = serializers.CharField(required=False, allow_blank=True, help_text="工作表名称；省略时按表头识别")
+
+
+class CanImportSheets(permissions.BasePermission):
+    message = "您的角色无权导入评分表。"
+
+    def has_permission(self, request, view):
+        user = request.user
+        if not (user and user.is_authenticated):
+            return False
+        return request.method in permissions.SAFE_METHODS or user.can("import_sheets")
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="评分表导入记录",
+        parameters=[
+            OpenApiParameter("period", int, description="考核期 id"),
+            OpenApiParameter("status", str, description="状态代码"),
+        ],
+    ),
+    retrieve=extend_schema(summary="导入批次的状态与进度"),
+)
+class ImportBatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Uploads of assessment sheets: every write through ``services/imports.py``."""
+
+    serializer_class = ImportBatchSerializer
+    permission_classes = [CanImportSheets]
+    filter_backends: list = []
+
+    def get_queryset(self):
+        from .services.imports import import_batches_visible_to
+
+        qs = import_batches_visible_to(self.request.user).select_related("uploaded_by", "job")
+        if self.action != "list":
+            return qs
+        p = self.request.query_params
+        if p.get("period"):
+            qs = qs.filter(period_id=_int(p["period"], "period"))
+        if p.get("status"):
+            qs = qs.filter(status=_choice(ImportStatus, p["status"], "status"))
+        return qs.defer("preview").order_by("-created_at", "-id")
+
+    @extend_schema(
+        summary="上传评分表",
+        description="multipart：`file` + `period`（+ `unit`、`sheet`）。无错误的表立即导入（201）；"
+        "`?commit=false` 只校验不写入。超过异步阈值的大表排入后台任务（202），进度见 `imports/{id}/`。"
+        "有错误的表返回 400 及逐行错误，不写入任何数据；文件过大 413，非表格文件 415。",
+        request={"multipart/form-data": ImportUploadSerializer},
+        parameters=[OpenApiParameter("commit", bool, description="false：只校验")],
+        responses={201: ImportBatchSerializer, 202: ImportBatchSerializer, 400: ImportBatchSerializer},
+    )
+    def create(self, request, *args, **kwargs):
+        from .services.imports import ImportRejected, import_start
+
+        form = ImportUploadSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        v = form.validated_data
+        user = request.user
+        period = selectors.periods_visible_to(user).filter(pk=v["period"]).first()
+        if period is None:
+            raise ValidationError({"period": "考核期不存在。"})
+        unit = None
+        if v.get("unit") is not None:
+            unit = cadre_selectors.units_visible_to(user).filter(pk=v["unit"]).first()
+            if unit is None:
+                raise ValidationError({"unit": "单位不存在或不在您的管辖范围内。"})
+        upload = v["file"]
+        commit = request.query_params.get("commit", "true").lower() not in ("false", "0", "no")
+        from .services.imports import max_bytes
+
+        if upload.size > max_bytes():
+            return self._refused(
+                None, "too_large", f"文件过大，上限为 {max_bytes() // 1024 // 1024} MB。", 413
+            )
+        try:
+            batch = import_start(
+                actor=user,
+                period=period,
+                unit=unit,
+                data=upload.read(),
+                filename=upload.name,
+                commit=commit,
+                sheet=v.get("sheet") or None,
+            )
+        except ImportRejected as exc:
+            return self._refused(exc.batch, exc.code, exc.message, exc.status)
+        except DjangoValidationError as exc:
+            _api_errors(exc)
+        batch = self.get_queryset().get(pk=batch.pk)
+        data = self.get_serializer(batch).data
+        if batch.status == ImportStatus.INVALID:
+            first = batch.errors[0] if batch.errors else {}
+            where = f"第{first['row']}行 " if first.get("row") else ""
+            data["error"] = {
+                "code": "invalid_sheet",
+                "message": f"评分表有 {len(batch.errors)} 处错误，未写入任何数据。首个错误：{where}{first.get('message', '')}",
+                "fields": {},
+            }
+            return Response(data, status=status.HTTP_400_BAD_REQUEST)
+        if batch.status in (ImportStatus.PENDING, ImportStatus.VALIDATING):
+            return Response(data, status=status.HTTP_202_ACCEPTED)
+        if batch.status == ImportStatus.FAILED:
+            return Response(data, status=status.HTTP_500_INTERNAL_SERVER_ERROR)
+        return Response(data, status=status.HTTP_201_CREATED)
+
+    def _refused(self, batch, code: str, message: str, http_status: int) -> Response:
+        body = {"error": {"code": code, "message": message, "fields": {}}}
+        if batch is not None:
+            body.update(self.get_serializer(batch).data)
+        else:
+            body.update({"id": None, "status": ImportStatus.INVALID, "rows_total": 0, "rows_ok": 0})
+            body["errors"] = [{"row": None, "column": "", "message": message}]
+        return Response(body, status=http_status)

@@ -4,6 +4,7 @@ The policy (thresholds, quota, caps, influence periods) is stored as ``PolicyRul
 engine in ``grading.py`` evaluates them. Nothing about a grade is decided in code constants.
 """
 
+import uuid
 from decimal import Decimal
 
 from django.conf import settings
@@ -311,3 +312,83 @@ class PolicyRule(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.key}".strip()
+
+
+class ImportStatus(models.TextChoices):
+    PENDING = "pending", "排队中"
+    VALIDATING = "validating", "校验中"
+    INVALID = "invalid", "校验未通过"
+    VALIDATED = "validated", "待确认导入"
+    COMMITTED = "committed", "已导入"
+    FAILED = "failed", "导入失败"
+
+
+class ImportBatch(models.Model):
+    """One uploaded assessment sheet: the file as received, what validation found, the preview
+    of the changes, and whether (and as which audit batch) it was committed.
+
+    The file is kept so the page can offer it back annotated and the history can show it; the
+    full diff is not stored but recomputed from the file at commit time (the database may have
+    changed since the preview)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    period = models.ForeignKey(
+        Period, verbose_name="考核期", on_delete=models.CASCADE, related_name="imports"
+    )
+    unit = models.ForeignKey(
+        Unit,
+        verbose_name="导入单位",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="留空表示上传人的整个管辖范围。",
+    )
+    # The subtree the batch belongs to (the unit's, else the uploader's): the history is scoped by it.
+    scope_path = models.CharField("所属范围", max_length=255, blank=True, db_index=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="上传人",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField("上传时间", auto_now_add=True, db_index=True)
+    file = models.FileField("文件", upload_to="imports/%Y/%m/", max_length=255, blank=True)
+    original_name = models.CharField("文件名", max_length=255, blank=True)
+    size = models.PositiveBigIntegerField("文件大小", default=0)
+    sha256 = models.CharField("SHA-256", max_length=64, blank=True, db_index=True)
+    status = models.CharField(
+        "状态", max_length=20, choices=ImportStatus.choices, default=ImportStatus.PENDING, db_index=True
+    )
+    message = models.CharField("说明", max_length=500, blank=True)
+    rows_total = models.PositiveIntegerField("数据行", default=0)
+    rows_ok = models.PositiveIntegerField("通过校验", default=0)
+    rows_unchanged = models.PositiveIntegerField("无变化", default=0)
+    rows_changed = models.PositiveIntegerField("修改", default=0)
+    rows_new = models.PositiveIntegerField("新增", default=0)
+    errors = models.JSONField("错误", default=list, blank=True)
+    preview = models.JSONField("预览", default=dict, blank=True)
+    job = models.ForeignKey(
+        "core.Job",
+        verbose_name="后台任务",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    committed_at = models.DateTimeField("导入时间", null=True, blank=True)
+    audit_batch = models.CharField("审计批次", max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = "评分表导入"
+        verbose_name_plural = "评分表导入"
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.original_name} ({self.get_status_display()})"
+
+    @property
+    def error_count(self) -> int:
+        return len(self.errors or [])

@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from assessment.api import AssessmentViewSet, GradeReportViewSet, PeriodViewSet
+from assessment.api import AssessmentViewSet, GradeReportViewSet, ImportBatchViewSet, PeriodViewSet
 from cadres.api import CadreViewSet, UnitViewSet
 from core.api_views import JobView, TokenView
 from supervision.api import InterviewViewSet, ReminderViewSet
@@ -12,6 +12,7 @@ router.register("cadres", CadreViewSet, basename="cadre")
 router.register("periods", PeriodViewSet, basename="period")
 router.register("assessments", AssessmentViewSet, basename="assessment")
 router.register("grade-reports", GradeReportViewSet, basename="grade-report")
+router.register("imports", ImportBatchViewSet, basename="import")
 router.register("interviews", InterviewViewSet, basename="interview")
 router.register("reminders", ReminderViewSet, basename="reminder")
 

@@ -190,6 +190,8 @@ CELERY_BEAT_SCHEDULE = {
 
 # Attachments of interviews: PDF or images only (checked from the content), size-limited.
 SUPERVISION_ATTACHMENT_MAX_BYTES = env.int("DJANGO_ATTACHMENT_MAX_MB", default=10) * 1024 * 1024
+# Uploaded score sheets (assessment/sheets): larger files are refused before parsing.
+IMPORT_MAX_BYTES = env.int("DJANGO_IMPORT_MAX_BYTES", default=20 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

@@ -1,0 +1,744 @@
+"""Excel assessment sheets: validate an uploaded sheet, preview what it changes, commit it.
+
+``import_validate`` stores the upload as an ``ImportBatch``, parses it (``assessment.sheets``)
+and checks every row against the database set-based: one query for the cadres of the sheet,
+one for their assessments in the period, one for the scheme. It writes no score. The result is
+the batch: status, counts, row-level errors ``[{row, column, message}]`` and a bounded preview.
+
+``import_commit`` re-reads the stored file (the database may have changed since the preview),
+refuses if anything is wrong now, and hands every new or changed value to ``scores_save`` in
+one call: all or nothing, audited with ``batch="import:<id>"``, recomputation queued. A sheet
+that changes nothing writes nothing and says so.
+
+Sheets with more than ``settings.IMPORT_ASYNC_ROWS`` rows are validated and committed by a
+background job (``import_queue``) whose progress the page and ``jobs/{id}/`` read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import PurePath
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from cadres.models import Cadre, Unit
+from cadres.selectors import unit_in_scope
+from core.jobs import job_create, progress, register
+from core.models import Job
+
+from ..models import SCORING_STATUSES, Assessment, ImportBatch, ImportStatus, Period
+from ..sheets.parse import ParsedSheet, SheetRejected, read_sheet
+from .scores import REFUSED, IndicatorSpec, _fmt, normalise, scheme_specs, scores_save, specs_for
+
+VALIDATE_JOB = "assessment.import_validate"
+COMMIT_JOB = "assessment.import_commit"
+# How many changed rows the stored preview keeps for display; the counts are always complete.
+PREVIEW_LIMIT = 2000
+# How many errors a batch keeps; a sheet wrong on every one of 100,000 rows says so in the message.
+ERROR_LIMIT = 5000
+NOTHING_TO_DO = "没有需要更新的数据：表中的得分与系统中一致，未写入任何数据。"
+SOURCE = "Excel导入"
+
+
+def async_rows() -> int:
+    return int(getattr(settings, "IMPORT_ASYNC_ROWS", 5000))
+
+
+def max_bytes() -> int:
+    return int(getattr(settings, "IMPORT_MAX_BYTES", 20 * 1024 * 1024))
+
+
+class ImportRejected(Exception):
+    """The file itself was refused (not a spreadsheet, too large, hostile...): a 4xx, nothing
+    written but the batch that records the refusal."""
+
+    def __init__(self, batch: ImportBatch | None, code: str, message: str, status: int = 400):
+        super().__init__(message)
+        self.batch = batch
+        self.code = code
+        self.message = message
+        self.status = status
+
+
+@dataclass
+class Plan:
+    """What a sheet would do: errors, the entries for ``scores_save``, counts and the preview."""
+
+    errors: list[dict] = field(default_factory=list)
+    entries: list[dict] = field(default_factory=list)
+    rows_total: int = 0
+    rows_ok: int = 0
+    rows_new: int = 0
+    rows_changed: int = 0
+    rows_unchanged: int = 0
+    values_new: int = 0
+    values_changed: int = 0
+    changes: list[dict] = field(default_factory=list)
+    changes_total: int = 0
+
+    def error(self, row, column: str, message: str, col=None) -> None:
+        self.errors.append({"row": row, "column": column, "message": message, "col": col})
+
+    @property
+    def preview(self) -> dict:
+        return {
+            "new": self.rows_new,
+            "changed": self.rows_changed,
+            "unchanged": self.rows_unchanged,
+            "values_new": self.values_new,
+            "values_changed": self.values_changed,
+            "rows": self.changes,
+            "truncated": self.changes_total > len(self.changes),
+        }
+
+
+# ---------------------------------------------------------------- reading
+
+
+def indicator_codes(period: Period) -> list[str]:
+    """Every indicator code of the period's schemes (base first), each once."""
+    codes: list[str] = []
+    for specs in scheme_specs(period).values():
+        for code in specs:
+            if code not in codes:
+                codes.append(code)
+    return codes
+
+
+def _is_quarterly(period: Period) -> bool:
+    return period.quarter is not None
+
+
+def read_batch_file(batch: ImportBatch, *, sheet: str | None = None) -> ParsedSheet:
+    with batch.file.open("rb") as fh:
+        data = fh.read()
+    return read_sheet(
+        data,
+        filename=batch.original_name,
+        indicator_codes=indicator_codes(batch.period),
+        quarterly=_is_quarterly(batch.period),
+        sheet=sheet,
+        max_bytes=max_bytes(),
+    )
+
+
+# ---------------------------------------------------------------- the plan
+
+
+# Below both backends' parameter limits (PostgreSQL 65,535; SQLite 32,766): a 10,000-row sheet
+# reads only its own cadres instead of the whole period.
+SHEET_IN_LIMIT = 30_000
+
+
+def _pick(qs, field_name: str, keys: set):
+    """One query either way: an IN list when short, else the whole table filtered here."""
+    if len(keys) <= SHEET_IN_LIMIT:
+        return qs.filter(**{f"{field_name}__in": list(keys)})
+    return qs
+
+
+def _same(old, new: Decimal) -> bool:
+    if old is None or isinstance(old, bool):
+        return False
+    try:
+        return Decimal(str(old)) == new
+    except ArithmeticError:
+        return False
+
+
+def _show(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return _fmt(value)
+    return str(value)
+
+
+def plan_sheet(
+    *, actor, period: Period, unit: Unit | None, parsed: ParsedSheet, job: Job | None = None
+) -> Plan:
+    """Check every row of ``parsed`` against the database and work out the diff. No writes."""
+    plan = Plan(rows_total=len(parsed.rows))
+    for e in parsed.errors:
+        plan.error(e.row, e.column, e.message, e.col)
+    status = Period.objects.filter(pk=period.pk).values_list("status", flat=True).first()
+    if status not in SCORING_STATUSES:
+        plan.error(None, "", REFUSED.get(status, "当前阶段不能录入评分。").replace("录入评分", "导入评分"))
+        return plan
+
+    headers = parsed.headers
+    col_of = parsed.columns
+
+    def header(code: str, fallback: str) -> str:
+        col = col_of.get(code)
+        return headers.get(col, fallback) if col is not None else fallback
+
+    id_header = header("id_number", "身份证号")
+    name_header = header("name", "姓名")
+    id_col = col_of.get("id_number")
+    name_col = col_of.get("name")
+    bad_rows = {e.row for e in parsed.errors if e.row is not None}
+
+    ids = {r.id_number for r in parsed.rows if r.id_number}
+    cadres = {
+        row[0]: row
+        for row in _pick(Cadre.objects.all(), "id_number", ids)
+        .order_by()
+        .values_list("id_number", "pk", "name", "unit__path", "kind", "unit__name")
+        if row[0] in ids
+    }
+    cadre_ids = {c[1] for c in cadres.values()}
+    existing = {
+        row[0]: row
+        for row in _pick(Assessment.objects.filter(period=period), "cadre_id", cadre_ids)
+        .order_by()
+        .values_list("cadre_id", "scores", "track", "unit__path")
+        if row[0] in cadre_ids
+    }
+    specs = scheme_specs(period)
+    scope = actor.scope_path
+    seen: dict[int, int] = {}
+
+    for i, prow in enumerate(parsed.rows):
+        if job is not None and i and i % 10000 == 0:
+            progress(job, i, plan.rows_total)
+        r = prow.row
+        if r in bad_rows:
+            continue
+        if _is_quarterly(period) and prow.quarter not in (None, period.quarter):
+            plan.error(
+                r,
+                header("quarter", "季度"),
+                f"季度为第{prow.quarter}季度，与考核期（第{period.quarter}季度）不符。",
+            )
+            continue
+        if not prow.id_number:
+            plan.error(r, id_header, "缺少身份证号。", id_col)
+            continue
+        cadre = cadres.get(prow.id_number)
+        if cadre is None:
+            plan.error(r, id_header, f"身份证号 {prow.id_number} 在干部库中不存在。", id_col)
+            continue
+        _, cadre_id, cadre_name, cadre_path, kind, unit_name = cadre
+        if prow.name and prow.name.strip() != cadre_name:
+            plan.error(r, name_header, f"姓名与身份证号登记的姓名不一致（系统中为 {cadre_name}）。", name_col)
+            continue
+        old = existing.get(cadre_id)
+        path = old[3] if old else cadre_path
+        if scope is None or not path.startswith(scope):
+            plan.error(r, id_header, f"第{r}行的干部 {cadre_name}（{unit_name}）不在您的管辖范围内。", id_col)
+            continue
+        if unit is not None and not path.startswith(unit.path):
+            plan.error(
+                r,
+                id_header,
+                f"第{r}行的干部 {cadre_name}（{unit_name}）不属于所选单位“{unit.name}”。",
+                id_col,
+            )
+            continue
+        if cadre_id in seen:
+            plan.error(
+                r,
+                id_header,
+                f"与第{seen[cadre_id]}行是同一干部（{cadre_name}），同一干部只能出现一次。",
+                id_col,
+            )
+            continue
+        seen[cadre_id] = r
+        cadre_specs: dict[str, IndicatorSpec] = specs_for(specs, kind)
+        track = old[2] if old else ""
+        old_scores = (old[1] or {}) if old else {}
+        problems = False
+        scores: dict = {}
+        row_changes: list[dict] = []
+        row_new = row_changed = 0
+        for code, value in prow.values.items():
+            if value is None:
+                continue  # blank leaves the stored score as it is
+            column = header(code, code)
+            spec = cadre_specs.get(code)
+            if spec is None:
+                plan.error(r, column, f"该干部适用的考核方案中没有指标“{code}”。", col_of.get(code))
+                problems = True
+                continue
+            if not spec.min_score <= value <= spec.max_score:
+                plan.error(
+                    r,
+                    column,
+                    f"得分 {_fmt(value)} 超出范围（{_fmt(spec.min_score)}–{_fmt(spec.max_score)}）。",
+                    col_of.get(code),
+                )
+                problems = True
+                continue
+            if spec.individual and spec.track != track:
+                plan.error(
+                    r, column, f"指标“{code}”只适用于特定赛道，该干部不适用，请留空。", col_of.get(code)
+                )
+                problems = True
+                continue
+            before = old_scores.get(code)
+            if _same(before, value):
+                continue
+            scores[code] = normalise(value)
+            if before is None:
+                row_new += 1
+            else:
+                row_changed += 1
+            row_changes.append({"code": code, "column": column, "old": _show(before), "new": _show(value)})
+        if problems:
+            continue
+        plan.rows_ok += 1
+        if not scores:
+            plan.rows_unchanged += 1
+            continue
+        if row_changed:
+            plan.rows_changed += 1
+        else:
+            plan.rows_new += 1
+        plan.values_new += row_new
+        plan.values_changed += row_changed
+        plan.entries.append({"cadre": cadre_id, "scores": scores, "key": str(r)})
+        plan.changes_total += 1
+        if len(plan.changes) < PREVIEW_LIMIT:
+            plan.changes.append(
+                {
+                    "row": r,
+                    "name": cadre_name,
+                    "unit": unit_name,
+                    "kind": "changed" if row_changed else "new",
+                    "changes": row_changes,
+                }
+            )
+    plan.errors.sort(key=lambda e: (e["row"] is not None, e["row"] or 0))
+    return plan
+
+
+# ---------------------------------------------------------------- batches
+
+
+def _check_actor(actor, period: Period, unit: Unit | None) -> None:
+    if not actor.can("import_sheets"):
+        raise PermissionDenied("您的角色无权导入评分表。")
+    if actor.scope_path is None:
+        raise PermissionDenied("您的账号未设置所属单位，无法导入评分表。")
+    if unit is not None and not unit_in_scope(actor, unit):
+        raise PermissionDenied("所选单位不在您的管辖范围内。")
+
+
+def _store_errors(batch: ImportBatch, errors: list[dict]) -> None:
+    batch.errors = errors[:ERROR_LIMIT]
+    if len(errors) > ERROR_LIMIT:
+        batch.message = f"共发现 {len(errors)} 处错误，仅保存前 {ERROR_LIMIT} 条；请修改后重新上传。"
+
+
+def _apply_plan(batch: ImportBatch, plan: Plan) -> ImportBatch:
+    batch.rows_total = plan.rows_total
+    batch.rows_ok = plan.rows_ok
+    batch.rows_new = plan.rows_new
+    batch.rows_changed = plan.rows_changed
+    batch.rows_unchanged = plan.rows_unchanged
+    batch.preview = plan.preview
+    batch.message = ""
+    _store_errors(batch, plan.errors)
+    if plan.errors:
+        batch.status = ImportStatus.INVALID
+        if not batch.message:
+            batch.message = f"发现 {len(plan.errors)} 处错误，未写入任何数据；请修改后重新上传。"
+    else:
+        batch.status = ImportStatus.VALIDATED
+        if not plan.entries:
+            batch.message = NOTHING_TO_DO
+    return batch
+
+
+def _reject(batch: ImportBatch, exc: SheetRejected) -> ImportRejected:
+    batch.status = ImportStatus.INVALID
+    batch.errors = [{"row": None, "column": "", "message": exc.message, "col": None}]
+    batch.message = exc.message
+    batch.save(update_fields=["status", "errors", "message"])
+    return ImportRejected(batch, exc.code, exc.message, exc.status)
+
+
+def batch_create(*, actor, period: Period, unit: Unit | None, data: bytes, filename: str) -> ImportBatch:
+    """Record the upload. Files over the size limit are refused before anything is stored."""
+    _check_actor(actor, period, unit)
+    name = PurePath(filename or "upload").name[:200] or "upload"
+    if len(data) > max_bytes():
+        raise ImportRejected(
+            None,
+            "too_large",
+            f"文件过大（{len(data) / 1024 / 1024:.1f} MB），上限为 {max_bytes() // 1024 // 1024} MB。",
+            413,
+        )
+    batch = ImportBatch(
+        period=period,
+        unit=unit,
+        scope_path=unit.path if unit is not None else actor.scope_path,
+        uploaded_by=actor,
+        original_name=name,
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        status=ImportStatus.VALIDATING,
+    )
+    batch.file.save(name, ContentFile(data), save=False)
+    batch.save()
+    return batch
+
+
+def batch_parse(batch: ImportBatch, *, sheet: str | None = None) -> ParsedSheet:
+    try:
+        return read_batch_file(batch, sheet=sheet)
+    except SheetRejected as exc:
+        raise _reject(batch, exc) from None
+
+
+def batch_validate(
+    *,
+    actor,
+    batch: ImportBatch,
+    job: Job | None = None,
+    sheet: str | None = None,
+    parsed: ParsedSheet | None = None,
+) -> ImportBatch:
+    """Parse the stored file (unless given parsed) and check it; the batch ends ``invalid`` or
+    ``validated``. Raises ImportRejected for a refused file."""
+    if parsed is None:
+        parsed = batch_parse(batch, sheet=sheet)
+    if job is not None:
+        progress(job, 0, len(parsed.rows))
+    plan = plan_sheet(actor=actor, period=batch.period, unit=batch.unit, parsed=parsed, job=job)
+    _apply_plan(batch, plan)
+    if batch.status == ImportStatus.VALIDATED and plan.entries:
+        earlier = (
+            ImportBatch.objects.filter(
+                period=batch.period, sha256=batch.sha256, status=ImportStatus.COMMITTED
+            )
+            .exclude(pk=batch.pk)
+            .order_by("-committed_at")
+            .values_list("committed_at", flat=True)
+            .first()
+        )
+        if earlier:
+            batch.message = (
+                f"同一文件已于 {timezone.localtime(earlier):%Y-%m-%d %H:%M} 导入过，此后系统中的得分有变化。"
+            )
+    batch.save()
+    return batch
+
+
+def import_validate(
+    *,
+    actor,
+    period: Period,
+    unit: Unit | None = None,
+    data: bytes,
+    filename: str,
+    sheet: str | None = None,
+) -> ImportBatch:
+    """Store, parse and check a sheet, synchronously. Raises ImportRejected for a refused file
+    (the batch records it); a sheet with row errors returns the batch with status ``invalid``."""
+    batch = batch_create(actor=actor, period=period, unit=unit, data=data, filename=filename)
+    return batch_validate(actor=actor, batch=batch, sheet=sheet)
+
+
+def import_start(
+    *,
+    actor,
+    period: Period,
+    unit: Unit | None = None,
+    data: bytes,
+    filename: str,
+    commit: bool = False,
+    sheet: str | None = None,
+) -> ImportBatch:
+    """The entry of the page, the API and the command: store and parse the sheet (a refused file
+    raises ImportRejected at once), then check it here, or, for a sheet of more than
+    ``IMPORT_ASYNC_ROWS`` rows, in a background job (``batch.job``). With ``commit`` a sheet
+    without errors is committed straight away (API clients do not preview)."""
+    batch = batch_create(actor=actor, period=period, unit=unit, data=data, filename=filename)
+    parsed = batch_parse(batch, sheet=sheet)
+    if len(parsed.rows) > async_rows():
+        batch.rows_total = len(parsed.rows)
+        batch.save(update_fields=["rows_total"])
+        del parsed
+        import_queue(actor=actor, batch=batch, commit=commit, sheet=sheet)
+        batch.refresh_from_db()
+        return batch
+    batch = batch_validate(actor=actor, batch=batch, sheet=sheet, parsed=parsed)
+    if commit and batch.status == ImportStatus.VALIDATED:
+        try:
+            batch = import_commit(actor=actor, batch=batch, sheet=sheet)
+        except ValidationError:
+            batch.refresh_from_db()
+    return batch
+
+
+def _row_errors(exc: ValidationError, batch: ImportBatch) -> list[dict]:
+    out = []
+    if hasattr(exc, "error_dict"):
+        for key, messages in exc.message_dict.items():
+            row = int(key) if str(key).isdigit() else None
+            for message in messages:
+                out.append({"row": row, "column": "", "message": message, "col": None})
+    else:
+        out = [{"row": None, "column": "", "message": m, "col": None} for m in exc.messages]
+    return out
+
+
+def import_commit(
+    *, actor, batch: ImportBatch, job: Job | None = None, sheet: str | None = None
+) -> ImportBatch:
+    """Commit a validated batch: re-check against the database now, then one ``scores_save``.
+
+    All or nothing. A batch already committed is returned as it is (committing twice writes once).
+    Raises ValidationError when the sheet is no longer valid (the batch keeps the errors)."""
+    if not actor.can("import_sheets"):
+        raise PermissionDenied("您的角色无权导入评分表。")
+    try:
+        return _commit(actor=actor, batch=batch, job=job, sheet=sheet)
+    except (ValidationError, PermissionDenied):
+        raise
+    except Exception as exc:  # nothing was written (one transaction); the batch says so
+        batch_fail(batch, f"导入失败，未写入任何数据：{type(exc).__name__}")
+        raise
+
+
+def _commit(*, actor, batch: ImportBatch, job: Job | None, sheet: str | None) -> ImportBatch:
+    with transaction.atomic():
+        locked = (
+            ImportBatch.objects.select_for_update(of=("self",))
+            .select_related("period", "unit")
+            .get(pk=batch.pk)
+        )
+        if locked.status == ImportStatus.COMMITTED:
+            return locked
+        if locked.status not in (ImportStatus.VALIDATED, ImportStatus.PENDING, ImportStatus.VALIDATING):
+            raise ValidationError("该批次未通过校验，不能导入；请修改后重新上传。")
+        try:
+            parsed = read_batch_file(locked, sheet=sheet)
+        except SheetRejected as exc:
+            raise ValidationError(exc.message) from None
+        if job is not None:
+            progress(job, 0, len(parsed.rows))
+        plan = plan_sheet(actor=actor, period=locked.period, unit=locked.unit, parsed=parsed, job=job)
+        errors = plan.errors
+        result = None
+        if not errors and plan.entries:
+            try:
+                with transaction.atomic():
+                    result = scores_save(
+                        actor=actor,
+                        period=locked.period,
+                        entries=plan.entries,
+                        batch=f"import:{locked.pk}",
+                        source=SOURCE,
+                    )
+            except ValidationError as exc:
+                errors = _row_errors(exc, locked)
+        _apply_plan(locked, plan)
+        if errors:
+            _store_errors(locked, errors)
+            locked.status = ImportStatus.INVALID
+            locked.message = "导入前重新校验发现错误（系统中的数据可能已变化），未写入任何数据。"
+            locked.save()
+        else:
+            locked.status = ImportStatus.COMMITTED
+            locked.committed_at = timezone.now()
+            if result is not None:
+                locked.audit_batch = result["batch"]
+                locked.message = (
+                    f"已导入：新增 {plan.values_new} 项得分，修改 {plan.values_changed} 项，"
+                    f"{plan.rows_unchanged} 行无变化。"
+                )
+            else:
+                locked.message = NOTHING_TO_DO
+            locked.save()
+        if job is not None:
+            progress(job, plan.rows_total, plan.rows_total)
+    if errors:
+        raise ValidationError(locked.message)
+    return locked
+
+
+def batch_fail(batch: ImportBatch, message: str) -> None:
+    ImportBatch.objects.filter(pk=batch.pk).exclude(status=ImportStatus.COMMITTED).update(
+        status=ImportStatus.FAILED, message=message[:500]
+    )
+
+
+# ---------------------------------------------------------------- background jobs
+
+
+def import_queue(*, actor, batch: ImportBatch, commit: bool, sheet: str | None = None) -> Job:
+    """Queue validation (and, with ``commit``, the commit) of a stored batch as a job."""
+    kind = COMMIT_JOB if commit and batch.status == ImportStatus.VALIDATED else VALIDATE_JOB
+    job = job_create(
+        kind=kind,
+        actor=actor,
+        params={"batch": str(batch.pk), "commit": commit, "sheet": sheet},
+        scope_path=batch.scope_path,
+    )
+    if kind == VALIDATE_JOB:
+        batch.status = ImportStatus.PENDING
+    batch.job = job
+    batch.save(update_fields=["status", "job"])
+    return job
+
+
+def _job_actor(job: Job):
+    if job.created_by is None:
+        raise PermissionDenied("上传人账号已不存在。")
+    return job.created_by
+
+
+@register(VALIDATE_JOB)
+def _validate_job(job: Job) -> dict:
+    batch = ImportBatch.objects.select_related("period", "unit").get(pk=job.params["batch"])
+    actor = _job_actor(job)
+    ImportBatch.objects.filter(pk=batch.pk).update(status=ImportStatus.VALIDATING)
+    try:
+        batch = batch_validate(actor=actor, batch=batch, job=job, sheet=job.params.get("sheet"))
+        if job.params.get("commit") and batch.status == ImportStatus.VALIDATED:
+            batch = import_commit(actor=actor, batch=batch, job=job, sheet=job.params.get("sheet"))
+    except ImportRejected as exc:
+        return {"batch": str(batch.pk), "status": ImportStatus.INVALID, "message": exc.message}
+    except ValidationError:
+        batch.refresh_from_db()
+    except Exception as exc:
+        batch_fail(batch, f"导入失败：{type(exc).__name__}")
+        raise
+    return {"batch": str(batch.pk), "status": batch.status, "message": batch.message}
+
+
+@register(COMMIT_JOB)
+def _commit_job(job: Job) -> dict:
+    batch = ImportBatch.objects.select_related("period", "unit").get(pk=job.params["batch"])
+    try:
+        batch = import_commit(actor=_job_actor(job), batch=batch, job=job, sheet=job.params.get("sheet"))
+    except ValidationError:
+        batch.refresh_from_db()
+    except Exception as exc:
+        batch_fail(batch, f"导入失败：{type(exc).__name__}")
+        raise
+    return {"batch": str(batch.pk), "status": batch.status, "message": batch.message}
+
+
+# ---------------------------------------------------------------- reads (scoped to the caller)
+
+# Cadres no longer assessed are left out of a fresh template.
+GONE_STATUSES = ("removed", "retired", "dismissed")
+
+
+def import_batches_visible_to(user):
+    """Batches about the user's subtree (and the user's own uploads)."""
+    from django.db.models import Q
+
+    path = getattr(user, "scope_path", None)
+    if path is None:
+        return (
+            ImportBatch.objects.filter(uploaded_by=user)
+            if user.is_authenticated
+            else ImportBatch.objects.none()
+        )
+    if path == "":
+        return ImportBatch.objects.all()
+    return ImportBatch.objects.filter(Q(scope_path__startswith=path) | Q(uploaded_by=user))
+
+
+def template_cadres(user, period: Period, unit: Unit) -> list[Cadre]:
+    """The cadres a unit's sheet is pre-filled with: those assessed in the period within the
+    unit's subtree, else (a period not yet opened) the registry's cadres there."""
+    from cadres.selectors import cadres_visible_to
+
+    base = cadres_visible_to(user).filter(unit__path__startswith=unit.path).select_related("unit")
+    assessed = base.filter(assessments__period=period)
+    qs = assessed if assessed.exists() else base.exclude(status__in=GONE_STATUSES)
+    return list(qs.order_by("unit__path", "pk"))
+
+
+def template_build(*, user, period: Period, unit: Unit) -> bytes:
+    from ..sheets.template import build_template
+
+    if not unit_in_scope(user, unit):
+        raise PermissionDenied("所选单位不在您的管辖范围内。")
+    return build_template(period=period, unit=unit, cadres=template_cadres(user, period, unit))
+
+
+def template_filename(period: Period, unit: Unit) -> str:
+    return f"{period.name}-{unit.name}-评分表.xlsx"
+
+
+# ---------------------------------------------------------------- the annotated sheet
+
+ERROR_FILL = "FFC7CE"
+
+
+def annotated_sheet(batch: ImportBatch) -> bytes:
+    """The uploaded sheet with each bad cell filled red and a comment giving the message.
+
+    An .xlsx/.xlsm upload is annotated in place (macros are dropped, never run); a .csv/.xls
+    upload becomes a fresh workbook of the cells the parser read. Errors of a whole row go on
+    its first cell; errors of the whole file are listed on a sheet of their own."""
+    from io import BytesIO
+
+    from openpyxl import Workbook, load_workbook
+    from openpyxl.comments import Comment
+    from openpyxl.styles import PatternFill
+
+    from core.xlsx import safe_row, text_cell
+
+    fill = PatternFill("solid", fgColor=ERROR_FILL)
+    try:
+        parsed = read_batch_file(batch)
+    except SheetRejected:
+        parsed = None
+    ws = None
+    wb = None
+    if parsed is not None and batch.original_name.lower().endswith((".xlsx", ".xlsm")):
+        with batch.file.open("rb") as fh:
+            wb = load_workbook(BytesIO(fh.read()))
+        if parsed.sheet_name in wb.sheetnames:
+            ws = wb[parsed.sheet_name]
+            ws.protection.sheet = False
+    if ws is None:
+        wb = Workbook()
+        ws = wb.active
+        ws.title = "评分表"
+        if parsed is not None:
+            header_row = parsed.header_row or 1
+            for col, text in parsed.headers.items():
+                text_cell(ws, header_row, col + 1, text)
+            for prow in parsed.rows:
+                fixed = {"id_number": prow.id_number, "name": prow.name, "unit": prow.unit}
+                for code, col in parsed.columns.items():
+                    value = fixed[code] if code in fixed else prow.values.get(code)
+                    if value is not None:
+                        text_cell(ws, prow.row, col + 1, value if isinstance(value, str) else float(value))
+    by_cell: dict[tuple[int, int], list[str]] = {}
+    whole: list[str] = []
+    for e in batch.errors or []:
+        if not e.get("row"):
+            whole.append(e["message"])
+            continue
+        col = e.get("col")
+        by_cell.setdefault((e["row"], (col if col is not None else 0) + 1), []).append(
+            f"{e.get('column') or ''}：{e['message']}" if e.get("column") else e["message"]
+        )
+    for (row, col), msgs in by_cell.items():
+        cell = ws.cell(row=row, column=col)
+        cell.fill = fill
+        cell.comment = Comment("\n".join(msgs), "导入校验", width=300, height=120)
+    if whole or by_cell:
+        summary = wb.create_sheet("错误清单", 0)
+        summary.append(["行号", "列", "错误"])
+        for e in batch.errors or []:
+            summary.append(safe_row(summary, [e.get("row") or "", e.get("column") or "", e["message"]]))
+    out = BytesIO()
+    wb.save(out)
+    return out.getvalue()

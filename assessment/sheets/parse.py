@@ -1,0 +1,660 @@
+"""Reading uploaded score sheets as county offices really make them.
+
+``read_sheet`` checks the file (``safety``), reads it with calamine (xlsx/xlsm/xls; macros are
+never run) or the csv module, finds the header row wherever it is, maps header variants to
+fields and indicator codes, and returns every data row with the problems found in it. It never
+guesses: an ID number Excel has turned into ``3.20102E+17`` is an error for that row, not a
+lookup. Nothing here touches the database.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from operator import mul
+from pathlib import Path
+
+from cadres import idnumber
+
+from ..models import QUARTER_SCALE
+from . import safety
+from .safety import SheetRejected
+
+__all__ = ["CellError", "ParsedRow", "ParsedSheet", "SheetRejected", "parse_date", "read_sheet"]
+
+HEADER_SEARCH_ROWS = 20
+
+FIELD_ALIASES = {
+    "id_number": [
+        "身份证号",
+        "身份证号码",
+        "公民身份号码",
+        "公民身份证号",
+        "公民身份证号码",
+        "身份证",
+        "证件号码",
+        "身份证件号码",
+    ],
+    "name": ["姓名", "干部姓名", "名字"],
+    "unit": ["单位", "工作单位", "所在单位", "单位名称", "所在单位名称"],
+    "post": ["职务", "现任职务", "职务职级", "现职务"],
+    "seq": ["序号", "编号", "序"],
+    "note": ["备注", "说明"],
+    "quarter": ["季度", "考核季度"],
+    "grade": ["等次", "考核等次", "评定等次", "等级"],
+}
+SUMMARY_WORDS = ("合计", "总计", "小计", "平均", "平均分", "平均值", "汇总")
+BLANK_SCORES = {"", "—", "-", "–", "－", "——", "--", "/", "／", "无", "空", "N/A", "n/a", "NA"}
+SCI_RE = re.compile(r"^[+-]?\d+(?:\.\d*)?[eE][+-]?\d+$")
+BRACKET_SUFFIX_RE = re.compile(r"[(\[【<《][^()\[\]【】<>《》]*[)\]】>》]$")
+NUMBER_SUFFIXES = ("分",)
+QUARTER_WORDS = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
+QUARTER_RE = re.compile(r"^(?:第)?([一二三四1-4])(?:季度|季)?$|^Q([1-4])$", re.I)
+DATE_TEXT_RE = re.compile(r"^(\d{4})\s*[年./\-]\s*(\d{1,2})\s*[月./\-]\s*(\d{1,2})\s*日?$")
+EXCEL_EPOCH = datetime.date(1899, 12, 30)
+
+
+@dataclass
+class CellError:
+    row: int  # 1-based row number as Excel shows it (CSV: the line number)
+    column: str  # header text as in the uploaded sheet ("" for a row-level error)
+    message: str
+    col: int | None = None  # 0-based column index in the sheet
+
+
+@dataclass
+class ParsedRow:
+    row: int
+    id_number: str | None
+    name: str
+    unit: str
+    values: dict[str, Decimal | None]
+    quarter: int | None = None
+    grade: str = ""
+    note: str = ""
+
+
+@dataclass
+class ParsedSheet:
+    sheet_name: str
+    header_row: int
+    columns: dict[str, int]
+    headers: dict[int, str]
+    rows: list[ParsedRow] = field(default_factory=list)
+    errors: list[CellError] = field(default_factory=list)
+    skipped: list[int] = field(default_factory=list)
+
+
+# --- header matching -------------------------------------------------------------------------
+
+
+def norm_header(value) -> str:
+    """Full-width to half-width, all whitespace removed, trailing ``*``/``:`` dropped."""
+    if value is None:
+        return ""
+    text = unicodedata.normalize("NFKC", str(value))
+    text = "".join(text.split())
+    return text.rstrip("*:：")
+
+
+def header_candidates(text: str) -> list[str]:
+    """``德(15%)`` -> ``德``; ``绩分`` -> ``绩``; all the forms to look up, most literal first."""
+    out = [text]
+    stripped = text
+    while True:
+        new = BRACKET_SUFFIX_RE.sub("", stripped)
+        if new == stripped:
+            break
+        stripped = new
+        out.append(stripped)
+    for form in list(out):
+        if form.endswith(NUMBER_SUFFIXES) and len(form) > 1:
+            out.append(form[:-1])
+    return out
+
+
+def build_lookup(indicator_codes: list[str], quarterly: bool) -> dict[str, str]:
+    lookup: dict[str, str] = {}
+    for key, aliases in FIELD_ALIASES.items():
+        if key in ("quarter", "grade") and not quarterly:
+            continue
+        for alias in aliases:
+            lookup[norm_header(alias)] = key
+    for code in indicator_codes:
+        lookup[norm_header(code)] = code  # an indicator code wins over an alias
+    if quarterly and "得分" in indicator_codes:
+        for alias in ("分数", "考核得分", "平时考核得分", "季度得分", "得分"):
+            lookup.setdefault(norm_header(alias), "得分")
+    return lookup
+
+
+def match_header(value, lookup: dict[str, str]) -> str | None:
+    text = norm_header(value)
+    if not text:
+        return None
+    for form in header_candidates(text):
+        key = lookup.get(form)
+        if key is not None:
+            return key
+    return None
+
+
+def _row_text(row: list, c: int):
+    return row[c] if c < len(row) else None
+
+
+def find_header(rows: list[list], lookup: dict[str, str], value_keys: set[str]):
+    """(header index, data start index, columns, headers) or None. Two-row headers (a merged
+    group label above the indicator names) combine both rows' texts column by column."""
+    best = None
+    limit = min(len(rows), HEADER_SEARCH_ROWS)
+    for i in range(limit):
+        for span in (1, 2):
+            if span == 2 and i + 1 >= len(rows):
+                continue
+            top = rows[i]
+            bottom = rows[i + 1] if span == 2 else []
+            width = max(len(top), len(bottom))
+            columns: dict[str, int] = {}
+            headers: dict[int, str] = {}
+            for c in range(width):
+                t, b = _row_text(top, c), _row_text(bottom, c)
+                t_text = "" if t is None else str(t).strip()
+                b_text = "" if b is None else str(b).strip()
+                key, shown = None, ""
+                for candidate in [b_text, t_text + b_text, t_text] if span == 2 else [t_text]:
+                    if candidate:
+                        key = match_header(candidate, lookup)
+                        if key:
+                            shown = candidate
+                            break
+                if key and key not in columns:
+                    columns[key] = c
+                    headers[c] = shown
+                elif t_text or b_text:
+                    headers[c] = b_text or t_text
+            if "id_number" not in columns or not value_keys.intersection(columns):
+                continue
+            score = len(columns) - (0.5 if span == 2 else 0)
+            if best is None or score > best[0]:
+                best = (score, i, i + span, columns, headers)
+        if best is not None and i > best[1] + 1:
+            break
+    if best is None:
+        return None
+    return best[1:]
+
+
+# --- cell values -----------------------------------------------------------------------------
+
+
+def _is_blank(value) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _excel_display(value) -> str:
+    """How Excel's General format shows a long number: 3.20102E+17."""
+    number = float(value)
+    if abs(number) < 1e11:
+        return _text(value)
+    mantissa, exponent = f"{number:.5E}".split("E")
+    mantissa = mantissa.rstrip("0").rstrip(".")
+    return f"{mantissa}E{exponent[0]}{int(exponent[1:]):02d}"
+
+
+def parse_score(value) -> tuple[Decimal | None, str | None]:
+    """(number, problem). Blank, ``—`` and ``-`` give (None, None)."""
+    if value is None:
+        return None, None
+    if isinstance(value, bool):
+        return None, "不是数字"
+    if isinstance(value, int):
+        return Decimal(value), None
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            return None, "不是有效数字"
+        return (Decimal(int(value)) if value.is_integer() else Decimal(repr(value))), None
+    if isinstance(value, (datetime.date, datetime.time, datetime.timedelta)):
+        return None, "是日期或时间，不是分数"
+    text = unicodedata.normalize("NFKC", str(value)).strip()
+    if text in BLANK_SCORES or text.strip("-—–") == "":
+        return None, None
+    text = "".join(text.split())
+    if text.endswith("分"):
+        text = text[:-1]
+    try:
+        number = Decimal(text)
+    except (InvalidOperation, ValueError):
+        return None, "不是数字"
+    if not number.is_finite():
+        return None, "不是有效数字"
+    return number, None
+
+
+def parse_date(value) -> datetime.date | None:
+    """Excel serials, real dates, ``2025.3.1``, ``2025-03-01``, ``2025年3月1日``; None if not a date."""
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if 1 <= value < 2958466:
+            return EXCEL_EPOCH + datetime.timedelta(days=int(value))
+        return None
+    text = unicodedata.normalize("NFKC", str(value or "")).strip()
+    m = DATE_TEXT_RE.match(text)
+    if not m:
+        return None
+    try:
+        return datetime.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    except ValueError:
+        return None
+
+
+class IdChecker:
+    """``cadres.idnumber.validate`` with a fast path: checking the area code against the
+    historical list costs ~60 µs, so it is done once per (area, birth year)."""
+
+    WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+    CHECK = "10X98765432"
+    OFFSET = 48 * sum(WEIGHTS)  # the weights applied to ASCII codes instead of digits
+
+    def __init__(self):
+        self.areas: dict[str, str | None] = {}
+        self.known: dict[str, str | None] = {}
+
+    def check(self, number: str) -> str | None:
+        """Error message, or None when valid. ``number`` is already normalised."""
+        if len(number) != 18 or not number[:17].isdigit():
+            return self._slow(number)
+        total = sum(map(mul, number[:17].encode(), self.WEIGHTS)) - self.OFFSET
+        if self.CHECK[total % 11] != number[17]:
+            return self._slow(number)
+        key = number[:14]  # area code and birth date: checked once per distinct pair
+        try:
+            return self.known[key]
+        except KeyError:
+            pass
+        try:
+            datetime.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+        except ValueError:
+            return self._slow(number)
+        area = number[:10]
+        if area not in self.areas:
+            self.areas[area] = self._slow(number)
+        self.known[key] = self.areas[area]
+        return self.known[key]
+
+    @staticmethod
+    def _slow(number: str) -> str | None:
+        try:
+            idnumber.validate(number)
+        except idnumber.IdNumberError as exc:
+            return str(exc)
+        return None
+
+
+# --- reading the file ------------------------------------------------------------------------
+
+
+def _load(source, max_bytes: int | None) -> bytes:
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        data = bytes(source)
+        safety.check_size(len(data), max_bytes)
+        return data
+    path = Path(source)
+    try:
+        size = path.stat().st_size
+    except OSError:
+        raise SheetRejected("not_spreadsheet", "找不到上传的文件。", 400) from None
+    safety.check_size(size, max_bytes)  # before reading a byte of it
+    return path.read_bytes()
+
+
+def _calamine_rows(data: bytes, kind: str, sheet: str | None, report, choose):
+    """Yield (sheet name, rows) for the requested sheet, or every sheet in order."""
+    from python_calamine import CalamineWorkbook, PasswordError
+
+    try:
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
+    except PasswordError:
+        raise SheetRejected("encrypted", "文件设置了密码保护，无法读取。请取消密码后重新上传。") from None
+    except Exception as exc:  # calamine raises several error types for damaged files
+        if "password" in str(exc).lower() or "encrypt" in str(exc).lower():
+            raise SheetRejected("encrypted", "文件设置了密码保护，无法读取。请取消密码后重新上传。") from None
+        raise SheetRejected(
+            "not_spreadsheet", "文件已损坏，无法作为 Excel 工作簿读取。请在 Excel 中重新保存后上传。", 415
+        ) from None
+    with workbook:
+        names = [
+            m.name
+            for m in workbook.sheets_metadata
+            if str(m.typ).endswith("WorkSheet")  # chart sheets and macro sheets hold no rows
+        ]
+        if sheet is not None:
+            wanted = sheet.strip()
+            if wanted not in names:
+                shown = "、".join(f"“{n}”" for n in names)
+                raise SheetRejected("no_sheet", f"工作簿中没有名为“{wanted}”的工作表（现有：{shown}）。")
+            names = [wanted]
+        if not names:
+            raise SheetRejected("no_sheet", "工作簿中没有工作表。")
+        for name in names:
+            try:
+                loaded = workbook.get_sheet_by_name(name)
+                rows = loaded.to_python(skip_empty_area=False)
+            except PasswordError:
+                raise SheetRejected(
+                    "encrypted", "文件设置了密码保护，无法读取。请取消密码后重新上传。"
+                ) from None
+            except Exception:
+                raise SheetRejected(
+                    "not_spreadsheet", f"工作表“{name}”已损坏，无法读取。请在 Excel 中重新保存后上传。", 415
+                ) from None
+            if kind == "ole" and len(rows) > safety.MAX_ROWS:
+                raise SheetRejected(
+                    "too_many_rows", f"工作表“{name}”超过 {safety.MAX_ROWS:,} 行，不能一次导入。", 413
+                )
+            if choose(name, rows):
+                return
+
+
+def _decode_text(data: bytes) -> str:
+    if data.startswith(b"\xef\xbb\xbf"):
+        try:
+            return data[3:].decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            pass
+    elif b"\x00" not in data[:4096]:
+        for encoding in ("utf-8", "gb18030"):
+            try:
+                return data.decode(encoding)
+            except UnicodeDecodeError:
+                continue
+    raise SheetRejected(
+        "bad_encoding",
+        "无法识别 CSV 文件的文字编码（支持 UTF-8、带 BOM 的 UTF-8 和 GBK）。请在 Excel 中另存为 .xlsx 后上传。",
+    )
+
+
+def _csv_rows(data: bytes) -> list[list]:
+    text = _decode_text(data)
+    if "\x00" in text:
+        raise SheetRejected("not_spreadsheet", "CSV 文件中含有二进制内容，不是文本表格。", 415)
+    first = text[:4096].split("\n", 1)[0]
+    delimiter = max((",", "\t", ";", "，"), key=first.count)
+    if delimiter == "，":
+        text = text.replace("，", ",")
+        delimiter = ","
+    rows: list[list] = []
+    try:
+        for line in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
+            rows.append([_csv_cell(v) for v in line])
+            if len(rows) > safety.MAX_ROWS + HEADER_SEARCH_ROWS:
+                raise SheetRejected(
+                    "too_many_rows", f"CSV 文件超过 {safety.MAX_ROWS:,} 行，不能一次导入。", 413
+                )
+    except csv.Error:
+        raise SheetRejected("not_spreadsheet", "CSV 文件格式错误，无法读取。", 415) from None
+    return rows
+
+
+def _csv_cell(value: str):
+    # ="320102..." and '320102... are how people force text in CSV
+    if value.startswith('="') and value.endswith('"'):
+        return value[2:-1]
+    if value.startswith("'"):
+        return value[1:]
+    return value if value.strip() else None
+
+
+# --- the entry point -------------------------------------------------------------------------
+
+
+def read_sheet(
+    source: bytes | str | Path,
+    *,
+    filename: str,
+    indicator_codes: list[str],
+    quarterly: bool = False,
+    sheet: str | None = None,
+    max_bytes: int | None = None,
+) -> ParsedSheet:
+    data = _load(source, max_bytes)
+    kind = safety.sniff(data, filename)
+    lookup = build_lookup(indicator_codes, quarterly)
+    value_keys = set(indicator_codes) | ({"grade"} if quarterly else set())
+    found: list = []
+    looked: list[str] = []
+
+    def choose(name: str, rows: list[list]) -> bool:
+        looked.append(name)
+        header = find_header(rows, lookup, value_keys)
+        if header is not None:
+            found.append((name, rows, header))
+            return True
+        return False
+
+    report = None
+    if kind == "text":
+        choose("CSV", _csv_rows(data))
+    else:
+        if kind == "zip":
+            report = safety.check_zip(data)
+        else:
+            safety.check_ole(data)
+        _calamine_rows(data, kind, sheet, report, choose)
+    if not found:
+        expected = "身份证号、" + "、".join(indicator_codes)
+        where = "、".join(f"“{n}”" for n in looked) if kind != "text" else "文件"
+        raise SheetRejected(
+            "no_header",
+            f"在{where}的前 {HEADER_SEARCH_ROWS} 行中找不到表头（至少需要“身份证号”列和一个评分列：{expected}）。"
+            "请使用下载的模板，或检查表头文字。",
+        )
+    name, rows, (header_index, data_start, columns, headers) = found[0]
+    blank_formulas = set()
+    if report is not None and name in report.sheets:
+        blank_formulas = report.sheets[name].blank_formulas
+    result = ParsedSheet(sheet_name=name, header_row=header_index + 1, columns=columns, headers=headers)
+    _parse_rows(result, rows, data_start, indicator_codes, quarterly, blank_formulas)
+    return result
+
+
+def _parse_rows(
+    result: ParsedSheet, rows, start: int, codes: list[str], quarterly: bool, blank_formulas
+) -> None:
+    columns, headers = result.columns, result.headers
+    errors, out, skipped = result.errors, result.rows, result.skipped
+    id_col = columns["id_number"]
+    id_header = headers.get(id_col, "身份证号")
+    name_col, unit_col = columns.get("name"), columns.get("unit")
+    seq_col, note_col = columns.get("seq"), columns.get("note")
+    quarter_col, grade_col = columns.get("quarter"), columns.get("grade")
+    score_cols = [
+        (code, columns[code], headers.get(columns[code], code)) for code in codes if code in columns
+    ]
+    label_cols = [c for c in (seq_col, name_col, unit_col) if c is not None]
+    check_id = IdChecker().check
+    seen: dict[str, list[int]] = {}
+
+    need = max(
+        [id_col, *(c for _, c, _ in score_cols), *label_cols, note_col or 0, quarter_col or 0, grade_col or 0]
+    )
+    formula_message = "“{}”列是公式但没有计算结果，请在 Excel 中打开、重新计算并保存后上传。"
+    memo: dict = {}  # float -> Decimal: sheets repeat the same few scores
+    for index in range(start, len(rows)):
+        row = rows[index]
+        if len(row) <= need:
+            row = [*row, *([None] * (need + 1 - len(row)))]
+        excel_row = index + 1
+        raw_id = row[id_col]
+        if raw_id is None or raw_id == "" or (type(raw_id) is str and not raw_id.strip()):
+            if all(v is None or v == "" or (isinstance(v, str) and not v.strip()) for v in row):
+                skipped.append(excel_row)
+                continue
+            if _summary_row(row, label_cols):
+                skipped.append(excel_row)
+                continue
+            errors.append(CellError(excel_row, id_header, "身份证号为空，无法确认是哪位干部。", id_col))
+            id_number = None
+        elif type(raw_id) is str and len(raw_id) == 18 and raw_id.isascii() and raw_id[:17].isdigit():
+            id_number = raw_id.upper()
+            problem = check_id(id_number)
+            if problem:
+                errors.append(CellError(excel_row, id_header, f"身份证号“{raw_id}”无效：{problem}", id_col))
+                id_number = None
+        else:
+            id_number = _id_slow(raw_id, excel_row, id_header, id_col, check_id, errors)
+        values: dict[str, Decimal | None] = {}
+        for code, c, header in score_cols:
+            raw = row[c]
+            if type(raw) is float:
+                number = memo.get(raw)
+                if number is None:
+                    number, problem = parse_score(raw)
+                    if problem:
+                        errors.append(
+                            CellError(excel_row, header, f"“{header}”列的值“{_text(raw)}”{problem}。", c)
+                        )
+                    else:
+                        memo[raw] = number
+                values[code] = number
+            elif raw is None or raw == "":
+                if (index, c) in blank_formulas:
+                    errors.append(CellError(excel_row, header, formula_message.format(header), c))
+                values[code] = None
+            else:
+                number, problem = parse_score(raw)
+                if problem:
+                    errors.append(
+                        CellError(excel_row, header, f"“{header}”列的值“{_text(raw)}”{problem}。", c)
+                    )
+                values[code] = number
+        name = row[name_col] if name_col is not None else None
+        parsed = ParsedRow(
+            excel_row,
+            id_number,
+            "".join(name.split()) if type(name) is str else _clean_name(name),
+            _text(row[unit_col]) if unit_col is not None else "",
+            values,
+            note=_text(row[note_col]) if note_col is not None else "",
+        )
+        if quarterly:
+            _quarter_fields(parsed, row, excel_row, quarter_col, grade_col, headers, errors)
+        out.append(parsed)
+        if id_number is not None:
+            if id_number in seen:
+                seen[id_number].append(excel_row)
+            else:
+                seen[id_number] = [excel_row]
+    for id_number, where in seen.items():
+        if len(where) < 2:
+            continue
+        for r in where:
+            others = "、".join(f"第 {o} 行" for o in where if o != r)
+            errors.append(
+                CellError(
+                    r, id_header, f"同一干部（身份证号 {id_number}）在表中出现多次：与{others}重复。", id_col
+                )
+            )
+    errors.sort(key=lambda e: (e.row, -1 if e.col is None else e.col))
+
+
+def _id_slow(raw_id, excel_row, id_header, id_col, check_id, errors) -> str | None:
+    """Numbers, scientific notation, spaces, full-width digits, lower-case x."""
+    if isinstance(raw_id, (int, float)) and not isinstance(raw_id, bool):
+        errors.append(CellError(excel_row, id_header, _numeric_id_message(raw_id), id_col))
+        return None
+    if isinstance(raw_id, (datetime.date, datetime.time, datetime.timedelta, bool)):
+        errors.append(CellError(excel_row, id_header, f"身份证号“{_text(raw_id)}”不是身份证号码。", id_col))
+        return None
+    text = str(raw_id).strip()
+    if SCI_RE.match(unicodedata.normalize("NFKC", text).replace(" ", "")):
+        errors.append(CellError(excel_row, id_header, _numeric_id_message(text), id_col))
+        return None
+    number = idnumber.normalize(text)
+    problem = check_id(number)
+    if problem:
+        errors.append(CellError(excel_row, id_header, f"身份证号“{text}”无效：{problem}", id_col))
+        return None
+    return number
+
+
+def _summary_row(row: list, label_cols: list[int]) -> bool:
+    cells = [row[c] for c in label_cols if c < len(row)]
+    cells += [v for v in row[:3] if v is not None]
+    for value in cells:
+        if isinstance(value, str):
+            text = "".join(unicodedata.normalize("NFKC", value).split())
+            if text.startswith(SUMMARY_WORDS):
+                return True
+    return False
+
+
+def _clean_name(value) -> str:
+    """Names are typed with spaces to align two-character names (张  三)."""
+    if value is None:
+        return ""
+    return "".join(unicodedata.normalize("NFKC", str(value)).split())
+
+
+def _numeric_id_message(value) -> str:
+    shown = _excel_display(value) if not isinstance(value, str) else value
+    return (
+        f"身份证号被 Excel 存成了数字（显示为 {shown}），后几位已丢失，无法确认是哪位干部；"
+        "请将该列设为文本后重新填写"
+    )
+
+
+def _quarter_fields(parsed: ParsedRow, row, excel_row, quarter_col, grade_col, headers, errors) -> None:
+    width = len(row)
+    if quarter_col is not None and quarter_col < width and not _is_blank(row[quarter_col]):
+        raw = row[quarter_col]
+        header = headers.get(quarter_col, "季度")
+        quarter = None
+        if isinstance(raw, (int, float)) and not isinstance(raw, bool) and float(raw) in (1, 2, 3, 4):
+            quarter = int(raw)
+        elif isinstance(raw, str):
+            m = QUARTER_RE.match("".join(unicodedata.normalize("NFKC", raw).split()))
+            if m:
+                quarter = QUARTER_WORDS[(m.group(1) or m.group(2)).upper()]
+        if quarter is None:
+            errors.append(
+                CellError(excel_row, header, f"“{header}”列的值“{_text(raw)}”不是 1–4 季度。", quarter_col)
+            )
+        parsed.quarter = quarter
+    if grade_col is not None and grade_col < width and not _is_blank(row[grade_col]):
+        raw = row[grade_col]
+        header = headers.get(grade_col, "等次")
+        text = "".join(unicodedata.normalize("NFKC", str(raw)).split())
+        if text in QUARTER_SCALE:
+            parsed.grade = text
+        else:
+            allowed = "、".join(str(g) for g in QUARTER_SCALE)
+            errors.append(
+                CellError(
+                    excel_row,
+                    header,
+                    f"“{header}”列的值“{text}”不是有效等次（应为{allowed}之一）。",
+                    grade_col,
+                )
+            )

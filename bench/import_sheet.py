@@ -1,0 +1,157 @@
+"""Benchmark: import a 10,000-row and a 100,000-row assessment sheet on PostgreSQL.
+
+    .venv/bin/python bench/import_sheet.py
+
+Uses ``DATABASE_URL`` (must be PostgreSQL); without it, the demo database ``cadre_bench`` on
+postgres://postgres@127.0.0.1:5432, built like bench/recompute.py does unless it already holds
+the demo city. It works in its own period (the 2024 annual period, opened for scores), so it
+does not disturb bench/recompute.py's 2025 period.
+
+For each size it writes an .xlsx for existing cadres with openpyxl's write-only mode (fresh
+random scores every run, so every row is a change), then times the whole path a user's upload
+takes: ``import_validate`` (store the file, parse it, check every row against the database,
+work out the diff) and ``import_commit`` (re-read the file, re-check it, one ``scores_save``:
+bulk upsert, audit entries, recomputation jobs created). The recomputation is QUEUED, not run:
+with no broker configured Celery would run it in-process at commit, so ``run_job.delay`` is
+replaced for the timed section by a stub that only records the job id. The job rows are
+created inside the timed section; grading itself is bench/recompute.py's to time.
+
+Peak RSS is the process's ``ru_maxrss`` at the end (the 100k run dominates).
+The last line is ``RESULT import_10k_s=<s> import_100k_s=<s> peak_rss_mb=<MB>``.
+Targets: 10,000 rows ≤ 1 s; 100,000 rows ≤ 10 s with peak RSS ≤ 600 MB.
+"""
+
+import os
+import random
+import resource
+import sys
+import tempfile
+import time
+from io import BytesIO
+from pathlib import Path
+from urllib.parse import urlparse
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SERVER = "postgres://postgres@127.0.0.1:5432"
+DEFAULT_DB = "cadre_bench"
+CADRES = 100_000
+YEAR = 2024
+CODES = ["德", "能", "勤", "绩", "廉", "民主测评"]
+HEADER = ["序号", "姓名", "身份证号", "单位", "职务", *CODES, "备注"]
+
+
+def ensure_database(server: str, name: str) -> None:
+    import psycopg2
+    from psycopg2 import sql
+
+    conn = psycopg2.connect(f"{server}/postgres")
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+        if cur.fetchone() is None:
+            cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    conn.close()
+
+
+def make_sheet(cadres, rng) -> bytes:
+    from openpyxl import Workbook
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("评分表")
+    ws.append([f"示范市{YEAR}年度乡科级领导干部考核量化评分表"])
+    ws.append(HEADER)
+    for i, (name, id_number, unit_name, post) in enumerate(cadres, start=1):
+        ws.append([i, name, id_number, unit_name, post, *(rng.randint(55, 100) for _ in CODES), ""])
+    out = BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def main() -> int:
+    url = os.environ.get("DATABASE_URL")
+    if url is None:
+        ensure_database(DEFAULT_SERVER, DEFAULT_DB)
+        url = os.environ["DATABASE_URL"] = f"{DEFAULT_SERVER}/{DEFAULT_DB}"
+    if urlparse(url).scheme not in ("postgres", "postgresql", "pgsql", "postgis"):
+        print(f"bench/import_sheet.py needs PostgreSQL; DATABASE_URL is {url}", file=sys.stderr)
+        return 2
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.local"
+    os.environ.pop("CELERY_BROKER_URL", None)
+    os.environ.setdefault("DJANGO_MEDIA_ROOT", tempfile.mkdtemp(prefix="import-bench-"))
+    sys.path.insert(0, str(ROOT))
+
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+
+    from accounts.models import User
+    from accounts.roles import Role
+    from assessment.models import Period, PeriodStatus, Scheme
+    from assessment.services.imports import import_commit, import_validate
+    from cadres import demo
+    from cadres.models import Cadre, Unit
+    from core import tasks
+
+    call_command("migrate", verbosity=0)
+    if not demo.demo_present():
+        print("building the demo city with 100,000 cadres (once)…", file=sys.stderr)
+        call_command("seed_demo", cadres=CADRES, no_assessments=True)
+
+    period = Period.objects.filter(year=YEAR, quarter__isnull=True).first()
+    if period is None:
+        template = Scheme.objects.get(period__isnull=True, quarterly=False)
+        period = Period.objects.create(name=f"{YEAR}年度考核（导入基准测试）", year=YEAR)
+        scheme = Scheme.objects.create(name=template.name, period=period)
+        for ind in template.indicators.all():
+            ind.pk, ind.scheme = None, scheme
+            ind.save()
+        period.scheme = scheme
+    period.status = PeriodStatus.COLLECTING
+    period.save()
+    root = Unit.get_root_nodes().order_by("path").first()
+    actor, _ = User.objects.get_or_create(
+        username="bench_import", defaults={"role": Role.STAFF, "unit": root, "display_name": "导入基准测试"}
+    )
+    settings.IMPORT_MAX_BYTES = 50 * 1024 * 1024
+
+    cadres = list(
+        Cadre.objects.order_by("pk").values_list("name", "id_number", "unit__name", "post_title")[:CADRES]
+    )
+    rng = random.Random(time.time_ns())
+    queued: list[str] = []
+    real_delay = tasks.run_job.delay
+    results = {}
+    for label, size in (("10k", 10_000), ("100k", 100_000)):
+        data = make_sheet(cadres[:size], rng)
+        tasks.run_job.delay = lambda job_id: queued.append(job_id)
+        try:
+            started = time.perf_counter()
+            batch = import_validate(actor=actor, period=period, data=data, filename=f"bench-{label}.xlsx")
+            validated = time.perf_counter()
+            if batch.errors:
+                print(f"{label}: {len(batch.errors)} errors, first: {batch.errors[0]}", file=sys.stderr)
+                return 1
+            batch = import_commit(actor=actor, batch=batch)
+            elapsed = time.perf_counter() - started
+        finally:
+            tasks.run_job.delay = real_delay
+        results[label] = elapsed
+        print(
+            f"{label}: rows={batch.rows_total} new={batch.rows_new} changed={batch.rows_changed} "
+            f"unchanged={batch.rows_unchanged} file={len(data) / 1e6:.1f}MB "
+            f"validate={validated - started:.2f}s commit={elapsed - (validated - started):.2f}s "
+            f"jobs_queued={len(queued)} status={batch.status}",
+            file=sys.stderr,
+        )
+        del data
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(
+        f"RESULT import_10k_s={results['10k']:.2f} import_100k_s={results['100k']:.2f} peak_rss_mb={peak_mb:.0f}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
