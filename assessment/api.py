@@ -801,7 +801,7 @@ class ImportBatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     filter_backends: list = []
 
     def get_queryset(self):
-        from .services.imports import import_batches_visible_to
+        from .selectors import import_batches_visible_to
 
         qs = import_batches_visible_to(self.request.user).select_related("uploaded_by", "job")
         if self.action != "list":

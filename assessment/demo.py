@@ -12,7 +12,8 @@ from cadres.models import Cadre, CadreStatus
 from core.bulk import bulk_insert
 from supervision.models import Sanction, SanctionKind
 
-from .models import Assessment, Period, PeriodStatus, Scheme
+from .models import Assessment, Period, PeriodStatus
+from .services.periods import period_create
 from .services.recompute import period_recompute
 
 ACTIVE = [CadreStatus.ON_POST, CadreStatus.RECALLED, CadreStatus.FRONTLINE, CadreStatus.AWAITING]
@@ -20,16 +21,11 @@ ANNUAL_CODES = ["德", "能", "勤", "绩", "廉", "民主测评"]
 
 
 def _period(name: str, year: int, quarter: int | None, status: str, actor) -> Period:
-    template = Scheme.objects.get(period__isnull=True, quarterly=quarter is not None)
-    period = Period.objects.create(name=name, year=year, quarter=quarter, status=status, created_by=actor)
-    scheme = Scheme.objects.create(
-        name=template.name, period=period, quarterly=template.quarterly, description=template.description
-    )
-    for ind in template.indicators.all():
-        ind.pk, ind.scheme = None, scheme
-        ind.save()
-    period.scheme = scheme
-    period.save(update_fields=["scheme"])
+    # Created as staff would create it; the demo then sets the state directly, because its
+    # rows come with scores (opening the period would add empty ones first).
+    period = period_create(actor=actor, name=name, year=year, quarter=quarter)
+    Period.objects.filter(pk=period.pk).update(status=status)
+    period.status = status
     return period
 
 

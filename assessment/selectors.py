@@ -4,12 +4,12 @@ Periods are department-wide (every signed-in user sees the list); assessments ar
 unit the cadre was assessed in.
 """
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from cadres.selectors import scope_q
 
-from .models import Assessment, Period, TeamAssessment
+from .models import Assessment, ImportBatch, Period, TeamAssessment
 
 
 def periods_visible_to(user) -> QuerySet[Period]:
@@ -48,3 +48,17 @@ def cadre_assessments(user, cadre) -> list[Assessment]:
         .select_related("period")
         .order_by("-period__year", "period__quarter")
     )
+
+
+def import_batches_visible_to(user) -> QuerySet[ImportBatch]:
+    """Batches about the user's subtree, and the user's own uploads."""
+    path = getattr(user, "scope_path", None) if getattr(user, "is_authenticated", False) else None
+    if path is None:
+        return (
+            ImportBatch.objects.filter(uploaded_by=user)
+            if user.is_authenticated
+            else ImportBatch.objects.none()
+        )
+    if path == "":
+        return ImportBatch.objects.all()
+    return ImportBatch.objects.filter(Q(scope_path__startswith=path) | Q(uploaded_by=user))

@@ -88,8 +88,9 @@ def main() -> int:
 
     from accounts.models import User
     from accounts.roles import Role
-    from assessment.models import Period, PeriodStatus, Scheme
+    from assessment.models import Period, PeriodStatus
     from assessment.services.imports import import_commit, import_validate
+    from assessment.services.periods import period_create
     from cadres import demo
     from cadres.models import Cadre, Unit
     from core import tasks
@@ -99,21 +100,15 @@ def main() -> int:
         print("building the demo city with 100,000 cadres (once)…", file=sys.stderr)
         call_command("seed_demo", cadres=CADRES, no_assessments=True)
 
-    period = Period.objects.filter(year=YEAR, quarter__isnull=True).first()
-    if period is None:
-        template = Scheme.objects.get(period__isnull=True, quarterly=False)
-        period = Period.objects.create(name=f"{YEAR}年度考核（导入基准测试）", year=YEAR)
-        scheme = Scheme.objects.create(name=template.name, period=period)
-        for ind in template.indicators.all():
-            ind.pk, ind.scheme = None, scheme
-            ind.save()
-        period.scheme = scheme
-    period.status = PeriodStatus.COLLECTING
-    period.save()
-    root = Unit.get_root_nodes().order_by("path").first()
+    root = Unit.objects.get_root_nodes().order_by("path").first()
     actor, _ = User.objects.get_or_create(
         username="bench_import", defaults={"role": Role.STAFF, "unit": root, "display_name": "导入基准测试"}
     )
+    period = Period.objects.filter(year=YEAR, quarter__isnull=True).first()
+    if period is None:
+        period = period_create(actor=actor, name=f"{YEAR}年度考核（导入基准测试）", year=YEAR)
+    period.status = PeriodStatus.COLLECTING
+    period.save()
     settings.IMPORT_MAX_BYTES = 50 * 1024 * 1024
 
     cadres = list(

@@ -58,7 +58,9 @@ def main() -> int:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from assessment.models import Assessment, Period, PeriodStatus, Scheme
+    from accounts.models import User
+    from assessment.models import Assessment, Period, PeriodStatus
+    from assessment.services.periods import period_create
     from assessment.services.recompute import period_recompute
     from cadres import demo
     from cadres.models import Cadre
@@ -72,13 +74,8 @@ def main() -> int:
 
     period = Period.objects.filter(year=YEAR, quarter__isnull=True).first()
     if period is None:
-        template = Scheme.objects.get(period__isnull=True, quarterly=False)
-        period = Period.objects.create(name=f"{YEAR}年度考核（基准测试）", year=YEAR)
-        scheme = Scheme.objects.create(name=template.name, period=period)
-        for ind in template.indicators.all():
-            ind.pk, ind.scheme = None, scheme
-            ind.save()
-        period.scheme = scheme
+        staff = User.objects.get(username="zzb_staff")
+        period = period_create(actor=staff, name=f"{YEAR}年度考核（基准测试）", year=YEAR)
     period.status = PeriodStatus.GRADING
     period.save()
     missing = list(Cadre.objects.exclude(assessments__period=period).values_list("id", "unit_id"))

@@ -19,7 +19,8 @@ class BootstrapMixin:
     def _style_widgets(self):
         for field in self.fields.values():
             widget = field.widget
-            if isinstance(widget, forms.CheckboxInput):
+            # RadioSelect and CheckboxSelectMultiple put the class on each of their inputs
+            if isinstance(widget, (forms.CheckboxInput, forms.RadioSelect)):
                 css = "form-check-input"
             elif isinstance(widget, (forms.Select, forms.SelectMultiple)):
                 css = "form-select"

@@ -43,9 +43,6 @@ class StyledForm(BootstrapMixin, forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._style_widgets()
-        for field in self.fields.values():
-            if isinstance(field.widget, (forms.RadioSelect, forms.CheckboxSelectMultiple)):
-                field.widget.attrs["class"] = "form-check-input"
 
 
 # ---------------------------------------------------------------- list filters

@@ -90,3 +90,19 @@ def make_user(username: str, role: str, unit: Unit | None, **extra) -> User:
 
 
 ALL_ROLES = [Role.STAFF, Role.HEAD, Role.COUNTY_ADMIN, Role.API_READER, Role.AUDITOR]
+
+
+def make_period(*, year: int = 2025, quarter: int | None = None, status: str = "collecting"):
+    """A period made by ``period_create`` (scheme copied from the default template), put in
+    ``status`` directly, without opened rows: the test adds the assessments it needs."""
+    from assessment.models import Period
+    from assessment.services.periods import period_create
+
+    actor = User.objects.filter(username="period_maker").first() or make_user(
+        "period_maker", Role.STAFF, None
+    )
+    name = f"{year}年度" if quarter is None else f"{year}年第{quarter}季度"
+    period = period_create(actor=actor, name=name, year=year, quarter=quarter)
+    Period.objects.filter(pk=period.pk).update(status=status)
+    period.status = status
+    return period

@@ -635,22 +635,6 @@ def _commit_job(job: Job) -> dict:
 GONE_STATUSES = ("removed", "retired", "dismissed")
 
 
-def import_batches_visible_to(user):
-    """Batches about the user's subtree (and the user's own uploads)."""
-    from django.db.models import Q
-
-    path = getattr(user, "scope_path", None)
-    if path is None:
-        return (
-            ImportBatch.objects.filter(uploaded_by=user)
-            if user.is_authenticated
-            else ImportBatch.objects.none()
-        )
-    if path == "":
-        return ImportBatch.objects.all()
-    return ImportBatch.objects.filter(Q(scope_path__startswith=path) | Q(uploaded_by=user))
-
-
 def template_cadres(user, period: Period, unit: Unit) -> list[Cadre]:
     """The cadres a unit's sheet is pre-filled with: those assessed in the period within the
     unit's subtree, else (a period not yet opened) the registry's cadres there."""

@@ -23,7 +23,7 @@ from cadres.selectors import units_visible_to
 from core.xlsx import XLSX_CONTENT_TYPE
 
 from ..models import SCORING_STATUSES, ImportBatch, ImportStatus
-from ..selectors import periods_visible_to
+from ..selectors import import_batches_visible_to, periods_visible_to
 from ..services import imports as services
 
 ERRORS_PAGE_SIZE = 100
@@ -41,9 +41,7 @@ def _require(user) -> None:
 def _batch(user, pk) -> ImportBatch:
     try:
         return (
-            services.import_batches_visible_to(user)
-            .select_related("period", "unit", "uploaded_by", "job")
-            .get(pk=pk)
+            import_batches_visible_to(user).select_related("period", "unit", "uploaded_by", "job").get(pk=pk)
         )
     except (ImportBatch.DoesNotExist, ValueError, ValidationError):
         raise Http404("导入批次不存在或不在您的管辖范围内。") from None
@@ -195,11 +193,7 @@ def import_file(request, pk):
 def import_history(request):
     user = request.user
     _require(user)
-    qs = (
-        services.import_batches_visible_to(user)
-        .select_related("period", "unit", "uploaded_by")
-        .defer("preview")
-    )
+    qs = import_batches_visible_to(user).select_related("period", "unit", "uploaded_by").defer("preview")
     period_id = _int_or_none(request.GET.get("period"))
     status = request.GET.get("status") or ""
     if period_id is not None:

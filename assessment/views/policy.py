@@ -62,16 +62,9 @@ def rule_form_class(kind: str):
 
     def init(self, *args, **kwargs):
         forms.Form.__init__(self, *args, **kwargs)
-        for field in self.fields.values():
-            if isinstance(field.widget, forms.CheckboxSelectMultiple):
-                continue
-            field.widget.attrs["class"] = (
-                "form-check-input"
-                if isinstance(field.widget, forms.CheckboxInput)
-                else ("form-select" if isinstance(field.widget, forms.Select) else "form-control")
-            )
+        self._style_widgets()
 
-    return type(f"{kind.title()}RuleForm", (forms.Form,), {**fields, "__init__": init})
+    return type(f"{kind.title()}RuleForm", (BootstrapMixin, forms.Form), {**fields, "__init__": init})
 
 
 def _initial(kind: str, params: dict) -> dict:

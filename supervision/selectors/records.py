@@ -28,6 +28,10 @@ from ..models import (
 # ---------------------------------------------------------------- problem clues
 
 
+def sanctions_visible_to(user) -> QuerySet[Sanction]:
+    return Sanction.objects.filter(scope_q(user, prefix="cadre__unit__"))
+
+
 def clues_visible_to(user) -> QuerySet[ProblemClue]:
     return ProblemClue.objects.filter(scope_q(user, prefix="cadre__unit__"))
 

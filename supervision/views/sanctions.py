@@ -3,24 +3,18 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.views.decorators.http import require_POST
 
-from cadres.selectors import scope_q, units_visible_to
+from cadres.selectors import units_visible_to
 
 from ..forms_records import SanctionExemptionForm, SanctionFilterForm, SanctionForm, apply_errors
 from ..models import Sanction
+from ..selectors.records import sanctions_visible_to
 from ..services import sanctions as services
-from .records import PICKER_ERRORS, _preset_cadre, _require_edit
-
-PAGE_SIZE = 50
-
-
-def sanctions_visible_to(user):
-    return Sanction.objects.filter(scope_q(user, prefix="cadre__unit__"))
+from .records import PICKER_ERRORS, _page, _preset_cadre, _require_edit
 
 
 @login_required
@@ -35,14 +29,14 @@ def sanction_list(request):
         qs = qs.filter(cadre__unit__path__startswith=filters["unit"].path)
     if filters.get("name"):
         qs = qs.filter(cadre__name__contains=filters["name"])
-    page = Paginator(qs.order_by("-decided_on", "-id"), PAGE_SIZE).get_page(request.GET.get("page"))
+    page, page_range = _page(request, qs.order_by("-decided_on", "-id"))
     return render(
         request,
         "supervision/records/sanction_list.html",
         {
             "form": form,
             "page": page,
-            "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
+            "page_range": page_range,
             "filtered": any(v not in (None, "") for v in filters.values()),
             "can_edit": user.can("edit_registry"),
             "exemption_form": SanctionExemptionForm(),

@@ -8,11 +8,11 @@ from dataclasses import dataclass, field
 import pytest
 
 from accounts.roles import Role
-from assessment.models import Assessment, Period, PeriodStatus, PolicyRule, Scheme, TeamAssessment
+from assessment.models import Assessment, Period, PeriodStatus, PolicyRule, TeamAssessment
 from assessment.services.recompute import period_recompute
 from cadres.models import CadreKind, TeamMembership
 from supervision.models import Interview, Sanction
-from tests.factories import CadreFactory, make_user
+from tests.factories import CadreFactory, make_period, make_user
 
 YEAR = 2025
 CODES = ["德", "能", "勤", "绩", "廉", "民主测评"]
@@ -257,14 +257,7 @@ CASES = [
 def build(case: Case, tree) -> tuple[Period, dict]:
     staff = make_user("policy_staff", Role.STAFF, tree["city"])
     town = tree["town_a"]
-    template = Scheme.objects.get(period__isnull=True, quarterly=False)
-    period = Period.objects.create(name=f"{YEAR}年度", year=YEAR, status=PeriodStatus.GRADING)
-    scheme = Scheme.objects.create(name=template.name, period=period, category="")
-    for ind in template.indicators.all():
-        ind.pk, ind.scheme = None, scheme
-        ind.save()
-    period.scheme = scheme
-    period.save()
+    period = make_period(year=YEAR, status=PeriodStatus.GRADING)
     quarter_periods = {}
     cadres = {}
     for order, spec in enumerate(case.cadres):
@@ -293,8 +286,8 @@ def build(case: Case, tree) -> tuple[Period, dict]:
                 created_by=staff,
             )
         for quarter, grade in spec.quarters:
-            qp = quarter_periods.get(quarter) or Period.objects.create(
-                name=f"Q{quarter}", year=YEAR, quarter=quarter, status=PeriodStatus.PUBLISHED
+            qp = quarter_periods.get(quarter) or make_period(
+                year=YEAR, quarter=quarter, status=PeriodStatus.PUBLISHED
             )
             quarter_periods[quarter] = qp
             Assessment.objects.create(

@@ -8,7 +8,7 @@ from accounts.roles import Role
 from assessment.models import Assessment, PeriodStatus
 from assessment.services.recompute import period_recompute
 from supervision.models import Sanction
-from tests.assessment.test_recompute import make_period
+from tests.factories import make_period
 
 
 def test_the_profile_lists_each_period_with_grade_and_the_facts_of_its_caps(client, users, tree, cadre_a):

@@ -10,7 +10,7 @@ from django.db import connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
 
 from accounts.roles import Role
-from assessment.models import Assessment, Period, PeriodStatus, Scheme
+from assessment.models import Assessment, Period, PeriodStatus
 from assessment.services.policy import policy_rule_save
 from assessment.services.recompute import (
     JOB_KIND,
@@ -23,21 +23,9 @@ from core.models import Job, JobState
 from supervision.models import InterviewReason
 from supervision.services import interviews as talks
 from supervision.services.sanctions import sanction_create
-from tests.factories import CadreFactory
+from tests.factories import CadreFactory, make_period
 
 CODES = ["德", "能", "勤", "绩", "廉", "民主测评"]
-
-
-def make_period(status=PeriodStatus.COLLECTING, year=2025):
-    template = Scheme.objects.get(period__isnull=True, quarterly=False)
-    period = Period.objects.create(name=f"{year}年度", year=year, status=status)
-    scheme = Scheme.objects.create(name=template.name, period=period)
-    for ind in template.indicators.all():
-        ind.pk, ind.scheme = None, scheme
-        ind.save()
-    period.scheme = scheme
-    period.save()
-    return period
 
 
 def add_cadres(period, unit, n, base=80):

@@ -98,16 +98,11 @@ def test_task_queued_through_redis_runs_in_a_worker_and_its_result_reaches_the_d
 
 
 def test_a_recomputation_runs_in_the_worker_and_the_grades_reach_the_database(worker, tree):
-    from assessment.models import Assessment, Period, PeriodStatus, Scheme
+    from assessment.models import Assessment, PeriodStatus
     from assessment.services.recompute import recompute_queue
-    from tests.factories import CadreFactory
+    from tests.factories import CadreFactory, make_period
 
-    template = Scheme.objects.get(period__isnull=True, quarterly=False)
-    period = Period.objects.create(name="2025年度", year=2025, status=PeriodStatus.GRADING)
-    scheme = Scheme.objects.create(name=template.name, period=period)
-    for ind in template.indicators.all():
-        ind.pk, ind.scheme = None, scheme
-        ind.save()
+    period = make_period(status=PeriodStatus.GRADING)
     for score in (95, 85, 65, 50, 80):
         cadre = CadreFactory(unit=tree["town_a"])
         codes = ["德", "能", "勤", "绩", "廉", "民主测评"]
