@@ -359,6 +359,13 @@ class ImportBatch(models.Model):
     original_name = models.CharField("文件名", max_length=255, blank=True)
     size = models.PositiveBigIntegerField("文件大小", default=0)
     sha256 = models.CharField("SHA-256", max_length=64, blank=True, db_index=True)
+    plan = models.FileField(
+        "校验结果",
+        upload_to="imports/plans/%Y/%m/",
+        max_length=255,
+        blank=True,
+        help_text="通过校验的各行（JSON），确认导入时直接使用，导入后删除。",
+    )
     status = models.CharField(
         "状态", max_length=20, choices=ImportStatus.choices, default=ImportStatus.PENDING, db_index=True
     )

@@ -41,8 +41,8 @@ class AuditEntry(models.Model):
     object_repr = models.CharField("对象", max_length=200)
     changes = models.JSONField("变更内容", default=dict, help_text="{字段: [修改前, 修改后]}")
     cadre_id = models.BigIntegerField("相关干部", null=True, blank=True, db_index=True)
-    scope_path = models.CharField("所属范围", max_length=255, blank=True, db_index=True)
-    batch = models.CharField("批次", max_length=64, blank=True, db_index=True)
+    scope_path = models.CharField("所属范围", max_length=255, blank=True)
+    batch = models.CharField("批次", max_length=64, blank=True)
     reason = models.CharField("原因", max_length=500, blank=True)
 
     objects = AppendOnlyQuerySet.as_manager()
@@ -51,7 +51,14 @@ class AuditEntry(models.Model):
         verbose_name = "纪实记录"
         verbose_name_plural = "纪实记录"
         ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["model", "object_id"], name="audit_object")]
+        # Each index costs every bulk write (an import adds 100,000 entries), so only those the
+        # reads use: scope is matched by prefix (startswith, hence the pattern opclass, which
+        # also serves equality), batch only by equality.
+        indexes = [
+            models.Index(fields=["model", "object_id"], name="audit_object"),
+            models.Index(fields=["scope_path"], name="audit_scope", opclasses=["varchar_pattern_ops"]),
+            models.Index(fields=["batch"], name="audit_batch"),
+        ]
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.get_action_display()} {self.object_repr}"

@@ -24,7 +24,15 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.roles import Role
 from audit.models import AuditAction, AuditEntry
-from audit.services import SKIP_FIELDS, Change, actor_label, audit_record_bulk, new_batch_id, snapshot
+from audit.services import (
+    AUDIT_FIELDS,
+    SKIP_FIELDS,
+    Change,
+    actor_label,
+    audit_record_bulk,
+    new_batch_id,
+    snapshot,
+)
 from core.bulk import bulk_insert, reserve_pks
 
 from . import idnumber
@@ -952,19 +960,6 @@ POST_FIELDS = ["id", "cadre_id", "unit_id", "unit_name", "title", "kind", "start
 # Positions in a post row (POST_FIELDS order).
 POST_UNIT, POST_START = 2, 6
 TEAM_FIELDS = ["id", "unit_id", "cadre_id", "role_title", "is_main_leader", "order"]
-AUDIT_FIELDS = [
-    "at",
-    "actor_label",
-    "action",
-    "model",
-    "object_id",
-    "object_repr",
-    "changes",
-    "cadre_id",
-    "scope_path",
-    "batch",
-    "reason",
-]
 
 
 def _snapshot_order(model) -> list[str]:
@@ -1020,6 +1015,7 @@ def _audit_rows(data: Generated, units: list[DemoUnit], batch: str):
         cadre_path[pk], cadre_name[pk] = path, row[2]
         yield (
             at,
+            None,  # actor: the seed acts as the system
             label,
             create,
             "cadres.cadre",
@@ -1037,6 +1033,7 @@ def _audit_rows(data: Generated, units: list[DemoUnit], batch: str):
         pk, cadre = row[0], row[1]
         yield (
             at,
+            None,  # actor: the seed acts as the system
             label,
             create,
             "cadres.education",
@@ -1053,6 +1050,7 @@ def _audit_rows(data: Generated, units: list[DemoUnit], batch: str):
         pk, cadre = row[0], row[1]
         yield (
             at,
+            None,  # actor: the seed acts as the system
             label,
             create,
             "cadres.postrecord",
@@ -1069,6 +1067,7 @@ def _audit_rows(data: Generated, units: list[DemoUnit], batch: str):
         pk, unit, cadre = row[0], row[1], row[2]
         yield (
             at,
+            None,  # actor: the seed acts as the system
             label,
             create,
             "cadres.teammembership",

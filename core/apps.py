@@ -4,3 +4,6 @@ from django.apps import AppConfig
 class CoreConfig(AppConfig):
     name = "core"
     verbose_name = "公共"
+
+    def ready(self):
+        from . import lookups  # noqa: F401  (registers the any_of lookup)

@@ -572,7 +572,31 @@ def build_corpus(path) -> list[CorpusFile]:
     add("43_unknown_compression.xlsx", set_zip_flags(_openpyxl(plain_rows()), method=12), "not_spreadsheet")
     add("44_ole_not_excel.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 4000, "not_spreadsheet")
     add("45_csv_with_nul.csv", b"\x00\x01\x02PK binary" * 20, "bad_encoding")
+
+    add("46_legacy.xls", _xls(plain_rows()), "ok", rows=plain_expect(), note="Excel 97-2003 (BIFF8)")
+    add(
+        "47_xls_far_cell.xls",
+        _xls(plain_rows(), far=True),
+        "huge_range",
+        note="one cell at IV65536: calamine would build the whole 65,536 x 256 grid (1.2 GB)",
+    )
     return files
+
+
+def _xls(rows: list[list], far: bool = False) -> bytes:
+    import xlwt
+
+    book = xlwt.Workbook(encoding="utf-8")
+    ws = book.add_sheet("评分表")
+    for r, values in enumerate(rows):
+        for c, value in enumerate(values):
+            if value is not None:
+                ws.write(r, c, value)
+    if far:
+        ws.write(65535, 255, "x")
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
 
 
 def _openpyxl(rows: list[list], merges: list[str] = ()) -> bytes:

@@ -133,6 +133,76 @@ def check_ole(data: bytes) -> None:
         raise SheetRejected(
             "not_spreadsheet", "文件不是有效的 Excel 97-2003 工作簿。" + NOT_SPREADSHEET_HINT, 415
         )
+    _scan_xls(data)
+
+
+# BIFF records that hold one cell (row and column are their first two fields), and the two
+# that hold a run of cells on one row (the last column is their last field).
+XLS_CELLS = {0x0006, 0x00D6, 0x00FD, 0x0201, 0x0203, 0x0204, 0x0205, 0x027E}
+XLS_RUNS = {0x00BD, 0x00BE}
+XLS_BOF, XLS_DIMENSIONS = 0x0809, 0x0200
+
+
+def _scan_xls(data: bytes) -> None:
+    """The real extent of each sheet of a legacy .xls, from its cell records.
+
+    One cell at IV65536 makes calamine allocate the whole 65,536 x 256 grid (1.2 GB of Python
+    objects, seen here), so the grid is measured first, as for xlsx. The OLE container is read
+    with olefile; the Workbook stream is a flat list of [type, length, body] records."""
+    import struct
+
+    import olefile
+
+    bad = SheetRejected(
+        "not_spreadsheet", "文件已损坏，无法作为 Excel 97-2003 工作簿读取。" + NOT_SPREADSHEET_HINT, 415
+    )
+    try:
+        ole = olefile.OleFileIO(data)
+    except Exception:
+        raise bad from None
+    with ole:
+        name = next((n for n in ("Workbook", "Book") if ole.exists(n)), None)
+        if name is None:
+            raise bad
+        if ole.get_size(name) > MAX_UNCOMPRESSED:
+            raise SheetRejected("huge_range", "工作簿内容过大，不像评分表，已拒绝。", 413)
+        try:
+            stream = ole.openstream(name).read()
+        except Exception:
+            raise bad from None
+    unpack = struct.unpack_from
+    pos, end = 0, len(stream)
+    sheet, max_row, max_col = 0, 0, 0
+    while pos + 4 <= end:
+        kind, size = unpack("<HH", stream, pos)
+        body = pos + 4
+        pos = body + size
+        if pos > end:
+            break
+        if kind == XLS_BOF:
+            _check_xls_grid(sheet, max_row, max_col)
+            sheet, max_row, max_col = sheet + 1, 0, 0
+        elif kind in XLS_CELLS and size >= 4:
+            row, col = unpack("<HH", stream, body)
+            max_row, max_col = max(max_row, row + 1), max(max_col, col + 1)
+        elif kind in XLS_RUNS and size >= 6:
+            row = unpack("<H", stream, body)[0]
+            col = unpack("<H", stream, body + size - 2)[0]
+            max_row, max_col = max(max_row, row + 1), max(max_col, col + 1)
+        elif kind == XLS_DIMENSIONS and size >= 14:  # BIFF8: first/last+1 row (u32), col (u16)
+            rows, cols = unpack("<I", stream, body + 4)[0], unpack("<H", stream, body + 10)[0]
+            max_row, max_col = max(max_row, rows), max(max_col, cols)
+    _check_xls_grid(sheet, max_row, max_col)
+
+
+def _check_xls_grid(sheet: int, max_row: int, max_col: int) -> None:
+    if max_row * max_col > MAX_GRID or max_col > MAX_COLS:
+        raise SheetRejected(
+            "huge_range",
+            f"第 {max(sheet - 1, 1)} 个工作表的使用范围异常（有内容的单元格延伸到第 {max_row} 行、第 {max_col} 列），"
+            "不像评分表，已拒绝。请把数据复制到新的工作表（只复制有数据的区域）后重新上传。",
+            413,
+        )
 
 
 @dataclass

@@ -12,7 +12,8 @@ from assessment.models import Assessment, ImportBatch, ImportStatus, PeriodStatu
 from assessment.services import imports as services
 from assessment.services.imports import import_commit, import_validate
 from audit.models import AuditEntry
-from tests.factories import CadreFactory
+from cadres.models import UnitKind
+from tests.factories import CadreFactory, unit_child
 
 CODES = ["德", "能", "勤", "绩", "廉", "民主测评"]
 HEADER = ["序号", "姓名", "身份证号", "单位", "职务", *CODES, "备注"]
@@ -238,6 +239,85 @@ def test_commit_rechecks_the_database(admin, annual_period, cadre_a):
 
     assert ImportBatch.objects.get(pk=batch.pk).status == ImportStatus.INVALID
     assert stored(annual_period, cadre_a) == {}
+
+
+def test_commit_uses_the_validated_rows_without_reading_the_sheet_again(
+    admin, annual_period, cadre_a, monkeypatch
+):
+    batch = validate(admin, annual_period, make_sheet([(cadre_a, scores(90))]))
+    assert batch.plan  # the checked rows, kept beside the upload
+
+    def no_reread(*args, **kwargs):
+        raise AssertionError("the commit parsed the sheet again")
+
+    monkeypatch.setattr(services, "read_batch_file", no_reread)
+    batch = import_commit(actor=admin, batch=batch)
+
+    assert batch.status == ImportStatus.COMMITTED
+    assert stored(annual_period, cadre_a) == scores(90)
+    assert not batch.plan  # no longer needed once committed
+    assert not ImportBatch.objects.filter(pk=batch.pk).exclude(plan="").exists()
+
+
+def test_a_lost_plan_means_the_sheet_is_checked_again(admin, annual_period, cadre_a):
+    batch = validate(admin, annual_period, make_sheet([(cadre_a, scores(90))]))
+    batch.plan.storage.delete(batch.plan.name)
+
+    batch = import_commit(actor=admin, batch=batch)
+
+    assert batch.status == ImportStatus.COMMITTED
+    assert stored(annual_period, cadre_a) == scores(90)
+
+
+def test_an_id_number_corrected_after_the_preview_stops_the_commit(admin, annual_period, cadre_a):
+    batch = validate(admin, annual_period, make_sheet([(cadre_a, scores(90))]))
+    type(cadre_a).objects.filter(pk=cadre_a.pk).update(id_number="110101199003077777")
+
+    with pytest.raises(ValidationError):
+        import_commit(actor=admin, batch=batch)
+
+    batch.refresh_from_db()
+    assert batch.status == ImportStatus.INVALID
+    assert batch.errors[0]["row"] == FIRST and "身份证号在预览后已被修改" in batch.errors[0]["message"]
+    assert stored(annual_period, cadre_a) == {}
+
+
+def test_a_cadre_moved_out_of_the_chosen_unit_after_the_preview_stops_the_commit(
+    users, annual_period, cadre_a, tree
+):
+    staff = users[Role.STAFF]
+    batch = validate(staff, annual_period, make_sheet([(cadre_a, scores(90))]), unit=tree["town_a"])
+    other_town = unit_child(tree["county_a"], "C01A02", "丙镇", UnitKind.TOWNSHIP)
+    Assessment.objects.filter(period=annual_period, cadre=cadre_a).update(unit=other_town)
+
+    with pytest.raises(ValidationError):
+        import_commit(actor=staff, batch=batch)
+
+    batch.refresh_from_db()
+    assert "不属于所选单位“甲镇”" in batch.errors[0]["message"]
+    assert stored(annual_period, cadre_a) == {}
+
+
+def test_the_commit_writes_what_the_sheet_says_even_if_scores_changed_after_the_preview(
+    admin, annual_period, cadre_a, tree
+):
+    """A value that was already equal at preview time but edited in the grid before the
+    commit: the sheet wins, and the message says the result differs from the preview."""
+    other = CadreFactory(unit=tree["town_a"], name="王五")
+    import_commit(actor=admin, batch=validate(admin, annual_period, make_sheet([(cadre_a, scores(90))])))
+    batch = validate(admin, annual_period, make_sheet([(cadre_a, scores(90)), (other, scores(80))]))
+    assert (batch.rows_unchanged, batch.rows_new) == (1, 1)
+    from assessment.services.scores import scores_save
+
+    scores_save(actor=admin, period=annual_period, entries=[{"cadre": cadre_a, "scores": {"德": 70}}])
+
+    batch = import_commit(actor=admin, batch=batch)
+
+    assert stored(annual_period, cadre_a) == scores(90)
+    assert stored(annual_period, other) == scores(80)
+    assert "2 行得分有变化" in batch.message and "预览之后" in batch.message
+    entry = AuditEntry.objects.get(batch=f"import:{batch.pk}", cadre_id=cadre_a.pk)
+    assert entry.changes["scores"][0]["德"] == 70 and entry.changes["scores"][1]["德"] == 90
 
 
 def test_validation_reads_each_table_once(admin, annual_period, tree, django_assert_max_num_queries):

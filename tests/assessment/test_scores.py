@@ -212,10 +212,11 @@ def test_saving_takes_the_same_number_of_queries_for_2_or_20_cadres(
         actor=staff, period=annual_period, entries=[{"cadre": p, "scores": {"德": 60}} for p in people]
     )
     entries = [{"cadre": p, "scores": {"德": 70}} for p in people]
-    # savepoint, period status, cadres, existing rows, indicators, the bulk update (SQLite: one
-    # executemany; PostgreSQL: create temp table, COPY, UPDATE … FROM, drop), the audit
-    # bulk insert, waiting jobs (the first save's job still waits and is reused), release
-    with django_assert_num_queries(12 if connection.vendor == "postgresql" else 9):
+    # savepoint, period status, unit paths, cadres, existing rows, indicators, the bulk update
+    # (SQLite: one executemany; PostgreSQL: create temp table, COPY, UPDATE … FROM, drop), the
+    # audit bulk insert (COPY on PostgreSQL), waiting jobs (the first save's job still waits
+    # and is reused), release
+    with django_assert_num_queries(13 if connection.vendor == "postgresql" else 10):
         scores_save(actor=staff, period=annual_period, entries=entries)
 
 
@@ -371,7 +372,7 @@ def test_a_team_outside_the_county_cannot_be_adjusted(staff, annual_period, tree
 def test_a_large_batch_reads_whole_tables_and_still_checks_scope(
     staff, annual_period, cadre_a, cadre_b, monkeypatch
 ):
-    monkeypatch.setattr("assessment.services.scores.IN_LIMIT", 1)
+    monkeypatch.setattr("core.bulk.SQLITE_IN_LIMIT", 1)
     with pytest.raises(ValidationError) as exc:
         scores_save(
             actor=staff,

@@ -90,6 +90,50 @@ def test_bulk_writes_record_one_entry_per_object_in_few_queries(users, tree, dja
     assert AuditEntry.objects.filter(batch="import-1", changes__post_title=["副镇长", "科员"]).count() == 25
 
 
+def test_bulk_writes_can_name_objects_without_loading_them(users, cadre_a):
+    """An import names each assessment by (model, pk, text) instead of building 100,000 instances."""
+    changes = [
+        Change(
+            "update",
+            None,
+            {"scores": {"德": 80}},
+            {"scores": {"德": 85}},
+            cadre_a.pk,
+            "0001",
+            ref=("assessment.assessment", 7, "2025年度 7"),
+        ),
+        Change(
+            "update",
+            None,
+            {"scores": {"德": 80}},
+            {"scores": {"德": 80}},
+            cadre_a.pk,
+            "0001",
+            ref=("assessment.assessment", 8, "x"),
+        ),
+        Change(
+            "create",
+            None,
+            None,
+            {"scores": {"德": 90}},
+            cadre_a.pk,
+            "0001",
+            ref=("assessment.assessment", 9, "2025年度 9"),
+        ),
+    ]
+    written = audit_record_bulk(
+        actor=users[Role.STAFF], changes=changes, batch="import:x", reason="Excel导入"
+    )
+
+    assert written == 2  # the update that changed nothing is left out
+    entries = {e.object_id: e for e in AuditEntry.objects.filter(batch="import:x")}
+    assert set(entries) == {"7", "9"}
+    assert entries["7"].model == "assessment.assessment" and entries["7"].object_repr == "2025年度 7"
+    assert entries["7"].changes == {"scores": [{"德": 80}, {"德": 85}]}
+    assert entries["9"].action == "create" and entries["9"].actor == users[Role.STAFF]
+    assert entries["9"].reason == "Excel导入" and entries["9"].cadre_id == cadre_a.pk
+
+
 def test_auditors_see_entries_of_their_subtree_only(users, cadre_a, cadre_b):
     services.cadre_update(actor=users["city_staff"], cadre=cadre_a, post_title="甲")
     services.cadre_update(actor=users["city_staff"], cadre=cadre_b, post_title="乙")
