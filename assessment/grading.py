@@ -365,18 +365,22 @@ def _grade_quarter_unit(unit_rows, policy: Policy, indicators_for, results) -> N
     for row in unit_rows:
         res = results[row.id]
         if res.total is not None:
-            if res.total >= Decimal(str(th.get("good_min", 90))):
-                grade, line = Grade.GOOD, th.get("good_min", 90)
-            elif res.total >= Decimal(str(th.get("fair_min", 80))):
-                grade, line = Grade.FAIR, th.get("fair_min", 80)
-            elif res.total >= Decimal(str(th.get("average_min", 60))):
-                grade, line = Grade.AVERAGE, th.get("average_min", 60)
-            else:
-                grade, line = Grade.POOR, th.get("average_min", 60)
+            grade, line = quarter_grade(res.total, th)
             relation = "≥" if grade != Grade.POOR else "<"
             res.computed = grade
             res.explain("季度等次分数线", grade, f"得分 {fmt(res.total)} {relation} {fmt(line)} 分")
         _finish(row, res, annual=False)
+
+
+def quarter_grade(total: Decimal, th: dict) -> tuple[str, object]:
+    """The quarterly grade a total earns under the thresholds ``th``, and the line it met."""
+    if total >= Decimal(str(th.get("good_min", 90))):
+        return Grade.GOOD, th.get("good_min", 90)
+    if total >= Decimal(str(th.get("fair_min", 80))):
+        return Grade.FAIR, th.get("fair_min", 80)
+    if total >= Decimal(str(th.get("average_min", 60))):
+        return Grade.AVERAGE, th.get("average_min", 60)
+    return Grade.POOR, th.get("average_min", 60)
 
 
 def _base_grade(res: Result, th: dict) -> str:

@@ -34,7 +34,7 @@ from core.bulk import pick
 from core.jobs import job_create, progress, register
 from core.models import Job
 
-from ..models import SCORING_STATUSES, ImportBatch, ImportStatus, Period
+from ..models import SCORING_STATUSES, ImportBatch, ImportStatus, Period, RuleKind
 from ..sheets.parse import ParsedSheet, SheetRejected, read_sheet
 from .scores import (
     REFUSED,
@@ -150,6 +150,47 @@ def _show(value) -> str:
     return str(value)
 
 
+class QuarterGradeCheck:
+    """A quarterly sheet's 等次 column must agree with its score.
+
+    The grade is computed from the score (the unit's quarterly thresholds, a policy rule), so a
+    typed grade that the score does not earn is a mistake in one of the two cells: an error
+    naming both, never a silent choice between them."""
+
+    def __init__(self, plan: Plan, period: Period, column: str, col: int | None):
+        from .recompute import indicators_by_category, policy_resolver
+
+        self.plan, self.column, self.col = plan, column, col
+        self.indicators = indicators_by_category(period)
+        self.resolver = policy_resolver()
+        self.pairs: dict[tuple[str, str], list] = {}
+        self.thresholds: dict[str, dict] = {}
+
+    def agrees(self, row: int, grade: str, kind: str, track: str, path: str, scores: dict) -> bool:
+        from ..grading import applicable, factors, quarter_grade, weighted_total
+
+        pairs = self.pairs.get((kind, track))
+        if pairs is None:
+            indicators = self.indicators.get(kind) or self.indicators.get("", [])
+            pairs = self.pairs[(kind, track)] = factors(applicable(indicators, track))
+        total, _ = weighted_total(scores, pairs)
+        if total is None:
+            return True  # no complete score yet: the grade cannot be checked, nor is it stored
+        th = self.thresholds.get(path)
+        if th is None:
+            th = self.thresholds[path] = self.resolver.policy(path).one(RuleKind.QUARTER_THRESHOLDS) or {}
+        expected, _ = quarter_grade(total, th)
+        if expected == grade:
+            return True
+        self.plan.error(
+            row,
+            self.column,
+            f"等次“{grade}”与得分不符：得分 {_fmt(total)}，按本单位季度分数线应为“{expected}”。请核对得分或等次。",
+            self.col,
+        )
+        return False
+
+
 def plan_sheet(
     *, actor, period: Period, unit: Unit | None, parsed: ParsedSheet, job: Job | None = None
 ) -> Plan:
@@ -191,6 +232,7 @@ def plan_sheet(
     column_of = {code: header(code, code) for codes in specs.values() for code in codes}
     column_of.update({code: header(code, code) for code in col_of})
     numbers: dict[Decimal, int | float] = {}  # sheets repeat the same few scores
+    grade_check = QuarterGradeCheck(plan, period, header("grade", "等次"), col_of.get("grade"))
 
     for i, prow in enumerate(parsed.rows):
         if job is not None and i and i % 10000 == 0:
@@ -283,6 +325,8 @@ def plan_sheet(
                 row_new += 1
             else:
                 row_changed += 1
+        if not problems and prow.grade and _is_quarterly(period):
+            problems = not grade_check.agrees(r, prow.grade, kind, track, path, {**old_scores, **values})
         if problems:
             continue
         plan.rows_ok += 1

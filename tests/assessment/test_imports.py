@@ -354,3 +354,61 @@ def test_large_sheet_goes_through_a_job_with_progress(
     assert batch.status == ImportStatus.COMMITTED
     assert batch.job.state == "done" and batch.job.total == 5 and batch.job.done == 5
     assert all(stored(annual_period, c) == scores(85) for c in cadres)
+
+
+# ---------------------------------------------------------------- quarterly sheets
+
+Q_HEADER = ["序号", "姓名", "身份证号", "单位", "季度", "等次", "得分", "备注"]
+
+
+@pytest.fixture
+def open_quarter(quarter_period, users):
+    from assessment.services.periods import period_transition
+
+    return period_transition(actor=users["city_staff"], period=quarter_period, to=PeriodStatus.COLLECTING)
+
+
+def quarter_sheet(*rows) -> bytes:
+    return make_sheet(
+        [
+            [i, c.name, c.id_number, "", "第一季度", grade, score, ""]
+            for i, (c, grade, score) in enumerate(rows, 1)
+        ],
+        header=Q_HEADER,
+        title="甲县2025年第一季度平时考核评分表",
+    )
+
+
+def test_a_quarterly_grade_that_the_score_earns_is_accepted(admin, open_quarter, cadre_a, tree):
+    other = CadreFactory(unit=tree["town_a"], name="王五")
+    batch = validate(admin, open_quarter, quarter_sheet((cadre_a, "好", 92), (other, "一般", 65)))
+
+    assert batch.status == ImportStatus.VALIDATED, batch.errors
+    import_commit(actor=admin, batch=batch)
+    assert stored(open_quarter, cadre_a) == {"得分": 92}
+
+
+def test_a_quarterly_grade_the_score_does_not_earn_is_an_error_on_that_cell(admin, open_quarter, cadre_a):
+    batch = validate(admin, open_quarter, quarter_sheet((cadre_a, "好", 72)))
+
+    assert batch.status == ImportStatus.INVALID
+    (error,) = batch.errors
+    assert (error["row"], error["column"], error["col"]) == (FIRST, "等次", 5)
+    assert "等次“好”与得分不符：得分 72，按本单位季度分数线应为“一般”" in error["message"]
+
+
+def test_the_quarterly_grade_check_follows_the_units_own_thresholds(
+    users, admin, open_quarter, cadre_a, tree
+):
+    from assessment.services.policy import policy_rule_save
+
+    policy_rule_save(
+        actor=users["city_staff"],
+        unit=tree["county_a"],
+        kind="quarter_thresholds",
+        key="",
+        params={"good_min": 70, "fair_min": 65, "average_min": 50},
+    )
+    batch = validate(admin, open_quarter, quarter_sheet((cadre_a, "好", 72)))
+
+    assert batch.status == ImportStatus.VALIDATED, batch.errors

@@ -124,3 +124,42 @@ def test_a_recomputation_runs_in_the_worker_and_the_grades_reach_the_database(wo
     grades = sorted(Assessment.objects.filter(period=period).values_list("total_score", "final_grade"))
     assert [g for _, g in grades] == ["不称职", "基本称职", "称职", "称职", "优秀"]
     assert job.worker and not job.worker.endswith(f":{os.getpid()}")
+
+
+def test_a_large_sheet_is_validated_and_committed_by_the_worker(worker, tree, users, settings):
+    """The upload stores the file and queues the job; the worker (another process, reading the
+    stored file) checks and commits it, and its progress and outcome reach the batch."""
+    from accounts.roles import Role
+    from assessment.models import Assessment, ImportStatus, PeriodStatus
+    from assessment.services.imports import import_start
+    from tests.assessment.test_imports import make_sheet, scores
+    from tests.factories import CadreFactory, make_period
+
+    settings.IMPORT_ASYNC_ROWS = 3
+    period = make_period(status=PeriodStatus.COLLECTING)
+    cadres = [CadreFactory(unit=tree["town_a"]) for _ in range(6)]
+    admin = users[Role.COUNTY_ADMIN]
+
+    batch = import_start(
+        actor=admin, period=period, data=make_sheet([(c, scores(88)) for c in cadres]),
+        filename="大表.xlsx", commit=True,
+    )  # fmt: skip
+    assert batch.status == ImportStatus.PENDING and batch.job is not None
+
+    job = batch.job
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        job.refresh_from_db()
+        if job.state in (JobState.DONE, JobState.FAILED):
+            break
+        if worker.poll() is not None:
+            pytest.fail("worker exited early:\n" + worker.stdout.read())
+        time.sleep(0.2)
+    assert job.state == JobState.DONE, f"job {job.state}: {job.error}"
+    assert (job.done, job.total) == (6, 6)
+    assert job.worker and not job.worker.endswith(f":{os.getpid()}")
+    batch.refresh_from_db()
+    assert batch.status == ImportStatus.COMMITTED, batch.message
+    assert batch.audit_batch == f"import:{batch.pk}"
+    stored = dict(Assessment.objects.filter(period=period).values_list("cadre_id", "scores"))
+    assert all(stored[c.pk] == scores(88) for c in cadres)
