@@ -10,11 +10,13 @@ does not disturb bench/recompute.py's 2025 period.
 For each size it writes an .xlsx for existing cadres with openpyxl's write-only mode (fresh
 random scores every run, so every row is a change), then times the whole path a user's upload
 takes: ``import_validate`` (store the file, parse it, check every row against the database,
-work out the diff) and ``import_commit`` (re-read the file, re-check it, one ``scores_save``:
-bulk upsert, audit entries, recomputation jobs created). The recomputation is QUEUED, not run:
-with no broker configured Celery would run it in-process at commit, so ``run_job.delay`` is
-replaced for the timed section by a stub that only records the job id. The job rows are
-created inside the timed section; grading itself is bench/recompute.py's to time.
+work out the diff, keep the checked rows beside the upload) and ``import_commit`` (load those
+rows, one ``scores_save``: every row checked again against the database as it is now, bulk
+update by COPY, one audit entry per changed assessment by COPY, recomputation jobs created).
+The recomputation is QUEUED, not run: with no broker configured Celery would run it in-process
+at commit, so ``run_job.delay`` is replaced for the timed section by a stub that only records
+the job id. The job rows are created inside the timed section; grading itself is
+bench/recompute.py's to time.
 
 Peak RSS is the process's ``ru_maxrss`` at the end (the 100k run dominates).
 The last line is ``RESULT import_10k_s=<s> import_100k_s=<s> peak_rss_mb=<MB>``.
