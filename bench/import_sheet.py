@@ -30,29 +30,13 @@ import sys
 import tempfile
 import time
 from io import BytesIO
-from pathlib import Path
-from urllib.parse import urlparse
 
-ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_SERVER = "postgres://postgres@127.0.0.1:5432"
-DEFAULT_DB = "cadre_bench"
+from _setup import demo_city, django_on_postgres
+
 CADRES = 100_000
 YEAR = 2024
 CODES = ["德", "能", "勤", "绩", "廉", "民主测评"]
 HEADER = ["序号", "姓名", "身份证号", "单位", "职务", *CODES, "备注"]
-
-
-def ensure_database(server: str, name: str) -> None:
-    import psycopg2
-    from psycopg2 import sql
-
-    conn = psycopg2.connect(f"{server}/postgres")
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-        if cur.fetchone() is None:
-            cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    conn.close()
 
 
 def make_sheet(cadres, rng) -> bytes:
@@ -70,37 +54,21 @@ def make_sheet(cadres, rng) -> bytes:
 
 
 def main() -> int:
-    url = os.environ.get("DATABASE_URL")
-    if url is None:
-        ensure_database(DEFAULT_SERVER, DEFAULT_DB)
-        url = os.environ["DATABASE_URL"] = f"{DEFAULT_SERVER}/{DEFAULT_DB}"
-    if urlparse(url).scheme not in ("postgres", "postgresql", "pgsql", "postgis"):
-        print(f"bench/import_sheet.py needs PostgreSQL; DATABASE_URL is {url}", file=sys.stderr)
-        return 2
-    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.local"
-    os.environ.pop("CELERY_BROKER_URL", None)
     os.environ.setdefault("DJANGO_MEDIA_ROOT", tempfile.mkdtemp(prefix="import-bench-"))
-    sys.path.insert(0, str(ROOT))
-
-    import django
-
-    django.setup()
+    failed = django_on_postgres("bench/import_sheet.py")
+    if failed is not None:
+        return failed
     from django.conf import settings
-    from django.core.management import call_command
 
     from accounts.models import User
     from accounts.roles import Role
     from assessment.models import Period, PeriodStatus
     from assessment.services.imports import import_commit, import_validate
     from assessment.services.periods import period_create
-    from cadres import demo
     from cadres.models import Cadre, Unit
     from core import tasks
 
-    call_command("migrate", verbosity=0)
-    if not demo.demo_present():
-        print("building the demo city with 100,000 cadres (once)…", file=sys.stderr)
-        call_command("seed_demo", cadres=CADRES, no_assessments=True)
+    demo_city(CADRES)
 
     root = Unit.objects.get_root_nodes().order_by("path").first()
     actor, _ = User.objects.get_or_create(

@@ -11,50 +11,21 @@ Celery job calls. The last line is ``RESULT recompute_100k_s=<seconds> queries=<
 The target is 5 seconds on a 2-core machine.
 """
 
-import os
 import random
 import sys
 import time
-from pathlib import Path
-from urllib.parse import urlparse
 
-ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_SERVER = "postgres://postgres@127.0.0.1:5432"
-DEFAULT_DB = "cadre_bench"
+from _setup import demo_city, django_on_postgres
+
 CADRES = 100_000
 YEAR = 2025
 CODES = ["德", "能", "勤", "绩", "廉", "民主测评"]
 
 
-def ensure_database(server: str, name: str) -> None:
-    import psycopg2
-    from psycopg2 import sql
-
-    conn = psycopg2.connect(f"{server}/postgres")
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-        if cur.fetchone() is None:
-            cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    conn.close()
-
-
 def main() -> int:
-    url = os.environ.get("DATABASE_URL")
-    if url is None:
-        ensure_database(DEFAULT_SERVER, DEFAULT_DB)
-        url = os.environ["DATABASE_URL"] = f"{DEFAULT_SERVER}/{DEFAULT_DB}"
-    if urlparse(url).scheme not in ("postgres", "postgresql", "pgsql", "postgis"):
-        print(f"bench/recompute.py needs PostgreSQL; DATABASE_URL is {url}", file=sys.stderr)
-        return 2
-    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.local"
-    os.environ.pop("CELERY_BROKER_URL", None)
-    sys.path.insert(0, str(ROOT))
-
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    failed = django_on_postgres("bench/recompute.py")
+    if failed is not None:
+        return failed
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -62,14 +33,10 @@ def main() -> int:
     from assessment.models import Assessment, Period, PeriodStatus
     from assessment.services.periods import period_create
     from assessment.services.recompute import period_recompute
-    from cadres import demo
     from cadres.models import Cadre
     from core.bulk import bulk_insert
 
-    call_command("migrate", verbosity=0)
-    if not demo.demo_present():
-        print("building the demo city with 100,000 cadres (once)…", file=sys.stderr)
-        call_command("seed_demo", cadres=CADRES, no_assessments=True)
+    demo_city(CADRES)
     cadre_count = Cadre.objects.count()
 
     period = Period.objects.filter(year=YEAR, quarter__isnull=True).first()

@@ -417,6 +417,16 @@ def _locked_assessment(actor, assessment: Assessment) -> Assessment:
     return locked
 
 
+def _require_overridable(period: Period) -> None:
+    """Grades are adjusted by hand only while a period is open; a closed one needs a 更正."""
+    if period.status in (PeriodStatus.PUBLISHED, PeriodStatus.ARCHIVED):
+        raise ValidationError(
+            {"grade": f"考核期已{period.get_status_display()}，不能直接调整等次；如确需修改，请使用“更正”。"}
+        )
+    if period.status not in OVERRIDE_STATUSES:
+        raise ValidationError({"grade": "考核期尚未开启采集评分，不能调整等次。"})
+
+
 @transaction.atomic
 def assessment_override(*, actor, assessment: Assessment, grade: str, reason: str) -> Assessment:
     """Set (or, with an empty grade, clear) the final grade by hand, with a reason."""
@@ -424,12 +434,7 @@ def assessment_override(*, actor, assessment: Assessment, grade: str, reason: st
         raise PermissionDenied("您的角色无权调整等次。")
     obj = _locked_assessment(actor, assessment)
     period = obj.period
-    if period.status in (PeriodStatus.PUBLISHED, PeriodStatus.ARCHIVED):
-        raise ValidationError(
-            {"grade": f"考核期已{period.get_status_display()}，不能直接调整等次；如确需修改，请使用“更正”。"}
-        )
-    if period.status not in OVERRIDE_STATUSES:
-        raise ValidationError({"grade": "考核期尚未开启采集评分，不能调整等次。"})
+    _require_overridable(period)
     grade = (grade or "").strip()
     if grade and grade not in period_scale(period):
         raise ValidationError(
@@ -549,12 +554,7 @@ def team_override(*, actor, team_assessment: TeamAssessment, grade: str, reason:
     if not unit_in_scope(actor, obj.unit):
         raise PermissionDenied("该班子考核结果不在您的管辖范围内。")
     period = obj.period
-    if period.status in (PeriodStatus.PUBLISHED, PeriodStatus.ARCHIVED):
-        raise ValidationError(
-            {"grade": f"考核期已{period.get_status_display()}，不能直接调整等次；如确需修改，请使用“更正”。"}
-        )
-    if period.status not in OVERRIDE_STATUSES:
-        raise ValidationError({"grade": "考核期尚未开启采集评分，不能调整等次。"})
+    _require_overridable(period)
     grade = (grade or "").strip()
     if grade and grade not in TEAM_SCALE:
         raise ValidationError({"grade": f"班子等次只能是{'、'.join(TEAM_SCALE)}。"})

@@ -92,6 +92,15 @@ def test_filters_by_action_actor_object_type_and_text(client, users, edited, tre
     assert objects(q="李四") == ["李四"]
 
 
+def test_a_filter_that_cannot_apply_says_why_and_offers_to_clear_it(client, users, edited):
+    client.force_login(users[Role.STAFF])
+    url = reverse("audit:list")
+    html = client.get(url, {"action": "改写"}).content.decode()
+    assert "操作：选择一个有效的选项" in html
+    assert f'href="{url}" title="清除筛选"' in html
+    assert 'title="清除筛选"' not in client.get(url).content.decode()
+
+
 def test_filter_by_batch_shows_the_batch_only(client, users, cadre_a):
     from audit.models import AuditAction
     from audit.services import audit_record, snapshot

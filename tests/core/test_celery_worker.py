@@ -81,16 +81,21 @@ def worker():
             proc.kill()
 
 
-def test_task_queued_through_redis_runs_in_a_worker_and_its_result_reaches_the_database(worker):
-    job = job_create(kind="worker_check", params={"message": "来自测试"})
-    deadline = time.monotonic() + 60
+def wait_for(job, worker, seconds: float = 60) -> None:
+    """Until the worker has finished the job (or the time is up, or the worker died)."""
+    deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         job.refresh_from_db()
         if job.state in (JobState.DONE, JobState.FAILED):
-            break
+            return
         if worker.poll() is not None:
             pytest.fail("worker exited early:\n" + worker.stdout.read())
         time.sleep(0.2)
+
+
+def test_task_queued_through_redis_runs_in_a_worker_and_its_result_reaches_the_database(worker):
+    job = job_create(kind="worker_check", params={"message": "来自测试"})
+    wait_for(job, worker)
     assert job.state == JobState.DONE, f"job still {job.state}"
     assert job.result["message"] == "来自测试"
     assert job.result["pid"] != os.getpid()  # it ran in the worker process, not in this one
@@ -111,14 +116,7 @@ def test_a_recomputation_runs_in_the_worker_and_the_grades_reach_the_database(wo
         )
 
     job = recompute_queue(period=period)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        job.refresh_from_db()
-        if job.state in (JobState.DONE, JobState.FAILED):
-            break
-        if worker.poll() is not None:
-            pytest.fail("worker exited early:\n" + worker.stdout.read())
-        time.sleep(0.2)
+    wait_for(job, worker)
     assert job.state == JobState.DONE, f"job {job.state}: {job.error}"
     assert (job.done, job.total) == (5, 5)
     grades = sorted(Assessment.objects.filter(period=period).values_list("total_score", "final_grade"))
@@ -147,14 +145,7 @@ def test_a_large_sheet_is_validated_and_committed_by_the_worker(worker, tree, us
     assert batch.status == ImportStatus.PENDING and batch.job is not None
 
     job = batch.job
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        job.refresh_from_db()
-        if job.state in (JobState.DONE, JobState.FAILED):
-            break
-        if worker.poll() is not None:
-            pytest.fail("worker exited early:\n" + worker.stdout.read())
-        time.sleep(0.2)
+    wait_for(job, worker, seconds=90)
     assert job.state == JobState.DONE, f"job {job.state}: {job.error}"
     assert (job.done, job.total) == (6, 6)
     assert job.worker and not job.worker.endswith(f":{os.getpid()}")
