@@ -114,6 +114,16 @@ def pick(qs: models.QuerySet, field: str, values) -> models.QuerySet:
     return qs
 
 
+def plain_rows(qs: models.QuerySet) -> list[tuple]:
+    """The rows of a ``values_list`` queryset of plain columns (integers, text), fetched in one
+    go without Django's per-row iterator and converters: about half the time for 100,000 rows.
+    Only for columns whose database value is already the Python value wanted."""
+    sql, params = qs.query.sql_with_params()
+    with connections[qs.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
 def reserve_pks(model: type[models.Model], count: int, *, using: str | None = None) -> list[int]:
     """Take ``count`` fresh values of ``model``'s auto-increment primary key, in increasing order.
 

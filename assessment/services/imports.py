@@ -30,7 +30,7 @@ from django.utils import timezone
 
 from cadres.models import Cadre, Unit
 from cadres.selectors import unit_in_scope
-from core.bulk import pick
+from core.bulk import pick, plain_rows
 from core.jobs import job_create, progress, register
 from core.models import Job
 
@@ -40,11 +40,15 @@ from .scores import (
     REFUSED,
     IndicatorSpec,
     _fmt,
+    _require_scoring,
     assessment_rows,
     normalise,
     scheme_specs,
     scores_save,
+    scores_state,
+    scores_write,
     specs_for,
+    unit_paths,
 )
 
 VALIDATE_JOB = "assessment.import_validate"
@@ -83,6 +87,10 @@ class Plan:
 
     errors: list[dict] = field(default_factory=list)
     entries: list[dict] = field(default_factory=list)
+    # The database's fingerprint (scores_state) taken before the rows were read, and the scope
+    # they were checked against: if both are the same at commit, the check still holds.
+    state: str | None = None
+    scope: str | None = None
     rows_total: int = 0
     rows_ok: int = 0
     rows_new: int = 0
@@ -210,6 +218,9 @@ def plan_sheet(
         col = col_of.get(code)
         return headers.get(col, fallback) if col is not None else fallback
 
+    # Before any read: a write after this point gives the commit another fingerprint.
+    plan.scope = actor.scope_path
+    plan.state = scores_state(period, _state_scope(actor, unit))
     id_header = header("id_number", "身份证号")
     name_header = header("name", "姓名")
     id_col = col_of.get("id_number")
@@ -220,8 +231,10 @@ def plan_sheet(
     units = {pk: (path, name) for pk, path, name in Unit.objects.order_by().values_list("pk", "path", "name")}
     cadres = {
         row[0]: row
-        for row in pick(Cadre.objects.order_by(), "id_number", ids).values_list(
-            "id_number", "pk", "name", "unit_id", "kind"
+        for row in plain_rows(
+            pick(Cadre.objects.order_by(), "id_number", ids).values_list(
+                "id_number", "pk", "name", "unit_id", "kind"
+            )
         )
         if row[0] in ids
     }
@@ -335,7 +348,15 @@ def plan_sheet(
             # even if the database changed after this preview, and scores_save works out the
             # real difference then. id_number and name let it check the row still means the
             # same cadre.
-            entry = {"cadre": cadre_id, "scores": values, "key": str(r), "id_number": prow.id_number}
+            entry = {
+                "cadre": cadre_id,
+                "scores": values,
+                "key": str(r),
+                "id_number": prow.id_number,
+                # what the diff was taken against: written as it is if nothing changed by then
+                "was": old,
+                "unit": cadre_unit,
+            }
             if prow.name:
                 entry["name"] = prow.name.strip()
             plan.entries.append(entry)
@@ -411,7 +432,8 @@ def _plan_store(batch: ImportBatch, plan: Plan) -> None:
     sheet again (orjson: 100,000 rows in about 0.1 s either way)."""
     _plan_drop(batch)
     if batch.status == ImportStatus.VALIDATED and plan.entries:
-        batch.plan.save(f"{batch.pk}.json", ContentFile(orjson.dumps(plan.entries)), save=False)
+        stored = {"state": plan.state, "scope": plan.scope, "entries": plan.entries}
+        batch.plan.save(f"{batch.pk}.json", ContentFile(orjson.dumps(stored)), save=False)
 
 
 def _plan_drop(batch: ImportBatch) -> None:
@@ -419,15 +441,20 @@ def _plan_drop(batch: ImportBatch) -> None:
         batch.plan.delete(save=False)
 
 
-def _plan_load(batch: ImportBatch) -> list[dict] | None:
+def _plan_load(batch: ImportBatch) -> dict | None:
+    """{"state", "scope", "entries"} as _plan_store kept them, or None."""
     if not batch.plan:
         return None
     try:
         with batch.plan.open("rb") as fh:
-            entries = orjson.loads(fh.read())
+            stored = orjson.loads(fh.read())
     except (OSError, orjson.JSONDecodeError):
         return None  # lost or damaged: the commit checks the sheet again instead
-    return entries if isinstance(entries, list) else None
+    if isinstance(stored, list):  # kept before fingerprints: entries only
+        stored = {"entries": stored}
+    if not isinstance(stored, dict) or not isinstance(stored.get("entries"), list):
+        return None
+    return stored
 
 
 def _reject(batch: ImportBatch, exc: SheetRejected) -> ImportRejected:
@@ -597,7 +624,8 @@ def _commit(*, actor, batch: ImportBatch, job: Job | None, sheet: str | None) ->
         # The rows validated at preview time. scores_save checks each again against the
         # database as it is now (period open, cadre in scope and in the unit, same ID number
         # and name, scores in range for the cadre's scheme) and diffs against the stored scores.
-        entries = _plan_load(locked) if locked.status == ImportStatus.VALIDATED else None
+        stored = _plan_load(locked) if locked.status == ImportStatus.VALIDATED else None
+        entries = stored["entries"] if stored is not None else None
         errors: list[dict] = []
         replanned = entries is None
         if entries is None:  # no stored plan (validated elsewhere, or lost): check the sheet again
@@ -618,14 +646,17 @@ def _commit(*, actor, batch: ImportBatch, job: Job | None, sheet: str | None) ->
         if not errors and entries:
             try:
                 with transaction.atomic():
-                    result = scores_save(
-                        actor=actor,
-                        period=locked.period,
-                        entries=entries,
-                        batch=f"import:{locked.pk}",
-                        source=SOURCE,
-                        within=locked.unit,
-                    )
+                    if stored is not None and _still_current(actor, locked.period, locked.unit, stored):
+                        result = _write_checked(actor, locked, entries)
+                    else:
+                        result = scores_save(
+                            actor=actor,
+                            period=locked.period,
+                            entries=entries,
+                            batch=f"import:{locked.pk}",
+                            source=SOURCE,
+                            within=locked.unit,
+                        )
             except ValidationError as exc:
                 errors = _row_errors(exc, locked)
         del entries
@@ -652,6 +683,43 @@ def _commit(*, actor, batch: ImportBatch, job: Job | None, sheet: str | None) ->
     if errors:
         raise ValidationError(locked.message)
     return locked
+
+
+def _still_current(actor, period: Period, unit: Unit | None, stored: dict) -> bool:
+    """Whether the preview's check still holds: same scope, and nothing it read was written
+    since (the database's fingerprint, taken before the preview read anything, is unchanged)."""
+    state = stored.get("state")
+    if state is None or stored.get("scope") != actor.scope_path:
+        return False
+    return scores_state(period, _state_scope(actor, unit)) == state
+
+
+def _state_scope(actor, unit: Unit | None) -> str:
+    """The subtree whose assessments an import can touch: the chosen unit's, else the actor's."""
+    return unit.path if unit is not None else (actor.scope_path or "")
+
+
+def _write_checked(actor, batch: ImportBatch, entries: list[dict]) -> dict:
+    """Write what the preview worked out, without reading and checking every row again: the
+    caller proved with the fingerprint that the rows, the registry and the scheme are as the
+    preview saw them. The sheet's values go onto the scores the preview read ("was")."""
+    period = _require_scoring(actor, batch.period)  # permission and open period, as scores_save
+    planned = []
+    for entry in entries:
+        was = entry["was"]
+        if was is None:
+            planned.append((entry["cadre"], None, entry["unit"], "", dict(entry["scores"])))
+        else:
+            row = tuple(was)
+            planned.append((entry["cadre"], row, entry["unit"], row[2], {**row[3], **entry["scores"]}))
+    return scores_write(
+        actor=actor,
+        period=period,
+        planned=planned,
+        batch=f"import:{batch.pk}",
+        source=SOURCE,
+        paths=unit_paths(),
+    )
 
 
 def _committed_message(batch: ImportBatch, result: dict) -> str:

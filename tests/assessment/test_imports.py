@@ -220,7 +220,7 @@ def test_database_error_mid_commit_leaves_nothing(admin, annual_period, cadre_a,
     def boom(**kwargs):
         raise DatabaseError("disk full")
 
-    monkeypatch.setattr("assessment.services.scores.audit_record_bulk", boom)
+    monkeypatch.setattr("assessment.services.scores.audit_rows_bulk", boom)
     with pytest.raises(DatabaseError):
         import_commit(actor=admin, batch=batch)
 
