@@ -1,0 +1,158 @@
+"""The import commit's shortcut: ``scores_state`` fingerprints what a preview read, and a commit
+whose fingerprint is unchanged writes the preview's result without checking every row again.
+
+On PostgreSQL only (row versions); elsewhere the commit always checks again (last test)."""
+
+import pytest
+from django.db import connection
+
+from accounts.roles import Role
+from assessment.models import Assessment, ImportStatus, Indicator, Period, PolicyRule, RuleKind
+from assessment.services import imports as services
+from assessment.services.imports import import_commit
+from assessment.services.scores import scores_save, scores_state
+from audit.models import AuditEntry
+from cadres.models import Cadre, Unit
+from tests.assessment.test_imports import make_sheet, scores, stored, validate
+from tests.factories import CadreFactory
+
+postgres_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="row versions need PostgreSQL")
+
+
+@pytest.fixture
+def admin(users):
+    return users[Role.COUNTY_ADMIN]
+
+
+@pytest.fixture
+def no_recheck(monkeypatch):
+    """Make the slow path (reading and checking every row again) fail the test."""
+
+    def refuse(**kwargs):
+        raise AssertionError("the commit checked every row again")
+
+    monkeypatch.setattr(services, "scores_save", refuse)
+
+
+@postgres_only
+def test_a_commit_with_nothing_changed_writes_the_preview_without_checking_again(
+    admin, annual_period, cadre_a, tree, no_recheck
+):
+    other = CadreFactory(unit=tree["town_a"], name="王五")
+    scores_save(
+        actor=admin, period=annual_period, entries=[{"cadre": cadre_a, "scores": {"德": 70, "能": 71}}]
+    )
+    batch = validate(admin, annual_period, make_sheet([(cadre_a, {"德": 90}), (other, scores(80))]))
+
+    batch = import_commit(actor=admin, batch=batch)
+
+    assert batch.status == ImportStatus.COMMITTED
+    assert stored(annual_period, cadre_a) == {"德": 90, "能": 71}  # blank cells keep the stored score
+    assert stored(annual_period, other) == scores(80)
+    assert "新增 6 项得分，修改 1 项" in batch.message
+    entries = {e.cadre_id: e for e in AuditEntry.objects.filter(batch=f"import:{batch.pk}")}
+    assert entries[cadre_a.pk].action == "update"
+    assert entries[cadre_a.pk].changes == {"scores": [{"德": 70, "能": 71}, {"德": 90, "能": 71}]}
+    assert entries[other.pk].action == "create"
+    assert entries[other.pk].changes == {"scores": [None, scores(80)], "track": [None, ""]}
+    assert entries[other.pk].object_id == str(Assessment.objects.get(period=annual_period, cadre=other).pk)
+
+
+@postgres_only
+def test_any_change_after_the_preview_sends_the_commit_back_to_checking_every_row(
+    admin, annual_period, cadre_a, monkeypatch
+):
+    batch = validate(admin, annual_period, make_sheet([(cadre_a, scores(90))]))
+    Cadre.objects.filter(pk=cadre_a.pk).update(post_title="副镇长")  # changes nothing checked
+    rechecked = []
+    real = services.scores_save
+    monkeypatch.setattr(services, "scores_save", lambda **kw: rechecked.append(1) or real(**kw))
+
+    batch = import_commit(actor=admin, batch=batch)
+
+    assert rechecked == [1]
+    assert batch.status == ImportStatus.COMMITTED
+    assert stored(annual_period, cadre_a) == scores(90)
+
+
+@postgres_only
+def test_a_commit_by_someone_with_another_scope_checks_every_row_again(
+    users, annual_period, cadre_a, monkeypatch
+):
+    """The preview checked the rows against the county admin's scope; the city's staff commit."""
+    batch = validate(users[Role.COUNTY_ADMIN], annual_period, make_sheet([(cadre_a, scores(90))]))
+    rechecked = []
+    real = services.scores_save
+    monkeypatch.setattr(services, "scores_save", lambda **kw: rechecked.append(1) or real(**kw))
+
+    batch = import_commit(actor=users["city_staff"], batch=batch)
+
+    assert rechecked == [1] and batch.status == ImportStatus.COMMITTED
+    assert stored(annual_period, cadre_a) == scores(90)
+
+
+@postgres_only
+@pytest.mark.parametrize(
+    "change",
+    [
+        "cadre",
+        "unit",
+        "assessment",
+        "period",
+        "indicator",
+        "rule",
+        "same transaction twice",
+    ],
+)
+def test_the_fingerprint_changes_with_every_write_a_check_depends_on(annual_period, cadre_a, tree, change):
+    scope = tree["county_a"].path
+    Assessment.objects.update_or_create(
+        period=annual_period, cadre=cadre_a, defaults={"unit": cadre_a.unit, "scores": {"德": 60}}
+    )
+    before = scores_state(annual_period, scope)
+    assert scores_state(annual_period, scope) == before  # reading changes nothing
+    if change == "cadre":
+        Cadre.objects.filter(pk=cadre_a.pk).update(name="张叁")
+    elif change == "unit":
+        Unit.objects.filter(pk=tree["town_b"].pk).update(name="乙镇（新）")
+    elif change == "assessment":
+        Assessment.objects.filter(cadre=cadre_a).update(scores={"德": 61})
+    elif change == "period":
+        Period.objects.filter(pk=annual_period.pk).update(name="改名")
+    elif change == "indicator":
+        Indicator.objects.filter(scheme__period=annual_period, code="德").update(max_score=90)
+    elif change == "rule":
+        PolicyRule.objects.create(unit=tree["town_b"], kind=RuleKind.QUARTER_THRESHOLDS, params={"好": 90})
+    else:  # the same row updated again in the same transaction keeps its xmin, not its place
+        Assessment.objects.filter(cadre=cadre_a).update(scores={"德": 62})
+        middle = scores_state(annual_period, scope)
+        Assessment.objects.filter(cadre=cadre_a).update(scores={"德": 63})
+        assert scores_state(annual_period, scope) != middle
+    assert scores_state(annual_period, scope) != before
+
+
+@postgres_only
+def test_assessments_outside_the_scope_do_not_count(annual_period, cadre_a, cadre_b, tree):
+    """Another county's import or recomputation must not spoil this county's shortcut."""
+    Assessment.objects.update_or_create(
+        period=annual_period, cadre=cadre_b, defaults={"unit": cadre_b.unit, "scores": {"德": 60}}
+    )
+    scope = tree["county_a"].path
+    before = scores_state(annual_period, scope)
+    Assessment.objects.filter(cadre=cadre_b).update(scores={"德": 99})
+    assert scores_state(annual_period, scope) == before
+    assert scores_state(annual_period, tree["county_b"].path) != before
+
+
+@pytest.mark.skipif(connection.vendor == "postgresql", reason="the fallback of other databases")
+def test_without_postgresql_the_commit_always_checks_again(admin, annual_period, cadre_a, monkeypatch):
+    assert scores_state(annual_period, "") is None
+    batch = validate(admin, annual_period, make_sheet([(cadre_a, scores(90))]))
+    rechecked = []
+    real = services.scores_save
+    monkeypatch.setattr(services, "scores_save", lambda **kw: rechecked.append(1) or real(**kw))
+
+    batch = import_commit(actor=admin, batch=batch)
+
+    assert rechecked == [1] and batch.status == ImportStatus.COMMITTED
+    assert stored(annual_period, cadre_a) == scores(90)
