@@ -56,6 +56,17 @@ _MISSING = object()
 NULL = "\\N"
 
 
+class RawJSON(str):
+    """A JSON field's value already encoded (``RawJSON(orjson.dumps(value).decode())``), written
+    as it is: for a writer that encoded its rows earlier and should not decode them only to
+    encode them again (an import's 100,000 rows)."""
+
+
+def _plain(value):
+    """RawJSON decoded, for the paths that hand values to the ORM (which would encode a str)."""
+    return orjson.loads(str(value)) if type(value) is RawJSON else value
+
+
 def bulk_insert(
     model: type[models.Model],
     items: Iterable[Any],
@@ -235,6 +246,8 @@ def _converter(field: models.Field, connection) -> Callable[[Any], str]:
         def to_json(value):
             if value is None:
                 return NULL
+            if type(value) is RawJSON:
+                return _escape(value)
             if encoder is None:
                 # orjson is several times faster than json for the large JSON columns
                 # (explanations, scores); what it cannot encode goes through json.
@@ -476,10 +489,10 @@ def _orm_insert(model, items, kind, fields_arg, using, batch_size) -> int:
     if kind == "instance":
         objs = items
     elif kind == "dict":
-        objs = [model(**row) for row in items]
+        objs = [model(**{k: _plain(v) for k, v in row.items()}) for row in items]
     else:
         names = [_field(model, name).attname for name in fields_arg]
-        objs = [model(**dict(zip(names, row, strict=True))) for row in items]
+        objs = [model(**dict(zip(names, map(_plain, row), strict=True))) for row in items]
     model._base_manager.using(using).bulk_create(objs, batch_size=batch_size)
     return len(objs)
 
@@ -517,6 +530,8 @@ def bulk_update_rows(
                 if value is None:
                     return None
                 if isinstance(field, models.JSONField):
+                    if type(value) is RawJSON:
+                        return str(value)
                     return json.dumps(value, cls=field.encoder, ensure_ascii=False)
                 return field.get_db_prep_save(value, connection)
 

@@ -30,7 +30,7 @@ from django.utils import timezone
 
 from cadres.models import Cadre, Unit
 from cadres.selectors import unit_in_scope
-from core.bulk import pick, plain_rows
+from core.bulk import RawJSON, pick, plain_rows
 from core.jobs import job_create, progress, register
 from core.models import Job
 
@@ -44,11 +44,12 @@ from .scores import (
     assessment_rows,
     normalise,
     scheme_specs,
+    score_delta,
     scores_save,
     scores_state,
-    scores_write,
     specs_for,
     unit_paths,
+    write_changed,
 )
 
 VALIDATE_JOB = "assessment.import_validate"
@@ -91,6 +92,9 @@ class Plan:
     # they were checked against: if both are the same at commit, the check still holds.
     state: str | None = None
     scope: str | None = None
+    # The rows that change, ready for write_changed: (cadre, assessment id or None, unit, track,
+    # new scores, audit changes), the last two encoded.
+    writes: list[list] = field(default_factory=list)
     rows_total: int = 0
     rows_ok: int = 0
     rows_new: int = 0
@@ -348,21 +352,24 @@ def plan_sheet(
             # even if the database changed after this preview, and scores_save works out the
             # real difference then. id_number and name let it check the row still means the
             # same cadre.
-            entry = {
-                "cadre": cadre_id,
-                "scores": values,
-                "key": str(r),
-                "id_number": prow.id_number,
-                # what the diff was taken against: written as it is if nothing changed by then
-                "was": old,
-                "unit": cadre_unit,
-            }
+            entry = {"cadre": cadre_id, "scores": values, "key": str(r), "id_number": prow.id_number}
             if prow.name:
                 entry["name"] = prow.name.strip()
             plan.entries.append(entry)
         if not (row_new or row_changed):
             plan.rows_unchanged += 1
             continue
+        new_scores = {**old_scores, **values}
+        plan.writes.append(
+            [
+                cadre_id,
+                old[0] if old else None,
+                old[1] if old else cadre_unit,
+                track,
+                orjson.dumps(new_scores).decode(),
+                orjson.dumps(score_delta(old_scores if old else None, new_scores, track, track)).decode(),
+            ]
+        )
         if row_changed:
             plan.rows_changed += 1
         else:
@@ -432,8 +439,11 @@ def _plan_store(batch: ImportBatch, plan: Plan) -> None:
     sheet again (orjson: 100,000 rows in about 0.1 s either way)."""
     _plan_drop(batch)
     if batch.status == ImportStatus.VALIDATED and plan.entries:
-        stored = {"state": plan.state, "scope": plan.scope, "entries": plan.entries}
-        batch.plan.save(f"{batch.pk}.json", ContentFile(orjson.dumps(stored)), save=False)
+        # Two JSON documents, one per line: what the commit's shortcut needs, then the entries
+        # for checking again, so the shortcut does not decode those at all.
+        head = {"state": plan.state, "scope": plan.scope, "writes": plan.writes}
+        data = orjson.dumps(head) + b"\n" + orjson.dumps(plan.entries)
+        batch.plan.save(f"{batch.pk}.json", ContentFile(data), save=False)
 
 
 def _plan_drop(batch: ImportBatch) -> None:
@@ -441,20 +451,34 @@ def _plan_drop(batch: ImportBatch) -> None:
         batch.plan.delete(save=False)
 
 
-def _plan_load(batch: ImportBatch) -> dict | None:
-    """{"state", "scope", "entries"} as _plan_store kept them, or None."""
+class StoredPlan:
+    """A validated batch's plan as _plan_store kept it: ``head`` (fingerprint, scope, writes)
+    decoded at once, ``entries()`` only when the commit has to check every row again."""
+
+    def __init__(self, head: dict, entries: bytes):
+        self.head = head
+        self._entries = entries
+
+    def entries(self) -> list[dict] | None:
+        try:
+            entries = orjson.loads(self._entries)
+        except orjson.JSONDecodeError:
+            return None
+        return entries if isinstance(entries, list) else None
+
+
+def _plan_load(batch: ImportBatch) -> StoredPlan | None:
     if not batch.plan:
         return None
     try:
         with batch.plan.open("rb") as fh:
-            stored = orjson.loads(fh.read())
+            head, _, entries = fh.read().partition(b"\n")
+        head = orjson.loads(head)
     except (OSError, orjson.JSONDecodeError):
         return None  # lost or damaged: the commit checks the sheet again instead
-    if isinstance(stored, list):  # kept before fingerprints: entries only
-        stored = {"entries": stored}
-    if not isinstance(stored, dict) or not isinstance(stored.get("entries"), list):
+    if not isinstance(head, dict):
         return None
-    return stored
+    return StoredPlan(head, entries)
 
 
 def _reject(batch: ImportBatch, exc: SheetRejected) -> ImportRejected:
@@ -621,14 +645,17 @@ def _commit(*, actor, batch: ImportBatch, job: Job | None, sheet: str | None) ->
             return locked
         if locked.status not in (ImportStatus.VALIDATED, ImportStatus.PENDING, ImportStatus.VALIDATING):
             raise ValidationError("该批次未通过校验，不能导入；请修改后重新上传。")
-        # The rows validated at preview time. scores_save checks each again against the
-        # database as it is now (period open, cadre in scope and in the unit, same ID number
-        # and name, scores in range for the cadre's scheme) and diffs against the stored scores.
+        # The rows validated at preview time. If nothing the preview read has been written since
+        # (the fingerprint), its result is written as it is. Otherwise scores_save checks each
+        # row again against the database as it is now (period open, cadre in scope and in the
+        # unit, same ID number and name, scores in range for the cadre's scheme) and diffs
+        # against the stored scores.
         stored = _plan_load(locked) if locked.status == ImportStatus.VALIDATED else None
-        entries = stored["entries"] if stored is not None else None
+        shortcut = stored is not None and _still_current(actor, locked.period, locked.unit, stored.head)
+        entries = stored.entries() if stored is not None and not shortcut else None
         errors: list[dict] = []
-        replanned = entries is None
-        if entries is None:  # no stored plan (validated elsewhere, or lost): check the sheet again
+        replanned = not shortcut and entries is None
+        if replanned:  # no stored plan (validated elsewhere, or lost): check the sheet again
             try:
                 parsed = read_batch_file(locked, sheet=sheet)
             except SheetRejected as exc:
@@ -643,11 +670,11 @@ def _commit(*, actor, batch: ImportBatch, job: Job | None, sheet: str | None) ->
         if job is not None:
             progress(job, total // 2, total)
         result = None
-        if not errors and entries:
+        if shortcut or (not errors and entries):
             try:
                 with transaction.atomic():
-                    if stored is not None and _still_current(actor, locked.period, locked.unit, stored):
-                        result = _write_checked(actor, locked, entries)
+                    if shortcut:
+                        result = _write_checked(actor, locked, stored.head.get("writes") or [])
                     else:
                         result = scores_save(
                             actor=actor,
@@ -699,27 +726,24 @@ def _state_scope(actor, unit: Unit | None) -> str:
     return unit.path if unit is not None else (actor.scope_path or "")
 
 
-def _write_checked(actor, batch: ImportBatch, entries: list[dict]) -> dict:
+def _write_checked(actor, batch: ImportBatch, writes: list[list]) -> dict:
     """Write what the preview worked out, without reading and checking every row again: the
     caller proved with the fingerprint that the rows, the registry and the scheme are as the
-    preview saw them. The sheet's values go onto the scores the preview read ("was")."""
+    preview saw them. ``writes`` come from Plan.writes, their JSON still encoded."""
     period = _require_scoring(actor, batch.period)  # permission and open period, as scores_save
-    planned = []
-    for entry in entries:
-        was = entry["was"]
-        if was is None:
-            planned.append((entry["cadre"], None, entry["unit"], "", dict(entry["scores"])))
-        else:
-            row = tuple(was)
-            planned.append((entry["cadre"], row, entry["unit"], row[2], {**row[3], **entry["scores"]}))
-    return scores_write(
+    result = write_changed(
         actor=actor,
         period=period,
-        planned=planned,
+        changed=[
+            (cadre, pk, unit, track, RawJSON(scores), RawJSON(delta))
+            for cadre, pk, unit, track, scores, delta in writes
+        ],
         batch=f"import:{batch.pk}",
         source=SOURCE,
         paths=unit_paths(),
     )
+    result["unchanged"] = batch.rows_unchanged
+    return result
 
 
 def _committed_message(batch: ImportBatch, result: dict) -> str:

@@ -346,41 +346,68 @@ def scores_save(
 
 
 def _scores_write(*, actor, period: Period, planned: list, batch: str, source: str, paths: dict) -> dict:
-    """``scores_write`` (in one transaction, all or nothing): write scores already checked.
+    """Write scores already checked (``scores_save``'s second half, inside its transaction).
 
     ``planned`` holds ``(cadre id, its assessment row as assessment_rows gives it or None, the
     cadre's unit, new track, new scores)``; rows whose track and scores are unchanged are left
-    alone. Bulk insert and update, one audit entry per changed assessment, recomputation
-    queued. Only for callers that checked every row against the database as it is now
-    (``scores_save``, or an import whose preview ``scores_state`` proves still current)."""
-    batch = batch or new_batch_id("scores")
-    now = timezone.now()
-    label = Assessment._meta.label_lower
-    title = str(period)
-    inserts, updates, audit, touched = [], [], [], set()
+    alone."""
+    changed = []
     unchanged = 0
-    new_rows = [p for p in planned if p[1] is None and (p[3] or p[4])]
-    pks = iter(reserve_pks(Assessment, len(new_rows)))
-    create, update = AuditAction.CREATE, AuditAction.UPDATE
     for cadre_id, row, unit_id, track, new_scores in planned:
         if row is None:
             if not (track or new_scores):
                 unchanged += 1  # nothing to store for a cadre without a row
                 continue
+            changed.append(
+                (cadre_id, None, unit_id, track, new_scores, score_delta(None, new_scores, "", track))
+            )
+            continue
+        pk, unit_id, old_track, old_scores = row
+        if track == old_track and new_scores == old_scores:
+            unchanged += 1
+            continue
+        changed.append(
+            (cadre_id, pk, unit_id, track, new_scores, score_delta(old_scores, new_scores, old_track, track))
+        )
+    result = _write_changed(
+        actor=actor, period=period, changed=changed, batch=batch, source=source, paths=paths
+    )
+    result["unchanged"] = unchanged
+    return result
+
+
+def score_delta(old_scores: dict | None, new_scores: dict, old_track: str | None, track: str) -> dict:
+    """The audit entry's changes of one assessment: ``audit.services.diff`` of
+    ``{"scores", "track"}``, built directly (an import has 100,000 of them). ``old_scores`` None:
+    a new assessment."""
+    if old_scores is None:
+        return {"scores": [None, new_scores], "track": [None, track]}
+    delta = {"scores": [old_scores, new_scores]} if new_scores != old_scores else {}
+    if track != old_track:
+        delta["track"] = [old_track, track]
+    return delta
+
+
+def _write_changed(*, actor, period: Period, changed: list, batch: str, source: str, paths: dict) -> dict:
+    """Write assessments known to change: ``changed`` holds ``(cadre id, assessment id or None
+    for a new one, unit id, track, scores, audit changes)``; scores and changes may be RawJSON
+    (encoded already). Bulk insert and update, one audit entry per row, recomputation queued.
+    ``write_changed`` is this in its own transaction, for a caller that proved every row still
+    holds (an import whose preview ``scores_state`` shows current)."""
+    batch = batch or new_batch_id("scores")
+    now = timezone.now()
+    label = Assessment._meta.label_lower
+    title = str(period)
+    inserts, updates, audit, touched = [], [], [], set()
+    pks = iter(reserve_pks(Assessment, sum(1 for c in changed if c[1] is None)))
+    create, update = AuditAction.CREATE, AuditAction.UPDATE
+    for cadre_id, pk, unit_id, track, new_scores, delta in changed:
+        if pk is None:
             pk = next(pks)
             inserts.append((pk, period.pk, cadre_id, unit_id, track, new_scores, now))
-            delta = {"scores": [None, new_scores], "track": [None, track]}
             action = create
         else:
-            pk, unit_id, old_track, old_scores = row
-            if track == old_track and new_scores == old_scores:
-                unchanged += 1
-                continue
             updates.append((pk, new_scores, track, now))
-            # audit.services.diff of {"scores", "track"}, built directly (100,000 rows)
-            delta = {"scores": [old_scores, new_scores]} if new_scores != old_scores else {}
-            if track != old_track:
-                delta["track"] = [old_track, track]
             action = update
         path = paths[unit_id]
         audit.append((action, label, str(pk), f"{title} {cadre_id}", delta, cadre_id, path))
@@ -398,13 +425,13 @@ def _scores_write(*, actor, period: Period, planned: list, batch: str, source: s
     return {
         "created": len(inserts),
         "updated": len(updates),
-        "unchanged": unchanged,
+        "unchanged": 0,
         "batch": batch,
         "jobs": [str(j) for j in jobs],
     }
 
 
-scores_write = transaction.atomic(_scores_write)
+write_changed = transaction.atomic(_write_changed)
 
 
 # ---------------------------------------------------------------- grade adjustments

@@ -6,14 +6,17 @@ Run on SQLite (default) and on PostgreSQL (DATABASE_URL=postgres://…).
 import datetime
 import uuid
 
+import orjson
 import pytest
 from django.db import IntegrityError, connection, models, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from assessment.models import PolicyRule, RuleKind
 from audit.models import AuditEntry
+from audit.services import AUDIT_FIELDS
 from cadres.models import Cadre, CadreKind, Gender, Identity, Rank, TeamMembership
-from core.bulk import _ChunkReader, _converter, bulk_insert, pick, reserve_pks
+from core.bulk import RawJSON, _ChunkReader, _converter, bulk_insert, bulk_update_rows, pick, reserve_pks
 from core.models import Job, JobState
 from tests.factories import CadreFactory, make_id
 
@@ -118,6 +121,21 @@ def test_json_and_timestamps_round_trip(db):
     assert entry.actor_id is None
     assert entry.object_repr == "tab\there"
     assert entry.reason == "line\nbreak"
+
+
+def test_raw_json_is_written_as_it_is_by_insert_and_update(db):
+    """RawJSON: text already encoded as JSON is stored as that JSON, never as a JSON string."""
+    changes = {"scores": [{"德": 70}, {"德": 90.5}], "text": 'tab\there \\ 引号"'}
+    encoded = RawJSON(orjson.dumps(changes).decode())
+    row = (timezone.now(), None, "系统", "update", "x.y", "1", "r", encoded, None, "", "raw", "")
+    bulk_insert(AuditEntry, [row], fields=AUDIT_FIELDS)
+    entry = AuditEntry.objects.get(batch="raw")
+    assert entry.changes == changes
+
+    rule = PolicyRule.objects.create(kind=RuleKind.QUARTER_THRESHOLDS, key="raw", params={"a": 1})
+    bulk_update_rows(PolicyRule, ["params"], [(rule.pk, RawJSON('{"b": [1, "二"]}'))])
+    rule.refresh_from_db()
+    assert rule.params == {"b": [1, "二"]}
 
 
 def test_instances_get_primary_keys_and_are_marked_saved(tree):
