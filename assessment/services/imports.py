@@ -43,12 +43,15 @@ from .scores import (
     _require_scoring,
     assessment_rows,
     normalise,
+    registry_state,
+    row_version,
     scheme_specs,
     score_delta,
     scores_save,
     scores_state,
     specs_for,
     unit_paths,
+    versions_digest,
     write_changed,
 )
 
@@ -92,6 +95,7 @@ class Plan:
     # they were checked against: if both are the same at commit, the check still holds.
     state: str | None = None
     scope: str | None = None
+    cadres: list[int] = field(default_factory=list)  # whose rows the fingerprint covers
     # The rows that change, ready for write_changed: (cadre, assessment id or None, unit, track,
     # new scores, audit changes), the last two encoded.
     writes: list[list] = field(default_factory=list)
@@ -222,9 +226,10 @@ def plan_sheet(
         col = col_of.get(code)
         return headers.get(col, fallback) if col is not None else fallback
 
-    # Before any read: a write after this point gives the commit another fingerprint.
+    # The small tables before they are read; the cadres' and assessments' row versions come
+    # with the rows. A write after this point gives the commit another fingerprint.
     plan.scope = actor.scope_path
-    plan.state = scores_state(period, _state_scope(actor, unit))
+    registry = registry_state(period)
     id_header = header("id_number", "身份证号")
     name_header = header("name", "姓名")
     id_col = col_of.get("id_number")
@@ -233,16 +238,21 @@ def plan_sheet(
 
     ids = {r.id_number for r in parsed.rows if r.id_number}
     units = {pk: (path, name) for pk, path, name in Unit.objects.order_by().values_list("pk", "path", "name")}
-    cadres = {
-        row[0]: row
-        for row in plain_rows(
-            pick(Cadre.objects.order_by(), "id_number", ids).values_list(
-                "id_number", "pk", "name", "unit_id", "kind"
-            )
+    cadres: dict[str, tuple] = {}
+    cadre_versions: list[int] = []
+    for row in plain_rows(
+        pick(Cadre.objects.order_by(), "id_number", ids).values_list(
+            "id_number", "pk", "name", "unit_id", "kind", row_version()
         )
-        if row[0] in ids
-    }
-    existing = assessment_rows(period, (c[1] for c in cadres.values()))
+    ):
+        if row[0] in ids:
+            cadres[row[0]] = row[:5]
+            cadre_versions.append(row[5])
+    versions: dict[int, int] = {}
+    existing = assessment_rows(period, (c[1] for c in cadres.values()), versions=versions)
+    if registry is not None:
+        plan.cadres = [c[1] for c in cadres.values()]
+        plan.state = f"{registry}|{versions_digest(cadre_versions)}|{versions_digest(versions.values())}"
     specs = scheme_specs(period)
     scope = actor.scope_path
     seen: dict[int, int] = {}
@@ -441,7 +451,7 @@ def _plan_store(batch: ImportBatch, plan: Plan) -> None:
     if batch.status == ImportStatus.VALIDATED and plan.entries:
         # Two JSON documents, one per line: what the commit's shortcut needs, then the entries
         # for checking again, so the shortcut does not decode those at all.
-        head = {"state": plan.state, "scope": plan.scope, "writes": plan.writes}
+        head = {"state": plan.state, "scope": plan.scope, "cadres": plan.cadres, "writes": plan.writes}
         data = orjson.dumps(head) + b"\n" + orjson.dumps(plan.entries)
         batch.plan.save(f"{batch.pk}.json", ContentFile(data), save=False)
 
@@ -651,7 +661,7 @@ def _commit(*, actor, batch: ImportBatch, job: Job | None, sheet: str | None) ->
         # unit, same ID number and name, scores in range for the cadre's scheme) and diffs
         # against the stored scores.
         stored = _plan_load(locked) if locked.status == ImportStatus.VALIDATED else None
-        shortcut = stored is not None and _still_current(actor, locked.period, locked.unit, stored.head)
+        shortcut = stored is not None and _still_current(actor, locked.period, stored.head)
         entries = stored.entries() if stored is not None and not shortcut else None
         errors: list[dict] = []
         replanned = not shortcut and entries is None
@@ -712,18 +722,13 @@ def _commit(*, actor, batch: ImportBatch, job: Job | None, sheet: str | None) ->
     return locked
 
 
-def _still_current(actor, period: Period, unit: Unit | None, stored: dict) -> bool:
+def _still_current(actor, period: Period, stored: dict) -> bool:
     """Whether the preview's check still holds: same scope, and nothing it read was written
     since (the database's fingerprint, taken before the preview read anything, is unchanged)."""
     state = stored.get("state")
     if state is None or stored.get("scope") != actor.scope_path:
         return False
-    return scores_state(period, _state_scope(actor, unit)) == state
-
-
-def _state_scope(actor, unit: Unit | None) -> str:
-    """The subtree whose assessments an import can touch: the chosen unit's, else the actor's."""
-    return unit.path if unit is not None else (actor.scope_path or "")
+    return scores_state(period, stored.get("cadres") or []) == state
 
 
 def _write_checked(actor, batch: ImportBatch, writes: list[list]) -> dict:

@@ -105,7 +105,7 @@ def test_a_commit_by_someone_with_another_scope_checks_every_row_again(
     ],
 )
 def test_the_fingerprint_changes_with_every_write_a_check_depends_on(annual_period, cadre_a, tree, change):
-    scope = tree["county_a"].path
+    scope = [cadre_a.pk]
     Assessment.objects.update_or_create(
         period=annual_period, cadre=cadre_a, defaults={"unit": cadre_a.unit, "scores": {"德": 60}}
     )
@@ -132,21 +132,33 @@ def test_the_fingerprint_changes_with_every_write_a_check_depends_on(annual_peri
 
 
 @postgres_only
-def test_assessments_outside_the_scope_do_not_count(annual_period, cadre_a, cadre_b, tree):
-    """Another county's import or recomputation must not spoil this county's shortcut."""
-    Assessment.objects.update_or_create(
-        period=annual_period, cadre=cadre_b, defaults={"unit": cadre_b.unit, "scores": {"德": 60}}
-    )
-    scope = tree["county_a"].path
-    before = scores_state(annual_period, scope)
+def test_only_the_sheets_cadres_and_their_assessments_count(annual_period, cadre_a, cadre_b):
+    """Another county's import or recomputation must not spoil this sheet's shortcut; a new
+    assessment of one of the sheet's cadres must."""
+    Assessment.objects.filter(period=annual_period).delete()
+    Assessment.objects.create(period=annual_period, cadre=cadre_b, unit=cadre_b.unit, scores={"德": 60})
+    before = scores_state(annual_period, [cadre_a.pk])
     Assessment.objects.filter(cadre=cadre_b).update(scores={"德": 99})
-    assert scores_state(annual_period, scope) == before
-    assert scores_state(annual_period, tree["county_b"].path) != before
+    type(cadre_b).objects.filter(pk=cadre_b.pk).update(name="李肆")
+    assert scores_state(annual_period, [cadre_a.pk]) == before
+    assert scores_state(annual_period, [cadre_b.pk]) != scores_state(annual_period, [cadre_a.pk])
+    Assessment.objects.create(period=annual_period, cadre=cadre_a, unit=cadre_a.unit, scores={})
+    assert scores_state(annual_period, [cadre_a.pk]) != before
+
+
+@postgres_only
+def test_the_preview_takes_the_same_fingerprint_as_the_commit(admin, annual_period, cadre_a, tree):
+    """The preview reads the versions with the rows; the commit's own query must agree."""
+    other = CadreFactory(unit=tree["town_a"], name="王五")
+    batch = validate(admin, annual_period, make_sheet([(cadre_a, scores(90)), (other, scores(80))]))
+    head = services._plan_load(batch).head
+    assert sorted(head["cadres"]) == sorted([cadre_a.pk, other.pk])
+    assert head["state"] == scores_state(annual_period, head["cadres"])
 
 
 @pytest.mark.skipif(connection.vendor == "postgresql", reason="the fallback of other databases")
 def test_without_postgresql_the_commit_always_checks_again(admin, annual_period, cadre_a, monkeypatch):
-    assert scores_state(annual_period, "") is None
+    assert scores_state(annual_period, [cadre_a.pk]) is None
     batch = validate(admin, annual_period, make_sheet([(cadre_a, scores(90))]))
     rechecked = []
     real = services.scores_save
