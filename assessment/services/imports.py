@@ -5,10 +5,12 @@ and checks every row against the database set-based: one query for the cadres of
 one for their assessments in the period, one for the scheme. It writes no score. The result is
 the batch: status, counts, row-level errors ``[{row, column, message}]`` and a bounded preview.
 
-``import_commit`` re-reads the stored file (the database may have changed since the preview),
-refuses if anything is wrong now, and hands every new or changed value to ``scores_save`` in
-one call: all or nothing, audited with ``batch="import:<id>"``, recomputation queued. A sheet
-that changes nothing writes nothing and says so.
+``import_commit`` loads the rows the preview checked (kept beside the upload). If the
+database's fingerprint of what the preview read is unchanged (``scores_state``, PostgreSQL),
+it writes the preview's result as it is (``write_changed``); otherwise it hands every row to
+``scores_save``, which checks each again against the database as it is now and refuses if
+anything is wrong. Either way all or nothing, audited with ``batch="import:<id>"``,
+recomputation queued. A sheet that changes nothing writes nothing and says so.
 
 Sheets with more than ``settings.IMPORT_ASYNC_ROWS`` rows are validated and committed by a
 background job (``import_queue``) whose progress the page and ``jobs/{id}/`` read.

@@ -2,7 +2,9 @@
 
 ``scores_save`` is the one door for scores: the grid, the API and the Excel import (100,000
 rows) all call it. It reads one query per table, validates every entry before writing any, and
-writes in bulk; the audit trail gets one entry per changed assessment in one bulk insert.
+writes in bulk; the audit trail gets one entry per changed assessment in one bulk insert. The
+one other writer is ``write_changed``, its second half, which an import's commit calls directly
+when ``scores_state`` proves that the preview's check of every row still holds.
 Overrides (调整等次) and corrections of published periods (更正) are single-row services.
 """
 
