@@ -64,10 +64,8 @@ def actor_label(actor) -> str:
 
 @dataclass
 class Change:
-    """One object's change, for ``audit_record_bulk``.
-
-    ``instance`` names the object; a bulk writer that has no instance at hand (an import of
-    100,000 rows) passes ``ref=(model label, pk, repr)`` instead and saves building one."""
+    """One object's change, for ``audit_record_bulk`` (a bulk writer without instances at hand
+    hands ``audit_rows_bulk`` its rows instead)."""
 
     action: str
     instance: models.Model | None = None
@@ -76,12 +74,8 @@ class Change:
     cadre_id: int | None = None
     scope_path: str = ""
     extra: dict = field(default_factory=dict)
-    ref: tuple[str, object, str] | None = None
 
     def target(self) -> tuple[str, str, str]:
-        if self.ref is not None:
-            label, pk, text = self.ref
-            return label, str(pk), str(text)[:200]
         return self.instance._meta.label_lower, str(self.instance.pk), str(self.instance)[:200]
 
 

@@ -738,19 +738,18 @@ def _write_checked(actor, batch: ImportBatch, writes: list[list]) -> dict:
     caller proved with the fingerprint that the rows, the registry and the scheme are as the
     preview saw them. ``writes`` come from Plan.writes, their JSON still encoded."""
     period = _require_scoring(actor, batch.period)  # permission and open period, as scores_save
-    result = write_changed(
+    return write_changed(
         actor=actor,
         period=period,
         changed=[
             (cadre, pk, unit, track, RawJSON(scores), RawJSON(delta))
             for cadre, pk, unit, track, scores, delta in writes
         ],
+        unchanged=batch.rows_unchanged,
         batch=f"import:{batch.pk}",
         source=SOURCE,
         paths=unit_paths(),
     )
-    result["unchanged"] = batch.rows_unchanged
-    return result
 
 
 def _committed_message(batch: ImportBatch, result: dict) -> str:

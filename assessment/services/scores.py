@@ -288,7 +288,7 @@ def scores_state(period: Period, cadre_ids) -> str | None:
     preview takes it (``registry_state``, then the digests of the cadres' rows and of their
     assessments in the period, read with the rows themselves). Equal to the preview's: no row
     it read was written since, and no assessment of those cadres was added or removed.
-    About 0.1 s for 100,000 cadres. None on other databases than PostgreSQL."""
+    About 0.1 s for 10,000 cadres, 0.25 s for 100,000. None on other databases than PostgreSQL."""
     registry = registry_state(period)
     if registry is None:
         return None
@@ -414,11 +414,15 @@ def _scores_write(*, actor, period: Period, planned: list, batch: str, source: s
         changed.append(
             (cadre_id, pk, unit_id, track, new_scores, score_delta(old_scores, new_scores, old_track, track))
         )
-    result = _write_changed(
-        actor=actor, period=period, changed=changed, batch=batch, source=source, paths=paths
+    return _write_changed(
+        actor=actor,
+        period=period,
+        changed=changed,
+        unchanged=unchanged,
+        batch=batch,
+        source=source,
+        paths=paths,
     )
-    result["unchanged"] = unchanged
-    return result
 
 
 def score_delta(old_scores: dict | None, new_scores: dict, old_track: str | None, track: str) -> dict:
@@ -433,10 +437,12 @@ def score_delta(old_scores: dict | None, new_scores: dict, old_track: str | None
     return delta
 
 
-def _write_changed(*, actor, period: Period, changed: list, batch: str, source: str, paths: dict) -> dict:
+def _write_changed(
+    *, actor, period: Period, changed: list, unchanged: int, batch: str, source: str, paths: dict
+) -> dict:
     """Write assessments known to change: ``changed`` holds ``(cadre id, assessment id or None
     for a new one, unit id, track, scores, audit changes)``; scores and changes may be RawJSON
-    (encoded already). Bulk insert and update, one audit entry per row, recomputation queued.
+    (encoded already); ``unchanged`` (the rows left alone) is only reported back. Bulk insert and update, one audit entry per row, recomputation queued.
     ``write_changed`` is this in its own transaction, for a caller that proved every row still
     holds (an import whose preview ``scores_state`` shows current)."""
     batch = batch or new_batch_id("scores")
@@ -470,7 +476,7 @@ def _write_changed(*, actor, period: Period, changed: list, batch: str, source: 
     return {
         "created": len(inserts),
         "updated": len(updates),
-        "unchanged": 0,
+        "unchanged": unchanged,
         "batch": batch,
         "jobs": [str(j) for j in jobs],
     }

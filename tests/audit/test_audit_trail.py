@@ -6,7 +6,7 @@ from django.db import DatabaseError, connection, transaction
 from accounts.roles import Role
 from audit.models import AuditEntry
 from audit.selectors import audit_visible_to, cadre_timeline
-from audit.services import Change, audit_record_bulk, snapshot
+from audit.services import Change, audit_record_bulk, audit_rows_bulk, snapshot
 from cadres import services
 from tests.factories import CadreFactory, PostRecordFactory
 
@@ -90,47 +90,47 @@ def test_bulk_writes_record_one_entry_per_object_in_few_queries(users, tree, dja
     assert AuditEntry.objects.filter(batch="import-1", changes__post_title=["副镇长", "科员"]).count() == 25
 
 
-def test_bulk_writes_can_name_objects_without_loading_them(users, cadre_a):
-    """An import names each assessment by (model, pk, text) instead of building 100,000 instances."""
-    changes = [
-        Change(
+def test_bulk_changes_that_change_nothing_are_left_out(users, cadre_a):
+    same = Change("update", cadre_a, {"post_title": "科员"}, {"post_title": "科员"}, cadre_a.pk, "0001")
+    moved = Change("update", cadre_a, {"post_title": "科员"}, {"post_title": "副镇长"}, cadre_a.pk, "0001")
+
+    assert audit_record_bulk(actor=users[Role.STAFF], changes=[same, moved], batch="b-same") == 1
+    entry = AuditEntry.objects.get(batch="b-same")
+    assert entry.changes == {"post_title": ["科员", "副镇长"]}
+
+
+def test_bulk_rows_name_objects_without_loading_them(users, cadre_a):
+    """An import hands (action, model, pk, text, changes, cadre, scope) for 100,000 assessments
+    instead of building instances: each row is written as given, the text cut to 200."""
+    rows = [
+        (
             "update",
-            None,
-            {"scores": {"德": 80}},
-            {"scores": {"德": 85}},
+            "assessment.assessment",
+            "7",
+            "2025年度 7",
+            {"scores": [{"德": 80}, {"德": 85}]},
             cadre_a.pk,
             "0001",
-            ref=("assessment.assessment", 7, "2025年度 7"),
         ),
-        Change(
-            "update",
-            None,
-            {"scores": {"德": 80}},
-            {"scores": {"德": 80}},
-            cadre_a.pk,
-            "0001",
-            ref=("assessment.assessment", 8, "x"),
-        ),
-        Change(
+        (
             "create",
-            None,
-            None,
-            {"scores": {"德": 90}},
+            "assessment.assessment",
+            "9",
+            "长" * 250,
+            {"scores": [None, {"德": 90}]},
             cadre_a.pk,
             "0001",
-            ref=("assessment.assessment", 9, "2025年度 9"),
         ),
     ]
-    written = audit_record_bulk(
-        actor=users[Role.STAFF], changes=changes, batch="import:x", reason="Excel导入"
-    )
+    written = audit_rows_bulk(actor=users[Role.STAFF], rows=iter(rows), batch="import:x", reason="Excel导入")
 
-    assert written == 2  # the update that changed nothing is left out
+    assert written == 2
     entries = {e.object_id: e for e in AuditEntry.objects.filter(batch="import:x")}
     assert set(entries) == {"7", "9"}
     assert entries["7"].model == "assessment.assessment" and entries["7"].object_repr == "2025年度 7"
-    assert entries["7"].changes == {"scores": [{"德": 80}, {"德": 85}]}
+    assert entries["7"].changes == {"scores": [{"德": 80}, {"德": 85}]} and entries["7"].action == "update"
     assert entries["9"].action == "create" and entries["9"].actor == users[Role.STAFF]
+    assert entries["9"].object_repr == "长" * 200 and entries["9"].scope_path == "0001"
     assert entries["9"].reason == "Excel导入" and entries["9"].cadre_id == cadre_a.pk
 
 
