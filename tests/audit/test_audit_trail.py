@@ -77,6 +77,17 @@ def test_the_database_refuses_a_delete_on_postgresql(users, cadre_a):
     assert AuditEntry.objects.filter(action="update").exists()
 
 
+def test_a_user_with_entries_cannot_be_deleted(users, cadre_a):
+    # No foreign key in the database (its check cost every entry at COMMIT): Django's PROTECT
+    # keeps the actor, and the entry names them in actor_label anyway.
+    from django.db.models import ProtectedError
+
+    services.cadre_update(actor=users[Role.STAFF], cadre=cadre_a, post_title="镇长")
+    with pytest.raises(ProtectedError):
+        users[Role.STAFF].delete()
+    assert AuditEntry.objects.get(action="update").actor == users[Role.STAFF]
+
+
 def test_bulk_writes_record_one_entry_per_object_in_few_queries(users, tree, django_assert_max_num_queries):
     cadres = [CadreFactory(unit=tree["town_a"]) for _ in range(25)]
     changes = []

@@ -295,3 +295,29 @@ def test_pick_reads_everything_when_the_values_name_most_rows(tree, monkeypatch)
     assert "COUNT(" in queries.captured_queries[0]["sql"] and "ANY(" not in queries.captured_queries[1]["sql"]
     few = pick(Cadre.objects.all(), "pk", [cadres[0].pk])  # 1 value for 4 rows: looked up
     assert set(few.values_list("pk", flat=True)) == {cadres[0].pk}
+
+
+def test_array_literal_quotes_text_and_keeps_other_types_to_the_driver():
+    from core.lookups import array_literal
+
+    assert array_literal([3, 1, None]) == ("{3,1}", "bigint")
+    assert array_literal(['a"b', "c\\d", "e f"]) == ('{"a\\"b","c\\\\d","e f"}', "text")
+    assert array_literal([1, "a"]) is None  # mixed: psycopg2's own adaptation
+    assert array_literal([datetime.date(2026, 1, 1)]) is None
+    assert array_literal(["a\x00"]) is None
+
+
+def test_any_of_matches_quotes_backslashes_and_never_a_cut_value(tree):
+    odd = CadreFactory(unit=tree["town_a"], name='王"五\\')
+    plain = CadreFactory(unit=tree["town_a"])
+    # A value longer than the column must not be cut to the column's length and match.
+    longer = plain.id_number + "9"
+    got = set(pick(Cadre.objects.all(), "name", [odd.name, "无"]).values_list("pk", flat=True))
+    assert got == {odd.pk}
+    assert not pick(Cadre.objects.all(), "id_number", [longer]).exists()
+    assert set(pick(Cadre.objects.all(), "id_number", [plain.id_number, longer]).values_list("pk", flat=True)) == {
+        plain.pk
+    }
+    if connection.vendor == "postgresql":
+        sql, params = pick(Cadre.objects.all(), "pk", [plain.pk]).query.sql_with_params()
+        assert "::bigint[]" in sql and params == (f"{{{plain.pk}}}",)
