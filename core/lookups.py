@@ -31,9 +31,7 @@ def array_literal(values: list) -> tuple[str, str] | None:
         return "{" + ",".join(map(str, ints)) + "}", "bigint"
     if "\x00" in "".join(texts):
         return None  # PostgreSQL text cannot hold NUL: let psycopg2 report it as it would
-    quoted = (
-        t.replace("\\", "\\\\").replace('"', '\\"') if ("\\" in t or '"' in t) else t for t in texts
-    )
+    quoted = (t.replace("\\", "\\\\").replace('"', '\\"') if ("\\" in t or '"' in t) else t for t in texts)
     return "{" + ",".join(f'"{t}"' for t in quoted) + "}", "text"
 
 

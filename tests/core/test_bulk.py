@@ -315,9 +315,9 @@ def test_any_of_matches_quotes_backslashes_and_never_a_cut_value(tree):
     got = set(pick(Cadre.objects.all(), "name", [odd.name, "无"]).values_list("pk", flat=True))
     assert got == {odd.pk}
     assert not pick(Cadre.objects.all(), "id_number", [longer]).exists()
-    assert set(pick(Cadre.objects.all(), "id_number", [plain.id_number, longer]).values_list("pk", flat=True)) == {
-        plain.pk
-    }
+    assert set(
+        pick(Cadre.objects.all(), "id_number", [plain.id_number, longer]).values_list("pk", flat=True)
+    ) == {plain.pk}
     if connection.vendor == "postgresql":
         sql, params = pick(Cadre.objects.all(), "pk", [plain.pk]).query.sql_with_params()
         assert "::bigint[]" in sql and params == (f"{{{plain.pk}}}",)
