@@ -142,6 +142,9 @@ AUDIT_FIELDS = [
     "reason",
 ]
 
+# The fields of an entry that differ from one entry to the next of a bulk write.
+ROW_FIELDS = ["action", "model", "object_id", "object_repr", "changes", "cadre_id", "scope_path"]
+
 
 def audit_record_bulk(*, actor, changes: Iterable[Change], batch: str = "", reason: str = "") -> int:
     """Record many changes at once: rows are streamed into one COPY on PostgreSQL (bulk inserts
@@ -164,32 +167,23 @@ def audit_rows_bulk(*, actor, rows: Iterable[tuple], batch: str = "", reason: st
     {field: [old, new]}, cadre id, scope path)``, each written as it is. Returns how many."""
     from core.bulk import bulk_insert
 
-    label = actor_label(actor)
-    actor_id = actor.pk if actor is not None else None
-    at = timezone.now()
-    reason = reason[:500]
     written = 0
 
-    def full():
+    def entries():
         nonlocal written
         for action, model, object_id, object_repr, delta, cadre_id, scope_path in rows:
             written += 1
-            yield (
-                at,
-                actor_id,
-                label,
-                action,
-                model,
-                object_id,
-                object_repr[:200],
-                delta,
-                cadre_id,
-                scope_path,
-                batch,
-                reason,
-            )
+            yield (action, model, object_id, object_repr[:200], delta, cadre_id, scope_path)
 
-    bulk_insert(AuditEntry, full(), fields=AUDIT_FIELDS, batch_size=BULK_BATCH_SIZE)
+    # What every entry of the call shares is formatted once.
+    shared = {
+        "at": timezone.now(),
+        "actor": actor.pk if actor is not None else None,
+        "actor_label": actor_label(actor),
+        "batch": batch,
+        "reason": reason[:500],
+    }
+    bulk_insert(AuditEntry, entries(), fields=ROW_FIELDS, constants=shared, batch_size=BULK_BATCH_SIZE)
     return written
 
 

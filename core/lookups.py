@@ -42,12 +42,48 @@ FAMILIES = {
 }
 
 
+class Many:
+    """The values of an ``any_of`` lookup, wrapped so Django's query builder takes them as one
+    value: it walks a list or tuple item by item looking for expressions (20 ms per 10,000
+    values). ``core.bulk.pick`` passes its values so."""
+
+    __slots__ = ("values",)
+
+    def __init__(self, values):
+        self.values = list(values)
+
+
+INT_TYPES = {
+    "AutoField",
+    "BigAutoField",
+    "SmallAutoField",
+    "IntegerField",
+    "BigIntegerField",
+    "SmallIntegerField",
+}
+TEXT_TYPES = {"CharField", "TextField"}
+
+
+def _target(field):
+    while getattr(field, "target_field", None) is not None and field.target_field is not field:
+        field = field.target_field
+    return field
+
+
 class AnyOf(Lookup):
     lookup_name = "any_of"
     prepare_rhs = False
 
     def get_prep_lookup(self):
-        return [self.lhs.output_field.get_prep_value(v) for v in self.rhs]
+        values = self.rhs.values if isinstance(self.rhs, Many) else list(self.rhs)
+        field = self.lhs.output_field
+        kind = _target(field).get_internal_type()
+        # Values already of the column's Python type need no preparing, one by one.
+        if kind in INT_TYPES and all(type(v) is int for v in values):
+            return values
+        if kind in TEXT_TYPES and all(type(v) is str for v in values):
+            return values
+        return [field.get_prep_value(v) for v in values]
 
     def as_postgresql(self, compiler, connection):
         lhs, lhs_params = self.process_lhs(compiler, connection)

@@ -32,7 +32,7 @@ from django.utils import timezone
 
 from cadres.models import Cadre, Unit
 from cadres.selectors import unit_in_scope
-from core.bulk import RawJSON, pick, plain_rows
+from core.bulk import RawJSON, gc_paused, pick, plain_rows
 from core.jobs import job_create, progress, register
 from core.models import Job
 
@@ -144,6 +144,7 @@ def _is_quarterly(period: Period) -> bool:
     return period.quarter is not None
 
 
+@gc_paused()
 def read_batch_file(batch: ImportBatch, *, sheet: str | None = None) -> ParsedSheet:
     with batch.file.open("rb") as fh:
         data = fh.read()
@@ -534,6 +535,7 @@ def batch_parse(batch: ImportBatch, *, sheet: str | None = None) -> ParsedSheet:
         raise _reject(batch, exc) from None
 
 
+@gc_paused()
 def batch_validate(
     *,
     actor,
@@ -628,6 +630,7 @@ def _row_errors(exc: ValidationError, batch: ImportBatch) -> list[dict]:
     return out
 
 
+@gc_paused()
 def import_commit(
     *, actor, batch: ImportBatch, job: Job | None = None, sheet: str | None = None
 ) -> ImportBatch:

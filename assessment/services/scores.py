@@ -17,7 +17,7 @@ from decimal import Decimal, InvalidOperation
 import orjson
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connections, transaction
-from django.db.models import BigIntegerField, Count, Sum, TextField, Value
+from django.db.models import BigIntegerField, TextField, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast
 from django.utils import timezone
@@ -26,7 +26,7 @@ from audit.models import AuditAction
 from audit.services import audit_record, audit_rows_bulk, new_batch_id
 from cadres.models import Cadre, Unit
 from cadres.selectors import unit_in_scope
-from core.bulk import bulk_insert, bulk_update_rows, pick, plain_rows, reserve_pks
+from core.bulk import bulk_insert, bulk_update_rows, pick, plain_rows, reads_whole, reserve_pks
 
 from ..models import (
     GRADE_CODES,
@@ -246,14 +246,7 @@ def versions_digest(versions) -> str:
     return f"{len(versions)}:{sum(versions)}"
 
 
-def registry_state(period: Period) -> str | None:
-    """The fingerprint of the small tables every score check reads: units (paths, names), the
-    period, schemes, indicators and grading rules. Taken before a check reads them and again
-    before its result is written, an equal fingerprint proves none of them was written in
-    between. PostgreSQL only (row versions); None elsewhere."""
-    connection = connections[Assessment.objects.db]
-    if connection.vendor != "postgresql":
-        return None
+def _registry_parts(connection, period: Period) -> tuple[list[str], list]:
     quote = connection.ops.quote_name
     parts, params = [], []
     for model, where in (
@@ -268,19 +261,21 @@ def registry_state(period: Period) -> str | None:
             f"FROM {quote(model._meta.db_table)}{where})"
         )
         params += [period.pk] if where else []
+    return parts, params
+
+
+def registry_state(period: Period) -> str | None:
+    """The fingerprint of the small tables every score check reads: units (paths, names), the
+    period, schemes, indicators and grading rules. Taken before a check reads them and again
+    before its result is written, an equal fingerprint proves none of them was written in
+    between. PostgreSQL only (row versions); None elsewhere."""
+    connection = connections[Assessment.objects.db]
+    if connection.vendor != "postgresql":
+        return None
+    parts, params = _registry_parts(connection, period)
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT concat_ws('/', {', '.join(parts)})", params)
         return cursor.fetchone()[0]
-
-
-def _digest(qs, field: str, ids: set) -> str:
-    """``versions_digest`` of the rows of ``qs`` whose ``field`` is one of ``ids``: summed by the
-    server when it looks them up, here when ``pick`` reads ``qs`` whole (most of the table)."""
-    picked = pick(qs, field, ids)
-    if picked is qs:
-        return versions_digest(v for key, v in plain_rows(qs.values_list(field, row_version())) if key in ids)
-    got = picked.aggregate(n=Count("pk"), total=Sum(row_version()))
-    return f"{got['n']}:{int(got['total'] or 0)}"
 
 
 def scores_state(period: Period, cadre_ids) -> str | None:
@@ -288,18 +283,48 @@ def scores_state(period: Period, cadre_ids) -> str | None:
     preview takes it (``registry_state``, then the digests of the cadres' rows and of their
     assessments in the period, read with the rows themselves). Equal to the preview's: no row
     it read was written since, and no assessment of those cadres was added or removed.
-    About 0.1 s for 10,000 cadres, 0.25 s for 100,000. None on other databases than PostgreSQL."""
-    registry = registry_state(period)
-    if registry is None:
+
+    One statement: the server sums the versions of the rows it looks up by id; for ids naming
+    most of a table (``reads_whole``) it sends that table's versions and they are summed
+    here. About 0.05 s for 10,000 cadres, 0.25 s for 100,000. None on other databases."""
+    connection = connections[Assessment.objects.db]
+    if connection.vendor != "postgresql":
         return None
     ids = set(cadre_ids)
-    cadres = _digest(Cadre.objects.order_by(), "pk", ids)
-    assessments = _digest(Assessment.objects.filter(period=period).order_by(), "cadre_id", ids)
-    return f"{registry}|{cadres}|{assessments}"
+    parts, params = _registry_parts(connection, period)
+    array = "{" + ",".join(map(str, ids)) + "}"
+    table = connection.ops.quote_name
+    lookups = (
+        (Cadre, Cadre.objects.order_by(), "id", "id = ANY(%s::bigint[])", [array]),
+        (
+            Assessment,
+            Assessment.objects.filter(period=period).order_by(),
+            "cadre_id",
+            "period_id = %s AND cadre_id = ANY(%s::bigint[])",
+            [period.pk, array],
+        ),
+    )
+    whole = {}
+    for i, (model, qs, key, condition, args) in enumerate(lookups):
+        if reads_whole(qs, len(ids)):
+            whole[i] = qs.values_list(key, row_version())
+            parts.append("''")  # summed here, below
+            continue
+        parts.append(
+            f"(SELECT count(*) || ':' || coalesce(sum({ROW_VERSION}), 0) "
+            f"FROM {table(model._meta.db_table)} WHERE {condition})"
+        )
+        params += args
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT ARRAY[{', '.join(parts)}]::text[]", params)
+        values = cursor.fetchone()[0]
+    for i, rows in whole.items():
+        values[5 + i] = versions_digest(v for key, v in plain_rows(rows) if key in ids)
+    return f"{'/'.join(values[:5])}|{values[5]}|{values[6]}"
 
 
 SAVE_BATCH_SIZE = 5000
-INSERT_FIELDS = ["id", "period", "cadre", "unit", "track", "scores", "updated_at"]
+INSERT_FIELDS = ["id", "cadre", "unit", "track", "scores"]
 
 
 @transaction.atomic
@@ -455,17 +480,23 @@ def _write_changed(
     for cadre_id, pk, unit_id, track, new_scores, delta in changed:
         if pk is None:
             pk = next(pks)
-            inserts.append((pk, period.pk, cadre_id, unit_id, track, new_scores, now))
+            inserts.append((pk, cadre_id, unit_id, track, new_scores))
             action = create
         else:
-            updates.append((pk, new_scores, track, now))
+            updates.append((pk, new_scores, track))
             action = update
         path = paths[unit_id]
         audit.append((action, label, str(pk), f"{title} {cadre_id}", delta, cadre_id, path))
         touched.add(path)
 
-    bulk_insert(Assessment, inserts, fields=INSERT_FIELDS, batch_size=SAVE_BATCH_SIZE)
-    bulk_update_rows(Assessment, ["scores", "track", "updated_at"], updates)
+    bulk_insert(
+        Assessment,
+        inserts,
+        fields=INSERT_FIELDS,
+        constants={"period": period.pk, "updated_at": now},
+        batch_size=SAVE_BATCH_SIZE,
+    )
+    bulk_update_rows(Assessment, ["scores", "track"], updates, constants={"updated_at": now})
     if audit:
         audit_rows_bulk(actor=actor, rows=audit, batch=batch, reason=source)
     jobs = []

@@ -34,6 +34,16 @@ def no_recheck(monkeypatch):
     monkeypatch.setattr(services, "scores_save", refuse)
 
 
+@pytest.fixture(params=["looked up", "read whole"])
+def lookup(request, monkeypatch):
+    """Both ways the rows are found: by id on the server, or the whole table read and summed
+    here (what ``reads_whole`` picks for a sheet naming most of the table)."""
+    if request.param == "read whole":
+        monkeypatch.setattr("core.bulk.reads_whole", lambda qs, count: True)
+        monkeypatch.setattr("assessment.services.scores.reads_whole", lambda qs, count: True)
+    return request.param
+
+
 @postgres_only
 def test_a_commit_with_nothing_changed_writes_the_preview_without_checking_again(
     admin, annual_period, cadre_a, tree, no_recheck
@@ -104,7 +114,9 @@ def test_a_commit_by_someone_with_another_scope_checks_every_row_again(
         "same transaction twice",
     ],
 )
-def test_the_fingerprint_changes_with_every_write_a_check_depends_on(annual_period, cadre_a, tree, change):
+def test_the_fingerprint_changes_with_every_write_a_check_depends_on(
+    annual_period, cadre_a, tree, change, lookup
+):
     scope = [cadre_a.pk]
     Assessment.objects.update_or_create(
         period=annual_period, cadre=cadre_a, defaults={"unit": cadre_a.unit, "scores": {"德": 60}}
@@ -132,7 +144,7 @@ def test_the_fingerprint_changes_with_every_write_a_check_depends_on(annual_peri
 
 
 @postgres_only
-def test_only_the_sheets_cadres_and_their_assessments_count(annual_period, cadre_a, cadre_b):
+def test_only_the_sheets_cadres_and_their_assessments_count(annual_period, cadre_a, cadre_b, lookup):
     """Another county's import or recomputation must not spoil this sheet's shortcut; a new
     assessment of one of the sheet's cadres must."""
     Assessment.objects.filter(period=annual_period).delete()
@@ -147,7 +159,7 @@ def test_only_the_sheets_cadres_and_their_assessments_count(annual_period, cadre
 
 
 @postgres_only
-def test_the_preview_takes_the_same_fingerprint_as_the_commit(admin, annual_period, cadre_a, tree):
+def test_the_preview_takes_the_same_fingerprint_as_the_commit(admin, annual_period, cadre_a, tree, lookup):
     """The preview reads the versions with the rows; the commit's own query must agree."""
     other = CadreFactory(unit=tree["town_a"], name="王五")
     batch = validate(admin, annual_period, make_sheet([(cadre_a, scores(90)), (other, scores(80))]))
