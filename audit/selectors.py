@@ -30,8 +30,8 @@ def audit_list(
         qs = qs.filter(batch=batch)
     if q:
         qs = qs.filter(Q(object_repr__contains=q) | Q(reason__contains=q))
-    return qs.order_by("-at", "-id")
+    return qs.order_by("-id")
 
 
 def cadre_timeline(user, cadre) -> QuerySet[AuditEntry]:
-    return audit_visible_to(user).filter(cadre_id=cadre.pk).order_by("-at", "-id")
+    return audit_visible_to(user).filter(cadre_id=cadre.pk).order_by("-id")

@@ -31,7 +31,7 @@ def home(request):
         row["percent"] = round(row["count"] * 100 / total) if total else 0
     recent = None
     if user.can("view_audit"):
-        recent = present_entries(audit_visible_to(user).order_by("-at", "-id")[:8], user, with_changes=False)
+        recent = present_entries(audit_visible_to(user).order_by("-id")[:8], user, with_changes=False)
     # 待办: open reminders of this user; for heads also the 约谈 proposals awaiting approval.
     todo = todo_for(user)
     today = timezone.localdate()

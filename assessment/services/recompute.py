@@ -23,7 +23,7 @@ from audit.models import AuditAction
 from audit.services import audit_record
 from cadres.models import TeamMembership, Unit
 from core.bulk import bulk_insert, bulk_update_rows
-from core.jobs import job_create, progress, register
+from core.jobs import jobs_create, progress, register
 from core.models import Job, JobState
 from supervision.models import Sanction
 from supervision.selectors.interviews import yuetan_counts
@@ -56,18 +56,30 @@ def recompute_queue(*, period: Period, unit_path: str = "", actor=None, reason: 
 
     Returns the job, or None when the period is not open (draft, published, archived periods
     do not follow changes). A waiting job that already covers the subtree is reused."""
+    jobs = recompute_queue_paths(period=period, unit_paths=[unit_path], actor=actor, reason=reason)
+    return jobs[0] if jobs else None
+
+
+def recompute_queue_paths(*, period: Period, unit_paths, actor=None, reason: str = "") -> list[Job]:
+    """``recompute_queue`` for several subtrees at once (``collapse_paths`` first): one read of
+    the waiting jobs, one INSERT for the new ones. Returns the jobs, each once."""
     if period.status not in OPEN_STATUSES:
-        return None
-    waiting = Job.objects.filter(kind=JOB_KIND, state=JobState.PENDING, params__period=period.pk)
-    for job in waiting:
-        if _covers(job.params.get("unit_path", ""), unit_path):
-            return job
-    return job_create(
+        return []
+    waiting = list(Job.objects.filter(kind=JOB_KIND, state=JobState.PENDING, params__period=period.pk))
+    jobs: list[Job] = []
+    missing: list[str] = []
+    for path in collapse_paths(unit_paths):
+        job = next((j for j in waiting if _covers(j.params.get("unit_path", ""), path)), None)
+        if job is None:
+            missing.append(path)
+        elif job not in jobs:
+            jobs.append(job)
+    jobs += jobs_create(
         kind=JOB_KIND,
         actor=actor,
-        params={"period": period.pk, "unit_path": unit_path, "reason": reason},
-        scope_path=unit_path,
+        items=[({"period": period.pk, "unit_path": path, "reason": reason}, path) for path in missing],
     )
+    return jobs
 
 
 def collapse_paths(paths) -> list[str]:
@@ -88,10 +100,7 @@ def recompute_open_periods(
         periods = periods.filter(quarter__isnull=True)
     jobs = []
     for period in periods:
-        for path in collapse_paths(unit_paths):
-            job = recompute_queue(period=period, unit_path=path, actor=actor, reason=reason)
-            if job is not None:
-                jobs.append(job)
+        jobs += recompute_queue_paths(period=period, unit_paths=unit_paths, actor=actor, reason=reason)
     return jobs
 
 

@@ -45,7 +45,7 @@ from ..models import (
     TeamAssessment,
     Track,
 )
-from .recompute import collapse_paths, period_recompute, recompute_queue
+from .recompute import period_recompute, recompute_queue_paths
 
 OVERRIDE_STATUSES = (PeriodStatus.COLLECTING, PeriodStatus.GRADING)
 
@@ -499,17 +499,15 @@ def _write_changed(
     bulk_update_rows(Assessment, ["scores", "track"], updates, constants={"updated_at": now})
     if audit:
         audit_rows_bulk(actor=actor, rows=audit, batch=batch, reason=source)
-    jobs = []
-    for path in collapse_paths(touched):
-        job = recompute_queue(period=period, unit_path=path, actor=actor, reason=f"评分变更（{source}）")
-        if job is not None and job.pk not in jobs:
-            jobs.append(job.pk)
+    jobs = recompute_queue_paths(
+        period=period, unit_paths=touched, actor=actor, reason=f"评分变更（{source}）"
+    )
     return {
         "created": len(inserts),
         "updated": len(updates),
         "unchanged": unchanged,
         "batch": batch,
-        "jobs": [str(j) for j in jobs],
+        "jobs": [str(j.pk) for j in jobs],
     }
 
 

@@ -497,9 +497,7 @@ def _render_assessment(request, assessment, override_form=None, correction_form=
     timeline = None
     if user.can("view_audit"):
         entries = audit_visible_to(user).filter(model="assessment.assessment", object_id=str(assessment.pk))
-        timeline = present_entries(
-            entries.order_by("-at", "-id")[:100], user, hide=frozenset({"explanation"})
-        )
+        timeline = present_entries(entries.order_by("-id")[:100], user, hide=frozenset({"explanation"}))
     return render(
         request,
         "assessment/assessment_detail.html",

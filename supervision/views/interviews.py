@@ -303,7 +303,7 @@ def _render_detail(request, interview, *, bound=None, attachment_form=None, refu
             Q(model="supervision.interview", object_id=str(interview.pk))
             | Q(model="supervision.attachment", object_id__in=[str(a.pk) for a in attachments])
         )
-        timeline = present_entries(entries.order_by("-at", "-id")[:200], user)
+        timeline = present_entries(entries.order_by("-id")[:200], user)
     return render(
         request,
         "supervision/interviews/detail.html",

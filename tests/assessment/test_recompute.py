@@ -17,6 +17,7 @@ from assessment.services.recompute import (
     collapse_paths,
     period_recompute,
     recompute_queue,
+    recompute_queue_paths,
 )
 from audit.models import AuditEntry
 from core.models import Job, JobState
@@ -91,6 +92,21 @@ def test_a_job_for_a_smaller_subtree_does_not_cover_a_larger_one(tree):
     town = recompute_queue(period=period, unit_path=tree["town_a"].path)
     county = recompute_queue(period=period, unit_path=tree["county_a"].path)
     assert town.pk != county.pk
+
+
+def test_several_subtrees_are_queued_in_one_insert_reusing_waiting_jobs(
+    tree, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    period = make_period()
+    waiting = recompute_queue(period=period, unit_path=tree["county_a"].path)
+    paths = [tree["town_a"].path, tree["county_a"].path, tree["town_b"].path, tree["town_b"].path]
+    with django_capture_on_commit_callbacks() as queued:
+        with django_assert_num_queries(2):  # the waiting jobs, one INSERT
+            jobs = recompute_queue_paths(period=period, unit_paths=paths)
+    assert jobs[0].pk == waiting.pk and len(jobs) == 2
+    assert jobs[1].params["unit_path"] == tree["town_b"].path
+    assert Job.objects.filter(kind=JOB_KIND).count() == 2
+    assert len(queued) == 1  # only the new job goes to the workers
 
 
 def test_nested_paths_collapse_to_their_common_subtrees(tree):

@@ -88,6 +88,16 @@ def test_a_user_with_entries_cannot_be_deleted(users, cadre_a):
     assert AuditEntry.objects.get(action="update").actor == users[Role.STAFF]
 
 
+def test_the_trail_lists_newest_first(users, cadre_a):
+    from audit.selectors import audit_list
+
+    services.cadre_update(actor=users[Role.STAFF], cadre=cadre_a, post_title="镇长")
+    services.cadre_update(actor=users[Role.STAFF], cadre=cadre_a, post_title="书记")
+    entries = list(audit_list(users[Role.STAFF]).filter(action="update"))
+    assert [e.changes["post_title"][1] for e in entries] == ["书记", "镇长"]
+    assert entries[0].at >= entries[1].at
+
+
 def test_bulk_writes_record_one_entry_per_object_in_few_queries(users, tree, django_assert_max_num_queries):
     cadres = [CadreFactory(unit=tree["town_a"]) for _ in range(25)]
     changes = []
