@@ -257,12 +257,17 @@ def plan_sheet(
         plan.cadres = [c[1] for c in cadres.values()]
         plan.state = f"{registry}|{versions_digest(cadre_versions)}|{versions_digest(versions.values())}"
     specs = scheme_specs(period)
+    kind_specs: dict[str, dict[str, IndicatorSpec]] = {}  # specs_for, once per cadre kind
     scope = actor.scope_path
+    within = unit.path if unit is not None else None
+    quarterly = _is_quarterly(period)
     seen: dict[int, int] = {}
     column_of = {code: header(code, code) for codes in specs.values() for code in codes}
     column_of.update({code: header(code, code) for code in col_of})
     numbers: dict[Decimal, int | float] = {}  # sheets repeat the same few scores
     grade_check = QuarterGradeCheck(plan, period, header("grade", "等次"), col_of.get("grade"))
+    dumps = orjson.dumps
+    entries, writes = plan.entries, plan.writes
 
     for i, prow in enumerate(parsed.rows):
         if job is not None and i and i % 10000 == 0:
@@ -270,30 +275,32 @@ def plan_sheet(
         r = prow.row
         if r in bad_rows:
             continue
-        if _is_quarterly(period) and prow.quarter not in (None, period.quarter):
+        if quarterly and prow.quarter not in (None, period.quarter):
             plan.error(
                 r,
                 header("quarter", "季度"),
                 f"季度为第{prow.quarter}季度，与考核期（第{period.quarter}季度）不符。",
             )
             continue
-        if not prow.id_number:
+        id_number = prow.id_number
+        if not id_number:
             plan.error(r, id_header, "缺少身份证号。", id_col)
             continue
-        cadre = cadres.get(prow.id_number)
+        cadre = cadres.get(id_number)
         if cadre is None:
-            plan.error(r, id_header, f"身份证号 {prow.id_number} 在干部库中不存在。", id_col)
+            plan.error(r, id_header, f"身份证号 {id_number} 在干部库中不存在。", id_col)
             continue
         _, cadre_id, cadre_name, cadre_unit, kind = cadre
         old = existing.get(cadre_id)
         path, unit_name = units.get(old[1] if old else cadre_unit, ("", ""))
-        if prow.name and prow.name.strip() != cadre_name:
+        name = prow.name
+        if name and name.strip() != cadre_name:
             plan.error(r, name_header, f"姓名与身份证号登记的姓名不一致（系统中为 {cadre_name}）。", name_col)
             continue
         if scope is None or not path.startswith(scope):
             plan.error(r, id_header, f"第{r}行的干部 {cadre_name}（{unit_name}）不在您的管辖范围内。", id_col)
             continue
-        if unit is not None and not path.startswith(unit.path):
+        if within is not None and not path.startswith(within):
             plan.error(
                 r,
                 id_header,
@@ -310,9 +317,13 @@ def plan_sheet(
             )
             continue
         seen[cadre_id] = r
-        cadre_specs: dict[str, IndicatorSpec] = specs_for(specs, kind)
-        track = old[2] if old else ""
-        old_scores = old[3] if old else {}
+        cadre_specs = kind_specs.get(kind)
+        if cadre_specs is None:
+            cadre_specs = kind_specs[kind] = specs_for(specs, kind)
+        if old:
+            track, old_scores = old[2], old[3]
+        else:
+            track, old_scores = "", {}
         problems = False
         values: dict = {}  # every value of the row, for the commit
         row_new = row_changed = 0
@@ -355,7 +366,7 @@ def plan_sheet(
                 row_new += 1
             else:
                 row_changed += 1
-        if not problems and prow.grade and _is_quarterly(period):
+        if not problems and quarterly and prow.grade:
             problems = not grade_check.agrees(r, prow.grade, kind, track, path, {**old_scores, **values})
         if problems:
             continue
@@ -365,22 +376,22 @@ def plan_sheet(
             # even if the database changed after this preview, and scores_save works out the
             # real difference then. id_number and name let it check the row still means the
             # same cadre.
-            entry = {"cadre": cadre_id, "scores": values, "key": str(r), "id_number": prow.id_number}
-            if prow.name:
-                entry["name"] = prow.name.strip()
-            plan.entries.append(entry)
+            entry = {"cadre": cadre_id, "scores": values, "key": str(r), "id_number": id_number}
+            if name:
+                entry["name"] = name.strip()
+            entries.append(entry)
         if not (row_new or row_changed):
             plan.rows_unchanged += 1
             continue
         new_scores = {**old_scores, **values}
-        plan.writes.append(
+        writes.append(
             [
                 cadre_id,
                 old[0] if old else None,
                 old[1] if old else cadre_unit,
                 track,
-                orjson.dumps(new_scores).decode(),
-                orjson.dumps(score_delta(old_scores if old else None, new_scores, track, track)).decode(),
+                dumps(new_scores).decode(),
+                dumps(score_delta(old_scores if old else None, new_scores, track, track)).decode(),
             ]
         )
         if row_changed:

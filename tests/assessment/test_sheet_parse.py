@@ -330,3 +330,44 @@ def test_xls_files_are_read_when_a_writer_is_available():
     out = io.BytesIO()
     book.save(out)
     assert read(out.getvalue(), filename="a.xls").rows[0].id_number == ID1
+
+
+def _area_codes():
+    """Every 6-digit area code python-stdnum knows, with the years its entry names."""
+    from stdnum import numdb
+
+    out = []
+    for _, low, high, _, children in numdb.get("cn/loc").prefixes:
+        for _, clow, chigh, props, _ in children:
+            if low != high or clow != chigh:
+                continue
+            years = [int(y) for y in "".join(c if c.isdigit() else " " for c in props.get("county", "")).split()]
+            out.append((low + clow, years))
+    return out
+
+
+def test_the_fast_id_check_agrees_with_python_stdnum_on_every_area_code_and_boundary_year():
+    from cadres import idnumber
+    from assessment.sheets.parse import IdChecker
+
+    checker = IdChecker()
+    codes = _area_codes()
+    assert len(codes) > 3000
+    numbers = []
+    for i, (area, years) in enumerate(codes):
+        # the years an entry opens and closes and those either side; else an ordinary one
+        for year in sorted({y + d for y in years for d in (-1, 0, 1)} or {1960 + i % 40}):
+            if 1900 <= year <= 2020:
+                numbers.append(idnumber.make(area, datetime.date(year, 6, 1), i % 1000))
+    numbers.append(idnumber.make("999999", datetime.date(1980, 1, 1), 1))  # an unknown code
+    disagree = []
+    for number in numbers:
+        try:
+            idnumber.validate(number)
+            expected = None
+        except idnumber.IdNumberError as exc:
+            expected = str(exc)
+        if checker.check(number) != expected:
+            disagree.append(number)
+    assert not disagree, disagree[:5]
+    assert any(checker.check(n) for n in numbers)  # some boundary years are outside their code
