@@ -569,15 +569,21 @@ def bulk_update_rows(
     *,
     using: str | None = None,
     constants: dict[str, Any] | None = None,
+    guard: str | None = None,
 ) -> int:
     """Set ``fields`` on many rows at once; each row is ``(pk, value_for_field_1, ...)``.
     ``constants`` ({field: value}) are set on every row alike, as parameters of the UPDATE.
+
+    ``guard`` (PostgreSQL only): an SQL expression of the row, a bigint, written with ``{t}``
+    for the table (``"{t}.version"``); each row then ends with the value it must still have,
+    and a row whose value differs is left alone. Returns the number of rows updated, which
+    the caller compares with the number it gave.
 
     On PostgreSQL the new values go through one COPY into a temporary table, then one
     ``UPDATE … FROM`` that table: three statements whatever the number of rows, and a single
     join the planner can hash. Elsewhere: one prepared ``UPDATE … WHERE pk = ?`` run with
     ``executemany``. No signals, no ``auto_now``: callers pass every value they want written.
-    Returns the number of rows given."""
+    """
     using = using or DEFAULT_DB_ALIAS
     connection = connections[using]
     meta = model._meta
@@ -591,10 +597,21 @@ def bulk_update_rows(
     fixed = [(meta.get_field(name), value) for name, value in (constants or {}).items()]
     fixed_sets = [f"{connection.ops.quote_name(f.column)} = %s" for f, _ in fixed]
     fixed_params = [f.get_db_prep_save(value, connection) for f, value in fixed]
+    if guard is not None and connection.vendor != "postgresql":
+        raise NotImplementedError("bulk_update_rows: guard needs PostgreSQL.")
     with transaction.atomic(using=using, savepoint=False):
         if connection.vendor == "postgresql":
-            _copy_update(
-                connection, meta, model_fields, table, pk_column, columns, rows, fixed_sets, fixed_params
+            return _copy_update(
+                connection,
+                meta,
+                model_fields,
+                table,
+                pk_column,
+                columns,
+                rows,
+                fixed_sets,
+                fixed_params,
+                guard,
             )
         else:
 
@@ -620,17 +637,20 @@ def bulk_update_rows(
                         for row in rows
                     ],
                 )
-    return len(rows)
+                return cursor.rowcount
 
 
 def _copy_update(
-    connection, meta, model_fields, table, pk_column, columns, rows, fixed_sets, fixed_params
-) -> None:
+    connection, meta, model_fields, table, pk_column, columns, rows, fixed_sets, fixed_params, guard
+) -> int:
     temp = connection.ops.quote_name(f"_upd_{meta.db_table}")
     converters = [_converter(f, connection) for f in model_fields]
     pk_text = _converter(meta.pk, connection)
     pk_type = meta.pk.rel_db_type(connection)  # bigint for a bigserial key, uuid for a UUID
     definitions = ", ".join(f"_v{i} {f.db_type(connection)}" for i, f in enumerate(model_fields))
+    if guard is not None:  # the last value of each row: what the guard must still give
+        converters.append(lambda v: NULL if v is None else str(int(v)))
+        definitions += ", _guard bigint"
 
     def chunks():
         lines = []
@@ -662,7 +682,15 @@ def _copy_update(
             raise
         if connection.queries_logged:  # so query counts (tests, benchmarks) see the COPY too
             connection.queries_log.append({"sql": copy_sql, "time": f"{time.monotonic() - started:.3f}"})
+        # The row count (no statistics yet) lets the planner join from the smaller side.
+        cursor.execute(f"ANALYZE {temp} (_pk)")
         cursor.execute(
-            f"UPDATE {table} AS t SET {sets} FROM {temp} AS v WHERE t.{pk_column} = v._pk", fixed_params
+            f"UPDATE {table} AS t SET {sets} FROM {temp} AS v WHERE t.{pk_column} = v._pk"
+            # Not an "=": the guard is then checked on the joined rows only, not computed for
+            # every row of the table as a hash key.
+            + ("" if guard is None else f" AND {guard.format(t='t')} IS NOT DISTINCT FROM v._guard"),
+            fixed_params,
         )
+        updated = cursor.rowcount
         cursor.execute(f"DROP TABLE {temp}")
+    return updated

@@ -41,6 +41,7 @@ from ..sheets.parse import ParsedSheet, SheetRejected, read_sheet
 from .scores import (
     REFUSED,
     IndicatorSpec,
+    StalePlan,
     _fmt,
     _require_scoring,
     assessment_rows,
@@ -253,9 +254,6 @@ def plan_sheet(
             cadre_versions.append(row[5])
     versions: dict[int, int] = {}
     existing = assessment_rows(period, (c[1] for c in cadres.values()), versions=versions)
-    if registry is not None:
-        plan.cadres = [c[1] for c in cadres.values()]
-        plan.state = f"{registry}|{versions_digest(cadre_versions)}|{versions_digest(versions.values())}"
     specs = scheme_specs(period)
     kind_specs: dict[str, dict[str, IndicatorSpec]] = {}  # specs_for, once per cadre kind
     scope = actor.scope_path
@@ -392,6 +390,7 @@ def plan_sheet(
                 track,
                 dumps(new_scores).decode(),
                 dumps(score_delta(old_scores if old else None, new_scores, track, track)).decode(),
+                versions.get(cadre_id) if old else None,
             ]
         )
         if row_changed:
@@ -416,6 +415,15 @@ def plan_sheet(
                     "changes": row_changes,
                 }
             )
+    if registry is not None:
+        # The commit checks the assessments it writes in its UPDATE (each write carries its
+        # version); the fingerprint covers the cadres and every other assessment read.
+        plan.cadres = [c[1] for c in cadres.values()]
+        written = {w[0] for w in writes}
+        plan.state = (
+            f"{registry}|{versions_digest(cadre_versions)}|"
+            f"{versions_digest(v for c, v in versions.items() if c not in written)}"
+        )
     plan.errors.sort(key=lambda e: (e["row"] is not None, e["row"] or 0))
     return plan
 
@@ -696,20 +704,23 @@ def _commit(*, actor, batch: ImportBatch, job: Job | None, sheet: str | None) ->
         if job is not None:
             progress(job, total // 2, total)
         result = None
-        if shortcut or (not errors and entries):
+        if shortcut:
             try:
                 with transaction.atomic():
-                    if shortcut:
-                        result = _write_checked(actor, locked, stored.head.get("writes") or [])
-                    else:
-                        result = scores_save(
-                            actor=actor,
-                            period=locked.period,
-                            entries=entries,
-                            batch=f"import:{locked.pk}",
-                            source=SOURCE,
-                            within=locked.unit,
-                        )
+                    result = _write_checked(actor, locked, stored.head.get("writes") or [])
+            except StalePlan:  # a row it was writing changed after all: check every row again
+                shortcut, entries = False, stored.entries()
+        if not shortcut and not errors and entries:
+            try:
+                with transaction.atomic():
+                    result = scores_save(
+                        actor=actor,
+                        period=locked.period,
+                        entries=entries,
+                        batch=f"import:{locked.pk}",
+                        source=SOURCE,
+                        within=locked.unit,
+                    )
             except ValidationError as exc:
                 errors = _row_errors(exc, locked)
         del entries
@@ -744,25 +755,29 @@ def _still_current(actor, period: Period, stored: dict) -> bool:
     state = stored.get("state")
     if state is None or stored.get("scope") != actor.scope_path:
         return False
-    return scores_state(period, stored.get("cadres") or []) == state
+    cadres = stored.get("cadres") or []
+    written = {w[0] for w in stored.get("writes") or []}
+    return scores_state(period, cadres, assessed=[c for c in cadres if c not in written]) == state
 
 
 def _write_checked(actor, batch: ImportBatch, writes: list[list]) -> dict:
     """Write what the preview worked out, without reading and checking every row again: the
-    caller proved with the fingerprint that the rows, the registry and the scheme are as the
-    preview saw them. ``writes`` come from Plan.writes, their JSON still encoded."""
+    caller proved with the fingerprint that the cadres, the registry, the scheme and the
+    assessments left alone are as the preview saw them, and the UPDATE checks those it writes
+    (StalePlan otherwise). ``writes`` come from Plan.writes, their JSON still encoded."""
     period = _require_scoring(actor, batch.period)  # permission and open period, as scores_save
     return write_changed(
         actor=actor,
         period=period,
         changed=[
-            (cadre, pk, unit, track, RawJSON(scores), RawJSON(delta))
-            for cadre, pk, unit, track, scores, delta in writes
+            (cadre, pk, unit, track, RawJSON(scores), RawJSON(delta), version)
+            for cadre, pk, unit, track, scores, delta, version in writes
         ],
         unchanged=batch.rows_unchanged,
         batch=f"import:{batch.pk}",
         source=SOURCE,
         paths=unit_paths(),
+        guarded=True,
     )
 
 

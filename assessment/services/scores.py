@@ -16,7 +16,7 @@ from decimal import Decimal, InvalidOperation
 
 import orjson
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connections, transaction
+from django.db import IntegrityError, connections, transaction
 from django.db.models import BigIntegerField, TextField, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast
@@ -231,6 +231,12 @@ def assessment_rows(period: Period, cadre_ids, *, versions: dict | None = None) 
 # A hash of a row's id, creating transaction (xmin) and place (ctid): every UPDATE writes a new
 # row version elsewhere, even twice in one transaction, so any write gives another value.
 ROW_VERSION = "hashtextextended(ctid::text, id # (xmin::text::bigint << 32))"
+# The same of the row of table ``{t}``, for a statement over several tables (an UPDATE's guard).
+ROW_VERSION_OF = "hashtextextended({t}.ctid::text, {t}.id # ({t}.xmin::text::bigint << 32))"
+
+
+class StalePlan(Exception):
+    """A row a checked plan was about to write is no longer as its check saw it."""
 
 
 def row_version() -> RawSQL | Value:
@@ -278,11 +284,13 @@ def registry_state(period: Period) -> str | None:
         return cursor.fetchone()[0]
 
 
-def scores_state(period: Period, cadre_ids) -> str | None:
+def scores_state(period: Period, cadre_ids, assessed=None) -> str | None:
     """The fingerprint of everything checking scores of these cadres depends on, as an import's
-    preview takes it (``registry_state``, then the digests of the cadres' rows and of their
-    assessments in the period, read with the rows themselves). Equal to the preview's: no row
-    it read was written since, and no assessment of those cadres was added or removed.
+    preview takes it (``registry_state``, then the digests of the cadres' rows and of the
+    assessments in the period of ``assessed``, by default the same cadres, read with the rows
+    themselves). Equal to the preview's: no row it read was written since, and no assessment
+    of those cadres was added or removed. (An import leaves out the cadres whose assessments
+    it writes: ``write_changed`` checks those rows in its UPDATE, see ``guard``.)
 
     One statement: the server sums the versions of the rows it looks up by id; for ids naming
     most of a table (``reads_whole``) it sends that table's versions and they are summed
@@ -291,23 +299,31 @@ def scores_state(period: Period, cadre_ids) -> str | None:
     if connection.vendor != "postgresql":
         return None
     ids = set(cadre_ids)
+    assessed = ids if assessed is None else set(assessed)
     parts, params = _registry_parts(connection, period)
-    array = "{" + ",".join(map(str, ids)) + "}"
+
+    def array(values):
+        return "{" + ",".join(map(str, values)) + "}"
+
     table = connection.ops.quote_name
     lookups = (
-        (Cadre, Cadre.objects.order_by(), "id", "id = ANY(%s::bigint[])", [array]),
+        (Cadre, Cadre.objects.order_by(), "id", ids, "id = ANY(%s::bigint[])", [array(ids)]),
         (
             Assessment,
             Assessment.objects.filter(period=period).order_by(),
             "cadre_id",
+            assessed,
             "period_id = %s AND cadre_id = ANY(%s::bigint[])",
-            [period.pk, array],
+            [period.pk, array(assessed)],
         ),
     )
     whole = {}
-    for i, (model, qs, key, condition, args) in enumerate(lookups):
-        if reads_whole(qs, len(ids)):
-            whole[i] = qs.values_list(key, row_version())
+    for i, (model, qs, key, keys, condition, args) in enumerate(lookups):
+        if not keys:
+            parts.append("'0:0'")
+            continue
+        if reads_whole(qs, len(keys)):
+            whole[i] = (qs.values_list(key, row_version()), keys)
             parts.append("''")  # summed here, below
             continue
         parts.append(
@@ -318,8 +334,8 @@ def scores_state(period: Period, cadre_ids) -> str | None:
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT ARRAY[{', '.join(parts)}]::text[]", params)
         values = cursor.fetchone()[0]
-    for i, rows in whole.items():
-        values[5 + i] = versions_digest(v for key, v in plain_rows(rows) if key in ids)
+    for i, (rows, keys) in whole.items():
+        values[5 + i] = versions_digest(v for key, v in plain_rows(rows) if key in keys)
     return f"{'/'.join(values[:5])}|{values[5]}|{values[6]}"
 
 
@@ -463,13 +479,26 @@ def score_delta(old_scores: dict | None, new_scores: dict, old_track: str | None
 
 
 def _write_changed(
-    *, actor, period: Period, changed: list, unchanged: int, batch: str, source: str, paths: dict
+    *,
+    actor,
+    period: Period,
+    changed: list,
+    unchanged: int,
+    batch: str,
+    source: str,
+    paths: dict,
+    guarded: bool = False,
 ) -> dict:
     """Write assessments known to change: ``changed`` holds ``(cadre id, assessment id or None
     for a new one, unit id, track, scores, audit changes)``; scores and changes may be RawJSON
-    (encoded already); ``unchanged`` (the rows left alone) is only reported back. Bulk insert and update, one audit entry per row, recomputation queued.
-    ``write_changed`` is this in its own transaction, for a caller that proved every row still
-    holds (an import whose preview ``scores_state`` shows current)."""
+    (encoded already); ``unchanged`` (the rows left alone) is only reported back. Bulk insert
+    and update, one audit entry per row, recomputation queued.
+
+    ``guarded`` (PostgreSQL): each tuple ends with the version (``ROW_VERSION``) its assessment
+    had when it was checked (None for a new one), and StalePlan is raised, before the audit
+    trail is written, if any row has another now or a new one exists already: the caller rolls
+    back and checks again. ``write_changed`` is this in its own transaction, for a caller that
+    proved every other row still holds (an import whose preview ``scores_state`` shows current)."""
     batch = batch or new_batch_id("scores")
     now = timezone.now()
     label = Assessment._meta.label_lower
@@ -477,26 +506,39 @@ def _write_changed(
     inserts, updates, audit, touched = [], [], [], set()
     pks = iter(reserve_pks(Assessment, sum(1 for c in changed if c[1] is None)))
     create, update = AuditAction.CREATE, AuditAction.UPDATE
-    for cadre_id, pk, unit_id, track, new_scores, delta in changed:
+    for cadre_id, pk, unit_id, track, new_scores, delta, *version in changed:
         if pk is None:
             pk = next(pks)
             inserts.append((pk, cadre_id, unit_id, track, new_scores))
             action = create
         else:
-            updates.append((pk, new_scores, track))
+            updates.append((pk, new_scores, track, *version))
             action = update
         path = paths[unit_id]
         audit.append((action, label, str(pk), f"{title} {cadre_id}", delta, cadre_id, path))
         touched.add(path)
 
-    bulk_insert(
+    try:
+        bulk_insert(
+            Assessment,
+            inserts,
+            fields=INSERT_FIELDS,
+            constants={"period": period.pk, "updated_at": now},
+            batch_size=SAVE_BATCH_SIZE,
+        )
+    except IntegrityError:
+        if guarded:  # a cadre has an assessment in the period by now (one per cadre)
+            raise StalePlan from None
+        raise
+    written = bulk_update_rows(
         Assessment,
-        inserts,
-        fields=INSERT_FIELDS,
-        constants={"period": period.pk, "updated_at": now},
-        batch_size=SAVE_BATCH_SIZE,
+        ["scores", "track"],
+        updates,
+        constants={"updated_at": now},
+        guard=ROW_VERSION_OF if guarded else None,
     )
-    bulk_update_rows(Assessment, ["scores", "track"], updates, constants={"updated_at": now})
+    if guarded and written != len(updates):
+        raise StalePlan
     if audit:
         audit_rows_bulk(actor=actor, rows=audit, batch=batch, reason=source)
     jobs = recompute_queue_paths(

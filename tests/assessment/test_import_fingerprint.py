@@ -86,6 +86,41 @@ def test_any_change_after_the_preview_sends_the_commit_back_to_checking_every_ro
 
 
 @postgres_only
+@pytest.mark.parametrize("change", ["scores edited", "assessment deleted", "assessment created"])
+def test_a_row_the_commit_writes_that_changed_after_the_preview_is_caught_by_its_update(
+    admin, annual_period, cadre_a, tree, monkeypatch, change
+):
+    """The fingerprint leaves out the assessments the commit writes: the UPDATE checks each
+    one's version and the INSERT meets the one-per-period constraint. Either sends the commit
+    back to checking every row, with nothing of the first attempt left behind."""
+    other = CadreFactory(unit=tree["town_a"], name="王五")
+    scores_save(actor=admin, period=annual_period, entries=[{"cadre": cadre_a, "scores": {"德": 70}}])
+    batch = validate(admin, annual_period, make_sheet([(cadre_a, {"德": 90}), (other, scores(80))]))
+    if change == "scores edited":
+        Assessment.objects.filter(period=annual_period, cadre=cadre_a).update(scores={"德": 75})
+    elif change == "assessment deleted":
+        Assessment.objects.filter(period=annual_period, cadre=cadre_a).delete()
+    else:
+        Assessment.objects.create(period=annual_period, cadre=other, unit=other.unit, scores={"德": 60})
+    rechecked = []
+    real = services.scores_save
+    monkeypatch.setattr(services, "scores_save", lambda **kw: rechecked.append(1) or real(**kw))
+
+    batch = import_commit(actor=admin, batch=batch)
+
+    assert rechecked == [1] and batch.status == ImportStatus.COMMITTED
+    assert stored(annual_period, cadre_a) == {"德": 90}
+    assert stored(annual_period, other) == scores(80)
+    entries = AuditEntry.objects.filter(batch=f"import:{batch.pk}")
+    assert entries.count() == 2  # the checked attempt's entries were rolled back
+    before = {e.cadre_id: e.changes["scores"][0] for e in entries}
+    if change == "scores edited":
+        assert before[cadre_a.pk] == {"德": 75}  # what was there at commit, not at preview
+    elif change == "assessment created":
+        assert before[other.pk] == {"德": 60}
+
+
+@postgres_only
 def test_a_commit_by_someone_with_another_scope_checks_every_row_again(
     users, annual_period, cadre_a, monkeypatch
 ):
@@ -165,7 +200,9 @@ def test_the_preview_takes_the_same_fingerprint_as_the_commit(admin, annual_peri
     batch = validate(admin, annual_period, make_sheet([(cadre_a, scores(90)), (other, scores(80))]))
     head = services._plan_load(batch).head
     assert sorted(head["cadres"]) == sorted([cadre_a.pk, other.pk])
-    assert head["state"] == scores_state(annual_period, head["cadres"])
+    written = {w[0] for w in head["writes"]}
+    assessed = [c for c in head["cadres"] if c not in written]
+    assert head["state"] == scores_state(annual_period, head["cadres"], assessed=assessed)
 
 
 @pytest.mark.skipif(connection.vendor == "postgresql", reason="the fallback of other databases")

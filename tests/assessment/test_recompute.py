@@ -100,9 +100,9 @@ def test_several_subtrees_are_queued_in_one_insert_reusing_waiting_jobs(
     period = make_period()
     waiting = recompute_queue(period=period, unit_path=tree["county_a"].path)
     paths = [tree["town_a"].path, tree["county_a"].path, tree["town_b"].path, tree["town_b"].path]
-    with django_capture_on_commit_callbacks() as queued:
-        with django_assert_num_queries(2):  # the waiting jobs, one INSERT
-            jobs = recompute_queue_paths(period=period, unit_paths=paths)
+    # the waiting jobs, one INSERT
+    with django_capture_on_commit_callbacks() as queued, django_assert_num_queries(2):
+        jobs = recompute_queue_paths(period=period, unit_paths=paths)
     assert jobs[0].pk == waiting.pk and len(jobs) == 2
     assert jobs[1].params["unit_path"] == tree["town_b"].path
     assert Job.objects.filter(kind=JOB_KIND).count() == 2

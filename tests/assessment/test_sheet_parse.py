@@ -341,14 +341,16 @@ def _area_codes():
         for _, clow, chigh, props, _ in children:
             if low != high or clow != chigh:
                 continue
-            years = [int(y) for y in "".join(c if c.isdigit() else " " for c in props.get("county", "")).split()]
+            years = [
+                int(y) for y in "".join(c if c.isdigit() else " " for c in props.get("county", "")).split()
+            ]
             out.append((low + clow, years))
     return out
 
 
 def test_the_fast_id_check_agrees_with_python_stdnum_on_every_area_code_and_boundary_year():
-    from cadres import idnumber
     from assessment.sheets.parse import IdChecker
+    from cadres import idnumber
 
     checker = IdChecker()
     codes = _area_codes()
