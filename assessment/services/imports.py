@@ -60,6 +60,8 @@ from .scores import (
 
 VALIDATE_JOB = "assessment.import_validate"
 COMMIT_JOB = "assessment.import_commit"
+# The layout of a stored plan's head (_plan_store); a plan of another layout is not shortcut.
+PLAN_FORMAT = 2
 # How many changed rows the stored preview keeps for display; the counts are always complete.
 PREVIEW_LIMIT = 500
 # How many errors a batch keeps; a sheet wrong on every one of 100,000 rows says so in the message.
@@ -473,7 +475,13 @@ def _plan_store(batch: ImportBatch, plan: Plan) -> None:
     if batch.status == ImportStatus.VALIDATED and plan.entries:
         # Two JSON documents, one per line: what the commit's shortcut needs, then the entries
         # for checking again, so the shortcut does not decode those at all.
-        head = {"state": plan.state, "scope": plan.scope, "cadres": plan.cadres, "writes": plan.writes}
+        head = {
+            "format": PLAN_FORMAT,
+            "state": plan.state,
+            "scope": plan.scope,
+            "cadres": plan.cadres,
+            "writes": plan.writes,
+        }
         data = orjson.dumps(head) + b"\n" + orjson.dumps(plan.entries)
         batch.plan.save(f"{batch.pk}.json", ContentFile(data), save=False)
 
@@ -753,8 +761,8 @@ def _still_current(actor, period: Period, stored: dict) -> bool:
     """Whether the preview's check still holds: same scope, and nothing it read was written
     since (the database's fingerprint, taken before the preview read anything, is unchanged)."""
     state = stored.get("state")
-    if state is None or stored.get("scope") != actor.scope_path:
-        return False
+    if state is None or stored.get("scope") != actor.scope_path or stored.get("format") != PLAN_FORMAT:
+        return False  # (a plan stored by an earlier version is checked again, row by row)
     cadres = stored.get("cadres") or []
     written = {w[0] for w in stored.get("writes") or []}
     return scores_state(period, cadres, assessed=[c for c in cadres if c not in written]) == state

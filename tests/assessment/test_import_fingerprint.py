@@ -3,7 +3,9 @@ whose fingerprint is unchanged writes the preview's result without checking ever
 
 On PostgreSQL only (row versions); elsewhere the commit always checks again (last test)."""
 
+import orjson
 import pytest
+from django.core.files.base import ContentFile
 from django.db import connection
 
 from accounts.roles import Role
@@ -118,6 +120,26 @@ def test_a_row_the_commit_writes_that_changed_after_the_preview_is_caught_by_its
         assert before[cadre_a.pk] == {"德": 75}  # what was there at commit, not at preview
     elif change == "assessment created":
         assert before[other.pk] == {"德": 60}
+
+
+@postgres_only
+def test_a_plan_stored_by_an_earlier_version_is_checked_again(admin, annual_period, cadre_a, monkeypatch):
+    """Writes of the first layout carried no versions: such a plan, left by a preview before an
+    upgrade, must not reach the shortcut."""
+    batch = validate(admin, annual_period, make_sheet([(cadre_a, scores(90))]))
+    head, _, entries = batch.plan.open("rb").read().partition(b"\n")
+    head = orjson.loads(head)
+    head.pop("format")
+    head["writes"] = [w[:6] for w in head["writes"]]
+    batch.plan.save(batch.plan.name.rsplit("/", 1)[-1], ContentFile(orjson.dumps(head) + b"\n" + entries))
+    rechecked = []
+    real = services.scores_save
+    monkeypatch.setattr(services, "scores_save", lambda **kw: rechecked.append(1) or real(**kw))
+
+    batch = import_commit(actor=admin, batch=batch)
+
+    assert rechecked == [1] and batch.status == ImportStatus.COMMITTED
+    assert stored(annual_period, cadre_a) == scores(90)
 
 
 @postgres_only
