@@ -64,7 +64,7 @@ def gc_paused():
 
     Reading 100,000 rows creates millions of lists, tuples and dicts, none of them in a
     cycle; the collector still walks every object of the process again and again while they
-    pile up: 0.2–0.3 s of a 10,000-row import. Reference counting frees them as usual; the
+    pile up: 0.1–0.2 s of a 10,000-row import. Reference counting frees them as usual; the
     few cycles made meanwhile wait for the next collection. Usable as a decorator."""
     was_enabled = gc.isenabled()
     gc.disable()

@@ -694,6 +694,16 @@ def _commit(*, actor, batch: ImportBatch, job: Job | None, sheet: str | None) ->
         # against the stored scores.
         stored = _plan_load(locked) if locked.status == ImportStatus.VALIDATED else None
         shortcut = stored is not None and _still_current(actor, locked.period, stored.head)
+        total = locked.rows_total
+        result = None
+        if shortcut:
+            if job is not None:
+                progress(job, total // 2, total)
+            try:
+                with transaction.atomic():
+                    result = _write_checked(actor, locked, stored.head.get("writes") or [])
+            except StalePlan:  # a row it was writing changed after all: check every row again
+                shortcut = False
         entries = stored.entries() if stored is not None and not shortcut else None
         errors: list[dict] = []
         replanned = not shortcut and entries is None
@@ -709,15 +719,8 @@ def _commit(*, actor, batch: ImportBatch, job: Job | None, sheet: str | None) ->
             _apply_plan(locked, plan)
             errors, entries = plan.errors, plan.entries
         total = locked.rows_total
-        if job is not None:
+        if not shortcut and job is not None:
             progress(job, total // 2, total)
-        result = None
-        if shortcut:
-            try:
-                with transaction.atomic():
-                    result = _write_checked(actor, locked, stored.head.get("writes") or [])
-            except StalePlan:  # a row it was writing changed after all: check every row again
-                shortcut, entries = False, stored.entries()
         if not shortcut and not errors and entries:
             try:
                 with transaction.atomic():

@@ -143,6 +143,24 @@ def test_a_plan_stored_by_an_earlier_version_is_checked_again(admin, annual_peri
 
 
 @postgres_only
+def test_a_stale_row_without_stored_entries_checks_the_sheet_again(admin, annual_period, cadre_a):
+    """The shortcut fails at its UPDATE and the stored entries cannot be read: the commit
+    checks the uploaded sheet itself again, as for a plan that was lost."""
+    scores_save(actor=admin, period=annual_period, entries=[{"cadre": cadre_a, "scores": {"德": 70}}])
+    batch = validate(admin, annual_period, make_sheet([(cadre_a, scores(90))]))
+    head = batch.plan.open("rb").read().partition(b"\n")[0]
+    batch.plan.save(batch.plan.name.rsplit("/", 1)[-1], ContentFile(head + b"\n{not json"))
+    Assessment.objects.filter(period=annual_period, cadre=cadre_a).update(scores={"德": 75})
+
+    batch = import_commit(actor=admin, batch=batch)
+
+    assert batch.status == ImportStatus.COMMITTED
+    assert stored(annual_period, cadre_a) == scores(90)
+    entry = AuditEntry.objects.get(batch=f"import:{batch.pk}")
+    assert entry.changes["scores"][0] == {"德": 75}
+
+
+@postgres_only
 def test_a_commit_by_someone_with_another_scope_checks_every_row_again(
     users, annual_period, cadre_a, monkeypatch
 ):
