@@ -421,10 +421,10 @@ def plan_sheet(
         # The commit checks the assessments it writes in its UPDATE (each write carries its
         # version); the fingerprint covers the cadres and every other assessment read.
         plan.cadres = [c[1] for c in cadres.values()]
-        written = {w[0] for w in writes}
+        alone = left_alone(plan.cadres, writes)
         plan.state = (
             f"{registry}|{versions_digest(cadre_versions)}|"
-            f"{versions_digest(v for c, v in versions.items() if c not in written)}"
+            f"{versions_digest(versions[c] for c in alone if c in versions)}"
         )
     plan.errors.sort(key=lambda e: (e["row"] is not None, e["row"] or 0))
     return plan
@@ -767,8 +767,14 @@ def _still_current(actor, period: Period, stored: dict) -> bool:
     if state is None or stored.get("scope") != actor.scope_path or stored.get("format") != PLAN_FORMAT:
         return False  # (a plan stored by an earlier version is checked again, row by row)
     cadres = stored.get("cadres") or []
-    written = {w[0] for w in stored.get("writes") or []}
-    return scores_state(period, cadres, assessed=[c for c in cadres if c not in written]) == state
+    return scores_state(period, cadres, assessed=left_alone(cadres, stored.get("writes") or [])) == state
+
+
+def left_alone(cadres: list[int], writes: list[list]) -> list[int]:
+    """The sheet's cadres whose assessments a plan does not write: the fingerprint covers
+    their assessments; those it writes are checked by the commit's UPDATE."""
+    written = {w[0] for w in writes}
+    return [c for c in cadres if c not in written]
 
 
 def _write_checked(actor, batch: ImportBatch, writes: list[list]) -> dict:

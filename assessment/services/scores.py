@@ -27,6 +27,7 @@ from audit.services import audit_record, audit_rows_bulk, new_batch_id
 from cadres.models import Cadre, Unit
 from cadres.selectors import unit_in_scope
 from core.bulk import bulk_insert, bulk_update_rows, pick, plain_rows, reads_whole, reserve_pks
+from core.lookups import array_literal
 
 from ..models import (
     GRADE_CODES,
@@ -302,19 +303,16 @@ def scores_state(period: Period, cadre_ids, assessed=None) -> str | None:
     assessed = ids if assessed is None else set(assessed)
     parts, params = _registry_parts(connection, period)
 
-    def array(values):
-        return "{" + ",".join(map(str, values)) + "}"
-
     table = connection.ops.quote_name
     lookups = (
-        (Cadre, Cadre.objects.order_by(), "id", ids, "id = ANY(%s::bigint[])", [array(ids)]),
+        (Cadre, Cadre.objects.order_by(), "id", ids, "id = ANY(%s::bigint[])", [array_literal(ids)[0]]),
         (
             Assessment,
             Assessment.objects.filter(period=period).order_by(),
             "cadre_id",
             assessed,
             "period_id = %s AND cadre_id = ANY(%s::bigint[])",
-            [period.pk, array(assessed)],
+            [period.pk, array_literal(assessed)[0]],
         ),
     )
     whole = {}

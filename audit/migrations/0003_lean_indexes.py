@@ -3,19 +3,8 @@
 from django.conf import settings
 from django.db import migrations, models
 
-# On SQLite, altering the fields rebuilds the table, which drops the append-only trigger of
-# migration 0002: create it again (PostgreSQL's trigger survives ALTER TABLE).
-SQLITE_TRIGGER = """
-CREATE TRIGGER IF NOT EXISTS audit_auditentry_no_update BEFORE UPDATE ON audit_auditentry
-BEGIN
-    SELECT RAISE(ABORT, 'audit trail is append-only');
-END;
-"""
-
-
-def restore_trigger(apps, schema_editor):
-    if schema_editor.connection.vendor == "sqlite":
-        schema_editor.execute(SQLITE_TRIGGER)
+# On SQLite, altering the table drops migration 0002's append-only trigger: create it again.
+from audit.migrations._append_only import restore_trigger
 
 
 class Migration(migrations.Migration):

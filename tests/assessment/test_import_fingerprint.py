@@ -36,6 +36,15 @@ def no_recheck(monkeypatch):
     monkeypatch.setattr(services, "scores_save", refuse)
 
 
+@pytest.fixture
+def rechecked(monkeypatch):
+    """A list that gets an item each time the commit checks every row again (scores_save)."""
+    calls = []
+    real = services.scores_save
+    monkeypatch.setattr(services, "scores_save", lambda **kw: calls.append(1) or real(**kw))
+    return calls
+
+
 @pytest.fixture(params=["looked up", "read whole"])
 def lookup(request, monkeypatch):
     """Both ways the rows are found: by id on the server, or the whole table read and summed
@@ -72,13 +81,10 @@ def test_a_commit_with_nothing_changed_writes_the_preview_without_checking_again
 
 @postgres_only
 def test_any_change_after_the_preview_sends_the_commit_back_to_checking_every_row(
-    admin, annual_period, cadre_a, monkeypatch
+    admin, annual_period, cadre_a, rechecked
 ):
     batch = validate(admin, annual_period, make_sheet([(cadre_a, scores(90))]))
     Cadre.objects.filter(pk=cadre_a.pk).update(post_title="副镇长")  # changes nothing checked
-    rechecked = []
-    real = services.scores_save
-    monkeypatch.setattr(services, "scores_save", lambda **kw: rechecked.append(1) or real(**kw))
 
     batch = import_commit(actor=admin, batch=batch)
 
@@ -90,7 +96,7 @@ def test_any_change_after_the_preview_sends_the_commit_back_to_checking_every_ro
 @postgres_only
 @pytest.mark.parametrize("change", ["scores edited", "assessment deleted", "assessment created"])
 def test_a_row_the_commit_writes_that_changed_after_the_preview_is_caught_by_its_update(
-    admin, annual_period, cadre_a, tree, monkeypatch, change
+    admin, annual_period, cadre_a, tree, rechecked, change
 ):
     """The fingerprint leaves out the assessments the commit writes: the UPDATE checks each
     one's version and the INSERT meets the one-per-period constraint. Either sends the commit
@@ -104,9 +110,6 @@ def test_a_row_the_commit_writes_that_changed_after_the_preview_is_caught_by_its
         Assessment.objects.filter(period=annual_period, cadre=cadre_a).delete()
     else:
         Assessment.objects.create(period=annual_period, cadre=other, unit=other.unit, scores={"德": 60})
-    rechecked = []
-    real = services.scores_save
-    monkeypatch.setattr(services, "scores_save", lambda **kw: rechecked.append(1) or real(**kw))
 
     batch = import_commit(actor=admin, batch=batch)
 
@@ -123,7 +126,7 @@ def test_a_row_the_commit_writes_that_changed_after_the_preview_is_caught_by_its
 
 
 @postgres_only
-def test_a_plan_stored_by_an_earlier_version_is_checked_again(admin, annual_period, cadre_a, monkeypatch):
+def test_a_plan_stored_by_an_earlier_version_is_checked_again(admin, annual_period, cadre_a, rechecked):
     """Writes of the first layout carried no versions: such a plan, left by a preview before an
     upgrade, must not reach the shortcut."""
     batch = validate(admin, annual_period, make_sheet([(cadre_a, scores(90))]))
@@ -132,9 +135,6 @@ def test_a_plan_stored_by_an_earlier_version_is_checked_again(admin, annual_peri
     head.pop("format")
     head["writes"] = [w[:6] for w in head["writes"]]
     batch.plan.save(batch.plan.name.rsplit("/", 1)[-1], ContentFile(orjson.dumps(head) + b"\n" + entries))
-    rechecked = []
-    real = services.scores_save
-    monkeypatch.setattr(services, "scores_save", lambda **kw: rechecked.append(1) or real(**kw))
 
     batch = import_commit(actor=admin, batch=batch)
 
@@ -162,13 +162,10 @@ def test_a_stale_row_without_stored_entries_checks_the_sheet_again(admin, annual
 
 @postgres_only
 def test_a_commit_by_someone_with_another_scope_checks_every_row_again(
-    users, annual_period, cadre_a, monkeypatch
+    users, annual_period, cadre_a, rechecked
 ):
     """The preview checked the rows against the county admin's scope; the city's staff commit."""
     batch = validate(users[Role.COUNTY_ADMIN], annual_period, make_sheet([(cadre_a, scores(90))]))
-    rechecked = []
-    real = services.scores_save
-    monkeypatch.setattr(services, "scores_save", lambda **kw: rechecked.append(1) or real(**kw))
 
     batch = import_commit(actor=users["city_staff"], batch=batch)
 
@@ -240,18 +237,14 @@ def test_the_preview_takes_the_same_fingerprint_as_the_commit(admin, annual_peri
     batch = validate(admin, annual_period, make_sheet([(cadre_a, scores(90)), (other, scores(80))]))
     head = services._plan_load(batch).head
     assert sorted(head["cadres"]) == sorted([cadre_a.pk, other.pk])
-    written = {w[0] for w in head["writes"]}
-    assessed = [c for c in head["cadres"] if c not in written]
+    assessed = services.left_alone(head["cadres"], head["writes"])
     assert head["state"] == scores_state(annual_period, head["cadres"], assessed=assessed)
 
 
 @pytest.mark.skipif(connection.vendor == "postgresql", reason="the fallback of other databases")
-def test_without_postgresql_the_commit_always_checks_again(admin, annual_period, cadre_a, monkeypatch):
+def test_without_postgresql_the_commit_always_checks_again(admin, annual_period, cadre_a, rechecked):
     assert scores_state(annual_period, [cadre_a.pk]) is None
     batch = validate(admin, annual_period, make_sheet([(cadre_a, scores(90))]))
-    rechecked = []
-    real = services.scores_save
-    monkeypatch.setattr(services, "scores_save", lambda **kw: rechecked.append(1) or real(**kw))
 
     batch = import_commit(actor=admin, batch=batch)
 
