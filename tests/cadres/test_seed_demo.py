@@ -213,3 +213,10 @@ def test_running_twice_does_not_duplicate_and_resets_passwords(seeded):
     ) == before
     staff.refresh_from_db()
     assert staff.check_password("another-pass-1")
+
+
+def test_the_banner_shows_the_address_it_is_given(seeded):
+    assert "访问地址 / URL: http://127.0.0.1:8000" in seeded
+    shown = seed(url="http://127.0.0.1:8020")
+    assert "访问地址 / URL: http://127.0.0.1:8020" in shown
+    assert "8000" not in shown

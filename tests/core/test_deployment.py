@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -79,3 +80,29 @@ def test_healthz_answers_ok_without_login(client, db):
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.content == b"ok"
+
+
+@pytest.mark.parametrize(
+    ("port", "url"),
+    [
+        ("127.0.0.1:8000", "http://127.0.0.1:8000"),
+        ("8020", "http://127.0.0.1:8020"),
+        ("0.0.0.0:8030", "http://127.0.0.1:8030"),
+        ("192.168.1.5:8040", "http://192.168.1.5:8040"),
+    ],
+)
+def test_dev_start_announces_the_address_it_serves(port, url):
+    """``./dev start`` passes PORT to runserver as it is; the URL it prints (and seed_demo's
+    banner shows) is worked out from it by the script's own ``site_url``."""
+    script = (ROOT / "dev").read_text(encoding="utf-8")
+    start = script.index("site_url() {")
+    function = script[start : script.index("\n}\n", start) + 3]
+    shown = subprocess.run(
+        ["bash", "-c", f'{function}\nsite_url "$1"', "site_url", port],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    assert shown == url
+    assert 'seed_demo --url "$url"' in script
+    assert 'runserver "$addr"' in script

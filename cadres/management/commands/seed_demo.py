@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from cadres import demo
 
-URL = "http://127.0.0.1:8000"
+URL = "http://127.0.0.1:8000"  # runserver's default; ./dev start passes --url when PORT is set
 
 
 class Command(BaseCommand):
@@ -18,13 +18,14 @@ class Command(BaseCommand):
             "--seed", type=int, default=demo.DEFAULT_SEED, help="随机种子，相同种子生成相同数据"
         )
         parser.add_argument("--password", default=demo.DEFAULT_PASSWORD, help="演示账号的密码")
+        parser.add_argument("--url", default=URL, help=f"登录提示中显示的访问地址（默认 {URL}）")
         parser.add_argument(
             "--no-assessments",
             action="store_true",
             help="不生成演示考核期和考核结果（基准测试用）",
         )
 
-    def handle(self, *args, cadres, seed, password, no_assessments=False, **options):
+    def handle(self, *args, cadres, seed, password, url=URL, no_assessments=False, **options):
         started = time.monotonic()
         try:
             result = demo.seed_demo(cadres=cadres, seed=seed, password=password)
@@ -56,7 +57,7 @@ class Command(BaseCommand):
             out.write(self.style.WARNING("演示数据已存在 / demo data already present — 仅重置演示账号密码"))
         out.write("")
         out.write("=" * 64)
-        out.write(f"访问地址 / URL: {URL}")
+        out.write(f"访问地址 / URL: {url}")
         out.write(f"演示密码 / password (all demo users): {password}")
         out.write("登录账号 / logins:")
         for username, role, unit in result["users"]:
