@@ -212,7 +212,9 @@ class Period(models.Model):
 class Assessment(models.Model):
     """One cadre in one period: scores, and the grade with the explanation that produced it."""
 
-    period = models.ForeignKey(Period, on_delete=models.CASCADE, related_name="assessments")
+    # No index of its own: the unique (period, cadre) and the (period, unit) index both lead
+    # with it, and every index costs each row an import or a recomputation writes.
+    period = models.ForeignKey(Period, on_delete=models.CASCADE, related_name="assessments", db_index=False)
     cadre = models.ForeignKey(
         Cadre, verbose_name="干部", on_delete=models.PROTECT, related_name="assessments"
     )

@@ -385,3 +385,17 @@ def test_a_large_batch_reads_whole_tables_and_still_checks_scope(
         actor=staff, period=annual_period, entries=[{"cadre": cadre_a, "scores": {"德": 90}}]
     )
     assert result["updated"] == 1
+
+
+def test_every_assessment_index_earns_its_keep(db):
+    """An import or a recomputation writes every index of the table for each row it creates,
+    so no index may be a prefix of another: looking up a period's assessments uses the unique
+    (period, cadre) or the (period, unit) index, which both lead with the period."""
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, Assessment._meta.db_table)
+    indexed = [tuple(c["columns"]) for c in constraints.values() if c["index"] or c["unique"]]
+    assert ("period_id", "cadre_id") in indexed
+    assert ("period_id", "unit_id") in indexed
+    for columns in indexed:
+        longer = [other for other in indexed if other != columns and other[: len(columns)] == columns]
+        assert not longer, f"index on {columns} is a prefix of {longer}"
