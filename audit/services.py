@@ -126,22 +126,6 @@ def audit_record(
     return entry
 
 
-# Column order of the rows ``audit_record_bulk`` (and the demo seed) hand to ``bulk_insert``.
-AUDIT_FIELDS = [
-    "at",
-    "actor",
-    "actor_label",
-    "action",
-    "model",
-    "object_id",
-    "object_repr",
-    "changes",
-    "cadre_id",
-    "scope_path",
-    "batch",
-    "reason",
-]
-
 # The fields of an entry that differ from one entry to the next of a bulk write.
 ROW_FIELDS = ["action", "model", "object_id", "object_repr", "changes", "cadre_id", "scope_path"]
 

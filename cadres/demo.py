@@ -23,16 +23,8 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.roles import Role
-from audit.models import AuditAction, AuditEntry
-from audit.services import (
-    AUDIT_FIELDS,
-    SKIP_FIELDS,
-    Change,
-    actor_label,
-    audit_record_bulk,
-    new_batch_id,
-    snapshot,
-)
+from audit.models import AuditAction
+from audit.services import SKIP_FIELDS, Change, audit_record_bulk, audit_rows_bulk, new_batch_id, snapshot
 from core.bulk import bulk_insert, reserve_pks
 
 from . import idnumber
@@ -997,15 +989,14 @@ def _write(data: Generated, units: list[DemoUnit], batch: str) -> None:
     bulk_insert(PostRecord, data.posts, fields=POST_FIELDS)
     bulk_insert(TeamMembership, data.team, fields=TEAM_FIELDS)
 
-    bulk_insert(AuditEntry, _audit_rows(data, units, batch), fields=AUDIT_FIELDS)
+    audit_rows_bulk(actor=None, rows=_audit_rows(data, units), batch=batch, reason=AUDIT_REASON)
 
 
-def _audit_rows(data: Generated, units: list[DemoUnit], batch: str):
-    """One create entry per object, as ``audit_record_bulk`` would write it."""
+def _audit_rows(data: Generated, units: list[DemoUnit]):
+    """One create entry per object, as ``audit_record_bulk`` would write it (the seed acts as
+    the system: no actor)."""
     path_of = {u.id: u.path for u in units}
     name_of = {u.id: u.name for u in units}
-    at = timezone.now()
-    label = actor_label(None)
     create = AuditAction.CREATE
     cadre_path: dict[int, str] = {}
     cadre_name: dict[int, str] = {}
@@ -1014,9 +1005,6 @@ def _audit_rows(data: Generated, units: list[DemoUnit], batch: str):
         pk, path = row[0], path_of[row[1]]
         cadre_path[pk], cadre_name[pk] = path, row[2]
         yield (
-            at,
-            None,  # actor: the seed acts as the system
-            label,
             create,
             "cadres.cadre",
             str(pk),
@@ -1024,17 +1012,12 @@ def _audit_rows(data: Generated, units: list[DemoUnit], batch: str):
             changes(row),
             pk,
             path,
-            batch,
-            AUDIT_REASON,
         )
     changes = _changes_maker(Education, EDUCATION_FIELDS)
     levels = dict(EducationLevel.choices)
     for row in data.educations:
         pk, cadre = row[0], row[1]
         yield (
-            at,
-            None,  # actor: the seed acts as the system
-            label,
             create,
             "cadres.education",
             str(pk),
@@ -1042,16 +1025,11 @@ def _audit_rows(data: Generated, units: list[DemoUnit], batch: str):
             changes(row),
             cadre,
             cadre_path[cadre],
-            batch,
-            AUDIT_REASON,
         )
     changes = _changes_maker(PostRecord, POST_FIELDS)
     for row in data.posts:
         pk, cadre = row[0], row[1]
         yield (
-            at,
-            None,  # actor: the seed acts as the system
-            label,
             create,
             "cadres.postrecord",
             str(pk),
@@ -1059,16 +1037,11 @@ def _audit_rows(data: Generated, units: list[DemoUnit], batch: str):
             changes(row),
             cadre,
             cadre_path[cadre],
-            batch,
-            AUDIT_REASON,
         )
     changes = _changes_maker(TeamMembership, TEAM_FIELDS)
     for row in data.team:
         pk, unit, cadre = row[0], row[1], row[2]
         yield (
-            at,
-            None,  # actor: the seed acts as the system
-            label,
             create,
             "cadres.teammembership",
             str(pk),
@@ -1076,6 +1049,4 @@ def _audit_rows(data: Generated, units: list[DemoUnit], batch: str):
             changes(row),
             cadre,
             path_of[unit],
-            batch,
-            AUDIT_REASON,
         )

@@ -482,10 +482,23 @@ def _copy_insert(model, items, first, kind, fields_arg, connection, batch_size, 
             written += len(lines)
             yield "".join(lines)
 
-    reader = _ChunkReader(chunks())
+    with connection.cursor() as cursor:
+        _copy_from(connection, cursor, sql, chunks())
+
+    if kind == "instance":
+        for obj in items:
+            obj._state.adding = False
+            obj._state.db = connection.alias
+    return written
+
+
+def _copy_from(connection, cursor, sql: str, chunks: Iterable[str]) -> None:
+    """Run ``COPY … FROM STDIN`` on ``cursor``, its data produced by ``chunks`` as the server
+    reads it; logged like any query when queries are logged (tests, benchmarks count it)."""
+    reader = _ChunkReader(chunks)
     started = time.monotonic()
     try:
-        with connection.cursor() as cursor, connection.wrap_database_errors:
+        with connection.wrap_database_errors:
             raw = cursor.cursor
             if hasattr(raw, "copy_expert"):  # psycopg2
                 raw.copy_expert(sql, reader, size=READ_SIZE)
@@ -499,14 +512,8 @@ def _copy_insert(model, items, first, kind, fields_arg, connection, batch_size, 
         if reader.error is not None:
             raise reader.error from None
         raise
-    if connection.queries_logged:  # so query counts (tests, benchmarks) see the COPY too
+    if connection.queries_logged:
         connection.queries_log.append({"sql": sql, "time": f"{time.monotonic() - started:.3f}"})
-
-    if kind == "instance":
-        for obj in items:
-            obj._state.adding = False
-            obj._state.db = connection.alias
-    return written
 
 
 class _ChunkReader(io.TextIOBase):
@@ -673,18 +680,7 @@ def _copy_update(
             # No primary key: building its index costs more than the hash join it would save.
             f"CREATE TEMPORARY TABLE {temp} (_pk {pk_type} NOT NULL, {definitions}) ON COMMIT DROP"
         )
-        reader = _ChunkReader(chunks())
-        copy_sql = f"COPY {temp} FROM STDIN"
-        started = time.monotonic()
-        try:
-            with connection.wrap_database_errors:
-                cursor.cursor.copy_expert(copy_sql, reader, size=READ_SIZE)
-        except Exception:
-            if reader.error is not None:
-                raise reader.error from None
-            raise
-        if connection.queries_logged:  # so query counts (tests, benchmarks) see the COPY too
-            connection.queries_log.append({"sql": copy_sql, "time": f"{time.monotonic() - started:.3f}"})
+        _copy_from(connection, cursor, f"COPY {temp} FROM STDIN", chunks())
         # The row count (no statistics yet) lets the planner join from the smaller side.
         cursor.execute(f"ANALYZE {temp} (_pk)")
         cursor.execute(

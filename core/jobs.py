@@ -26,18 +26,12 @@ def register(kind: str):
 
 def job_create(*, kind: str, actor=None, params: dict | None = None, scope_path: str = "") -> Job:
     """Create a job and queue it once the surrounding transaction commits."""
-    from .tasks import run_job
-
-    if kind not in HANDLERS:
-        raise ValueError(f"unknown job kind {kind!r}")
-    job = Job.objects.create(kind=kind, params=params or {}, created_by=actor, scope_path=scope_path)
-    transaction.on_commit(lambda: run_job.delay(str(job.id)))
-    return job
+    return jobs_create(kind=kind, actor=actor, items=[(params, scope_path)])[0]
 
 
 def jobs_create(*, kind: str, actor=None, items: list[tuple[dict, str]]) -> list[Job]:
-    """``job_create`` for several jobs of one kind in one INSERT: ``items`` holds
-    ``(params, scope_path)`` per job."""
+    """Create several jobs of one kind in one INSERT, each queued once the surrounding
+    transaction commits: ``items`` holds ``(params, scope_path)`` per job."""
     from .tasks import run_job
 
     if kind not in HANDLERS:

@@ -231,9 +231,10 @@ def assessment_rows(period: Period, cadre_ids, *, versions: dict | None = None) 
 
 # A hash of a row's id, creating transaction (xmin) and place (ctid): every UPDATE writes a new
 # row version elsewhere, even twice in one transaction, so any write gives another value.
-ROW_VERSION = "hashtextextended(ctid::text, id # (xmin::text::bigint << 32))"
-# The same of the row of table ``{t}``, for a statement over several tables (an UPDATE's guard).
+# ROW_VERSION_OF names the row of table ``{t}`` (a statement over several tables: an UPDATE's
+# guard); ROW_VERSION is the same of a single-table query's row.
 ROW_VERSION_OF = "hashtextextended({t}.ctid::text, {t}.id # ({t}.xmin::text::bigint << 32))"
+ROW_VERSION = ROW_VERSION_OF.replace("{t}.", "")
 
 
 class StalePlan(Exception):
@@ -254,7 +255,6 @@ def versions_digest(versions) -> str:
 
 
 def _registry_parts(connection, period: Period) -> tuple[list[str], list]:
-    quote = connection.ops.quote_name
     parts, params = [], []
     for model, where in (
         (Unit, ""),
@@ -263,12 +263,15 @@ def _registry_parts(connection, period: Period) -> tuple[list[str], list]:
         (Indicator, ""),
         (PolicyRule, ""),
     ):
-        parts.append(
-            f"(SELECT count(*) || ':' || coalesce(sum({ROW_VERSION}), 0) "
-            f"FROM {quote(model._meta.db_table)}{where})"
-        )
+        parts.append(_digest_sql(connection, model, where))
         params += [period.pk] if where else []
     return parts, params
+
+
+def _digest_sql(connection, model, where: str = "") -> str:
+    """A subquery giving ``versions_digest`` of ``model``'s rows matching ``where``."""
+    table = connection.ops.quote_name(model._meta.db_table)
+    return f"(SELECT count(*) || ':' || coalesce(sum({ROW_VERSION}), 0) FROM {table}{where})"
 
 
 def registry_state(period: Period) -> str | None:
@@ -303,7 +306,6 @@ def scores_state(period: Period, cadre_ids, assessed=None) -> str | None:
     assessed = ids if assessed is None else set(assessed)
     parts, params = _registry_parts(connection, period)
 
-    table = connection.ops.quote_name
     lookups = (
         (Cadre, Cadre.objects.order_by(), "id", ids, "id = ANY(%s::bigint[])", [array_literal(ids)[0]]),
         (
@@ -324,10 +326,7 @@ def scores_state(period: Period, cadre_ids, assessed=None) -> str | None:
             whole[i] = (qs.values_list(key, row_version()), keys)
             parts.append("''")  # summed here, below
             continue
-        parts.append(
-            f"(SELECT count(*) || ':' || coalesce(sum({ROW_VERSION}), 0) "
-            f"FROM {table(model._meta.db_table)} WHERE {condition})"
-        )
+        parts.append(_digest_sql(connection, model, f" WHERE {condition}"))
         params += args
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT ARRAY[{', '.join(parts)}]::text[]", params)

@@ -14,7 +14,6 @@ from django.utils import timezone
 
 from assessment.models import PolicyRule, RuleKind
 from audit.models import AuditEntry
-from audit.services import AUDIT_FIELDS
 from cadres.models import Cadre, CadreKind, Gender, Identity, Rank, TeamMembership
 from core.bulk import RawJSON, _ChunkReader, _converter, bulk_insert, bulk_update_rows, pick, reserve_pks
 from core.models import Job, JobState
@@ -127,8 +126,9 @@ def test_raw_json_is_written_as_it_is_by_insert_and_update(db):
     """RawJSON: text already encoded as JSON is stored as that JSON, never as a JSON string."""
     changes = {"scores": [{"德": 70}, {"德": 90.5}], "text": 'tab\there \\ 引号"'}
     encoded = RawJSON(orjson.dumps(changes).decode())
-    row = (timezone.now(), None, "系统", "update", "x.y", "1", "r", encoded, None, "", "raw", "")
-    bulk_insert(AuditEntry, [row], fields=AUDIT_FIELDS)
+    row = (timezone.now(), "系统", "update", "x.y", "1", "r", encoded, "raw")
+    fields = ["at", "actor_label", "action", "model", "object_id", "object_repr", "changes", "batch"]
+    bulk_insert(AuditEntry, [row], fields=fields)
     entry = AuditEntry.objects.get(batch="raw")
     assert entry.changes == changes
 
