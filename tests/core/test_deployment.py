@@ -105,4 +105,4 @@ def test_dev_start_announces_the_address_it_serves(port, url):
     ).stdout.strip()
     assert shown == url
     assert 'seed_demo --url "$url"' in script
-    assert 'runserver "$addr"' in script
+    assert 'runserver --nostatic "$addr"' in script
