@@ -12,7 +12,7 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
 from dateutil.relativedelta import relativedelta
 
@@ -263,12 +263,13 @@ def weighted_total(scores: dict, pairs: list[tuple[str, Decimal, float]]) -> tup
 
 
 def quota_size(count: int, ratio: float, rounding: str) -> int:
-    raw = count * ratio
-    if rounding == "ceil":
-        return math.ceil(raw - 1e-9)
-    if rounding == "round":
-        return int(Decimal(str(raw)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
-    return math.floor(raw + 1e-9)
+    """Slots for ``count`` assessed at ``ratio``, rounded as the policy says.
+
+    In Decimal from the ratio as entered (0.7, not its binary neighbour): 45 × 70% is 31.5,
+    which rounds half up to 32, while the float product 31.499999999999996 would give 31."""
+    raw = count * Decimal(str(ratio))
+    mode = {"ceil": ROUND_CEILING, "round": ROUND_HALF_UP}.get(rounding, ROUND_FLOOR)
+    return int(raw.to_integral_value(rounding=mode))
 
 
 def competition_ranks(totals: list[tuple[int, Decimal]]) -> dict[int, int]:
