@@ -242,6 +242,24 @@ class Assessment(models.Model):
     def __str__(self):
         return f"{self.period} {self.cadre_id}"
 
+    @staticmethod
+    def audit_change_rows(name: str, old, new) -> list[tuple[str, str, str]] | None:
+        """The audit trail shows scores one indicator a row, by its column name: 德 82.5 → 95."""
+        if name != "scores":
+            return None
+        from audit.formatting import number_text
+
+        def text(value):
+            return "（空）" if value is None or value == "" else number_text(value)
+
+        old, new = old or {}, new or {}
+        rows = []
+        for code in dict.fromkeys([*old, *new]):
+            before, after = text(old.get(code)), text(new.get(code))
+            if before != after:
+                rows.append((code, before, after))
+        return rows
+
 
 class TeamAssessment(models.Model):
     """A unit's leadership team (领导班子) in an annual period: 优秀 / 良好 / 一般 / 较差."""
@@ -313,7 +331,21 @@ class PolicyRule(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_kind_display()} {self.key}".strip()
+        from .services.policy import rule_name
+
+        return rule_name(self.kind, self.params)
+
+    @staticmethod
+    def audit_change_rows(name: str, old, new) -> list[tuple[str, str, str]] | None:
+        """The audit trail shows a rule's parameters one a row, by their Chinese labels; the
+        key is for machines (the entry's object is named in Chinese)."""
+        if name == "key":
+            return []
+        if name != "params":
+            return None
+        from .services.policy import params_change_rows
+
+        return params_change_rows(old, new)
 
 
 class ImportStatus(models.TextChoices):

@@ -13,14 +13,23 @@ from django.views.decorators.http import require_safe
 
 from cadres import idnumber
 
+from .formatting import number_text, time_text
 from .models import AuditAction, AuditEntry
 from .selectors import audit_list
 
 PAGE_SIZE = 50
 # Values shown masked to roles without ``view_id_number``.
 SENSITIVE_FIELDS = {"id_number"}
-# Django's own apps never appear in the trail.
-_FRAMEWORK_APPS = {"admin", "auth", "contenttypes", "sessions", "messages", "staticfiles", "humanize"}
+# Fields kept in the trail for machines (grade_code follows final_grade, which is shown).
+HIDDEN_FIELDS = {"grade_code"}
+# Labels for fields declared without a Chinese verbose_name (a foreign key without one is
+# named after the model it points to).
+FIELD_LABELS = {
+    "created_by": "登记人",
+    "uploaded_by": "上传人",
+    "checked_by": "检查人",
+    "sha256": "文件校验值",
+}
 
 
 @dataclass
@@ -37,17 +46,33 @@ def _model(label: str) -> type[models.Model] | None:
         return None
 
 
+def _own_app(app_config) -> bool:
+    """An app of this project, not Django's or a library's (django-axes, DRF, ...): only the
+    services of our apps write the trail."""
+    return "site-packages" not in str(app_config.path) and app_config.label != "audit"
+
+
 def model_choices() -> list[tuple[str, str]]:
     """Object types for the filter: every model of our apps, by its Chinese name (no query)."""
-    choices = []
-    for model in apps.get_models():
-        meta = model._meta
-        if meta.app_label in _FRAMEWORK_APPS or model is AuditEntry or meta.app_label.startswith("rest_"):
-            continue
-        if meta.app_label in {"authtoken", "django_celery_beat"}:
-            continue
-        choices.append((meta.label_lower, str(meta.verbose_name)))
+    choices = [
+        (model._meta.label_lower, str(model._meta.verbose_name))
+        for app_config in apps.get_app_configs()
+        if _own_app(app_config)
+        for model in app_config.get_models()
+    ]
     return sorted(choices, key=lambda c: c[1])
+
+
+def field_label(field: models.Field | None, name: str) -> str:
+    if field is None:
+        return name
+    label = str(getattr(field, "verbose_name", name))
+    if label.isascii():
+        if name in FIELD_LABELS:
+            return FIELD_LABELS[name]
+        if isinstance(field, models.ForeignKey):
+            return str(field.related_model._meta.verbose_name)
+    return label
 
 
 def _format(field: models.Field | None, value, names: dict, mask: bool) -> str:
@@ -64,7 +89,26 @@ def _format(field: models.Field | None, value, names: dict, mask: bool) -> str:
     if isinstance(field, models.ForeignKey):
         name = names.get((field.related_model, value))
         return f"{name}" if name else f"#{value}"
+    if isinstance(field, models.DateTimeField):
+        return time_text(value)
+    if isinstance(field, (models.DecimalField, models.FloatField)):
+        return number_text(value)
     return str(value)
+
+
+def _name_cadres(entries: list[AuditEntry]) -> None:
+    """Bulk writers know a cadre only by id and record ``考核期 1234``: show the name instead
+    (the stored entry cannot change). One query for the page, and only if such an entry is on it."""
+    numbered = [e for e in entries if e.cadre_id and e.object_repr.endswith(f" {e.cadre_id}")]
+    if not numbered:
+        return
+    from cadres.models import Cadre
+
+    names = dict(Cadre.objects.filter(pk__in={e.cadre_id for e in numbered}).values_list("pk", "name"))
+    for entry in numbered:
+        if entry.cadre_id in names:
+            cut = len(str(entry.cadre_id))
+            entry.object_repr = entry.object_repr[:-cut] + names[entry.cadre_id]
 
 
 def present_entries(
@@ -75,6 +119,7 @@ def present_entries(
     Foreign keys are shown by name: one query per related model for the whole page, never per row.
     """
     entries = list(entries)
+    _name_cadres(entries)
     if not with_changes:
         for entry in entries:
             model = _model(entry.model)
@@ -104,7 +149,7 @@ def present_entries(
         entry.model_label = str(model._meta.verbose_name) if model else entry.model
         rows = []
         for name, (old, new) in entry.changes.items():
-            if name in hide:
+            if name in hide or name in HIDDEN_FIELDS:
                 continue
             field = None
             if model is not None:
@@ -112,9 +157,20 @@ def present_entries(
                     field = model._meta.get_field(name)
                 except FieldDoesNotExist:
                     field = None
+            # A model may spell out its JSON fields (scores by indicator, rule parameters).
+            expand = getattr(model, "audit_change_rows", None) if field is not None else None
+            expanded = expand(name, old, new) if expand else None
+            if expanded is not None:
+                rows.extend(ChangeRow(*row) for row in expanded)
+                continue
             mask = name in SENSITIVE_FIELDS and not can_see_ids
-            label = str(getattr(field, "verbose_name", name)) if field else name
-            rows.append(ChangeRow(label, _format(field, old, names, mask), _format(field, new, names, mask)))
+            rows.append(
+                ChangeRow(
+                    field_label(field, name),
+                    _format(field, old, names, mask),
+                    _format(field, new, names, mask),
+                )
+            )
         entry.rows = rows
     return entries
 

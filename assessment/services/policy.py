@@ -238,6 +238,81 @@ def rule_text(kind: str, params: dict) -> str:
     return str(params)
 
 
+def rule_tag(kind: str, params: dict) -> str:
+    """What tells rules of one kind apart, in Chinese (the stored key is for machines)."""
+    p = params or {}
+    if kind == RuleKind.QUARTER_FEED:
+        return f"{p.get('min_count')}个季度{p.get('grade')}"
+    if kind in (RuleKind.YUETAN_CADRE, RuleKind.YUETAN_TEAM):
+        return f"约谈{p.get('min_count')}次"
+    if kind == RuleKind.INFLUENCE:
+        return SANCTION_LABELS.get(p.get("sanction"), "")
+    return ""
+
+
+def rule_name(kind: str, params: dict) -> str:
+    """The rule's name for pages and the audit trail: 处分影响期（记过）."""
+    label = RuleKind(kind).label if kind in RuleKind.values else kind
+    tag = rule_tag(kind, params)
+    return f"{label}（{tag}）" if tag else label
+
+
+SANCTION_ORDER = list(SanctionKind.values)  # by severity: 警告 < 记过 < 记大过 < 降级 < 撤职
+
+
+def rule_order(kind: str, key: str, params: dict) -> tuple:
+    """Rules of one kind in a reading order: sanctions by severity, counts from low to high."""
+    p = params or {}
+    if kind == RuleKind.INFLUENCE and p.get("sanction") in SANCTION_ORDER:
+        return (SANCTION_ORDER.index(p["sanction"]), key)
+    count = p.get("min_count")
+    return (count if isinstance(count, int) else 0, key)
+
+
+def kind_of_params(params: dict) -> str | None:
+    """The kind whose parameters these are (an audit entry of an update stores only params)."""
+    names = set(params or {})
+    for kind, spec in PARAM_SPECS.items():
+        required = {p.name for p in spec if p.required}
+        if names and required <= names <= {p.name for p in spec}:
+            return kind
+    return None
+
+
+def param_text(param: Param, value) -> str:
+    from audit.formatting import number_text
+
+    if value is None or value == "" or value == []:
+        return "（空）"
+    if param.type == "percent":
+        return f"{number_text(Decimal(str(value)) * 100)}%"
+    if param.type in ("number", "int"):
+        return number_text(value)
+    if param.type in ("choice", "multichoice"):
+        labels = dict(param.choices)
+        values = value if isinstance(value, list) else [value]
+        return "、".join(str(labels.get(v, v)) for v in values)
+    if isinstance(value, list):
+        return "、".join(map(str, value))
+    return str(value)
+
+
+def params_change_rows(old: dict | None, new: dict | None) -> list[tuple[str, str, str]] | None:
+    """A rule's parameters, one changed parameter a row: (label, old, new); None if unknown."""
+    old, new = old or {}, new or {}
+    kind = kind_of_params(new) or kind_of_params(old)
+    if kind is None:
+        return None
+    rows = []
+    for param in PARAM_SPECS[kind]:
+        if param.name not in old and param.name not in new:
+            continue
+        before, after = param_text(param, old.get(param.name)), param_text(param, new.get(param.name))
+        if before != after:
+            rows.append((param.label, before, after))
+    return rows
+
+
 def _require(actor, unit: Unit | None) -> None:
     if not actor.can("manage_assessment"):
         raise PermissionDenied("您的角色无权修改评定规则。")

@@ -97,7 +97,11 @@ def policy(request):
     pick = UnitPickForm(initial={"unit": unit}, user=user)
     effective = policy_resolver().effective_rows(unit.path if unit else "")
     rows = []
-    for (kind, key), rule in sorted(effective.items(), key=lambda kv: (KIND_ORDER.index(kv[0][0]), kv[0][1])):
+    ordered = sorted(
+        effective.items(),
+        key=lambda kv: (KIND_ORDER.index(kv[0][0]), services.rule_order(*kv[0], kv[1].params)),
+    )
+    for (kind, key), rule in ordered:
         if rule.unit_path == (unit.path if unit else ""):
             source, own = ("本单位设置" if unit else "默认规则"), True
         elif rule.unit_path == "":
@@ -109,6 +113,7 @@ def policy(request):
                 "kind": kind,
                 "kind_label": RuleKind(kind).label,
                 "key": key,
+                "tag": services.rule_tag(kind, rule.params),
                 "text": services.rule_text(kind, rule.params),
                 "enabled": rule.enabled,
                 "note": rule.note,
@@ -146,14 +151,13 @@ def policy_edit(request):
     form_class = rule_form_class(kind)
     if request.method == "POST":
         form = form_class(request.POST)
-        if not is_new and "key" in form.fields:
-            form.fields["key"].disabled = True
-            form.fields["key"].initial = key
+        if not is_new:
+            form.fields.pop("key", None)  # fixed once the rule exists; the page names it in Chinese
         if form.is_valid():
             data = form.cleaned_data
             params = {p.name: data.get(p.name) for p in services.PARAM_SPECS[kind]}
             try:
-                services.policy_rule_save(
+                rule = services.policy_rule_save(
                     actor=user,
                     unit=unit,
                     kind=kind,
@@ -168,7 +172,7 @@ def policy_edit(request):
                 where = unit.name if unit else "全部单位（默认规则）"
                 messages.success(
                     request,
-                    f"已保存“{RuleKind(kind).label}”规则，适用于{where}；进行中的考核期将重新计算等次。",
+                    f"已保存“{rule}”规则，适用于{where}；进行中的考核期将重新计算等次。",
                 )
                 return redirect(_policy_url(unit))
     else:
@@ -177,8 +181,8 @@ def policy_edit(request):
             initial.update(_initial(kind, current.params))
             initial.update({"enabled": current.enabled, "note": current.note, "key": key})
         form = form_class(initial=initial)
-        if not is_new and "key" in form.fields:
-            form.fields["key"].disabled = True
+        if not is_new:
+            form.fields.pop("key", None)
     inherited_from = None
     if current is not None and current.unit_path != (unit.path if unit else ""):
         inherited_from = current.unit_name or "默认规则"
@@ -190,6 +194,7 @@ def policy_edit(request):
             "kind": kind,
             "kind_label": RuleKind(kind).label,
             "key": key,
+            "tag": services.rule_tag(kind, current.params) if current is not None else "",
             "form": form,
             "is_new": is_new,
             "inherited_from": inherited_from,
