@@ -57,7 +57,14 @@ class JobSerializer(serializers.ModelSerializer):
             "created_at",
             "started_at",
             "finished_at",
+            "attempts",
+            "delayed",
         ]
+        extra_kwargs = {"attempts": {"help_text": "被执行进程领取的次数（进程中断后会重新排队）"}}
+
+    delayed = serializers.BooleanField(
+        read_only=True, help_text="消息队列暂不可用，任务已保存，恢复后自动执行"
+    )
 
 
 class JobView(RetrieveAPIView):

@@ -30,6 +30,12 @@ class Job(models.Model):
     started_at = models.DateTimeField("开始时间", null=True, blank=True)
     finished_at = models.DateTimeField("结束时间", null=True, blank=True)
     worker = models.CharField("执行进程", max_length=200, blank=True)
+    # Fault tolerance (core/jobs.py): the lease a running job's worker renews, how often it
+    # was claimed, when the broker took its message, and when the broker refused it.
+    heartbeat_at = models.DateTimeField("最近心跳", null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField("执行次数", default=0)
+    queued_at = models.DateTimeField("送达队列时间", null=True, blank=True)
+    dispatch_failed_at = models.DateTimeField("送达失败时间", null=True, blank=True)
 
     class Meta:
         verbose_name = "后台任务"
@@ -38,3 +44,8 @@ class Job(models.Model):
 
     def __str__(self):
         return f"{self.kind} {self.get_state_display()}"
+
+    @property
+    def delayed(self) -> bool:
+        """Waiting because the broker could not take its message (delivered when it is back)."""
+        return self.state == JobState.PENDING and self.dispatch_failed_at is not None

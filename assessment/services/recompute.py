@@ -23,8 +23,8 @@ from audit.models import AuditAction
 from audit.services import audit_record
 from cadres.models import TeamMembership, Unit
 from core.bulk import bulk_insert, bulk_update_rows
-from core.jobs import jobs_create, progress, register
-from core.models import Job, JobState
+from core.jobs import jobs_create, progress, register, reusable_pending
+from core.models import Job
 from supervision.models import Sanction
 from supervision.selectors.interviews import yuetan_counts
 
@@ -65,7 +65,9 @@ def recompute_queue_paths(*, period: Period, unit_paths, actor=None, reason: str
     the waiting jobs, one INSERT for the new ones. Returns the jobs, each once."""
     if period.status not in OPEN_STATUSES:
         return []
-    waiting = list(Job.objects.filter(kind=JOB_KIND, state=JobState.PENDING, params__period=period.pk))
+    # Only a job that will really run stands in for a new one: not one the broker refused,
+    # nor one waiting for longer than JOB_REUSE_SECONDS (core.jobs.reusable_pending).
+    waiting = list(reusable_pending(Job.objects.filter(kind=JOB_KIND, params__period=period.pk)))
     jobs: list[Job] = []
     missing: list[str] = []
     for path in collapse_paths(unit_paths):

@@ -55,6 +55,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "core.middleware.JobDeliveryMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # last, as django-axes asks: turns a locked-out login into the lockout page
     "axes.middleware.AxesMiddleware",
@@ -181,7 +182,24 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A killed pool process puts its message back (acks_late + reject_on_worker_lost); the job's
+# lease (core/jobs.py) decides whether it may be claimed again.
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# With the broker away, a request that queues work should not hang on it: fail fast, and let
+# core.sweep_jobs deliver the job later.
+CELERY_BROKER_CONNECTION_TIMEOUT = 3
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 3, "socket_timeout": 5}
+# Background jobs (core/jobs.py): lease renewed every JOB_HEARTBEAT_SECONDS; a running job
+# whose lease is older than JOB_LEASE_SECONDS lost its worker and is queued again, at most
+# JOB_MAX_ATTEMPTS times; a pending job not started JOB_REDISPATCH_SECONDS after it was sent
+# is sent again and no longer reused as "already queued" after JOB_REUSE_SECONDS.
+JOB_HEARTBEAT_SECONDS = env.float("DJANGO_JOB_HEARTBEAT_SECONDS", default=15)
+JOB_LEASE_SECONDS = env.float("DJANGO_JOB_LEASE_SECONDS", default=120)
+JOB_MAX_ATTEMPTS = env.int("DJANGO_JOB_MAX_ATTEMPTS", default=3)
+JOB_REDISPATCH_SECONDS = env.float("DJANGO_JOB_REDISPATCH_SECONDS", default=300)
+JOB_REUSE_SECONDS = env.float("DJANGO_JOB_REUSE_SECONDS", default=300)
 CELERY_BEAT_SCHEDULE = {
+    "core-sweep-jobs": {"task": "core.sweep_jobs", "schedule": 60.0},
     "supervision-reminders-daily": {
         "task": "supervision.scan_reminders",
         "schedule": crontab(hour=7, minute=0),

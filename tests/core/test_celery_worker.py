@@ -3,94 +3,33 @@ result is visible in the database. Needs PostgreSQL (the worker is another proce
 share the test database) and Redis; .ci/run runs it with both, where a missing service fails."""
 
 import os
-import subprocess
-import sys
-import time
-import uuid
-from pathlib import Path
 
 import pytest
-from django.db import connection
 
-from config.celery import app as celery_app
 from core.jobs import job_create
 from core.models import Job, JobState
+from tests.core.celery_workers import (
+    new_queue,
+    require_services,
+    sending_to,
+    start_worker,
+    stop_worker,
+    wait_for,
+)
 
 pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-BROKER = os.environ.get("CELERY_BROKER_URL") or "redis://127.0.0.1:6379/15"
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _redis_reachable() -> bool:
-    import redis
-
-    try:
-        return bool(redis.Redis.from_url(BROKER, socket_connect_timeout=2).ping())
-    except redis.RedisError:
-        return False
-
-
-def _require_services():
-    missing = []
-    if connection.vendor != "postgresql":
-        missing.append("PostgreSQL (set DATABASE_URL)")
-    if not _redis_reachable():
-        missing.append(f"Redis at {BROKER}")
-    if missing:
-        message = "needs " + " and ".join(missing)
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-
-
-def _reset_connections():
-    # The app caches its broker connection pool; drop it so the changed broker_url is used.
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
 
 
 @pytest.fixture
 def worker():
-    _require_services()
-    queue = f"test-{uuid.uuid4().hex[:8]}"
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
-        "CELERY_BROKER_URL": BROKER,
-    }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "-P", "solo", "-Q", queue,
-         "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "WARNING"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
-    saved = {k: celery_app.conf[k] for k in ("broker_url", "task_always_eager", "task_default_queue")}
-    celery_app.conf.update(broker_url=BROKER, task_always_eager=False, task_default_queue=queue)
-    _reset_connections()
+    require_services()
+    queue = new_queue()
+    proc = start_worker(queue)
     try:
-        yield proc
+        with sending_to(queue):
+            yield proc
     finally:
-        celery_app.conf.update(saved)
-        _reset_connections()
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-
-
-def wait_for(job, worker, seconds: float = 60) -> None:
-    """Until the worker has finished the job (or the time is up, or the worker died)."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        job.refresh_from_db()
-        if job.state in (JobState.DONE, JobState.FAILED):
-            return
-        if worker.poll() is not None:
-            pytest.fail("worker exited early:\n" + worker.stdout.read())
-        time.sleep(0.2)
+        stop_worker(proc)
 
 
 def test_task_queued_through_redis_runs_in_a_worker_and_its_result_reaches_the_database(worker):
