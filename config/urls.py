@@ -24,5 +24,11 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
+# Under /api/ errors keep the JSON shape of API.md; pages get the Chinese templates.
+handler400 = "core.errors.bad_request"
+handler403 = "core.errors.permission_denied"
+handler404 = "core.errors.page_not_found"
+handler500 = "core.errors.server_error"
+
 admin.site.site_header = "干部考核管理系统 管理后台"
 admin.site.site_title = "干部考核管理系统"

@@ -14,6 +14,16 @@ class Pagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 500
 
+    def paginate_queryset(self, queryset, request, view=None):
+        # A page or page size that is not a positive whole number is bad input (400), not
+        # "page not found" or silently the default size.
+        for param in (self.page_query_param, self.page_size_query_param):
+            value = request.query_params.get(param)
+            if value not in (None, "") and not (value.isascii() and value.isdigit() and int(value) > 0):
+                if not (param == self.page_query_param and value in self.last_page_strings):
+                    raise exceptions.ValidationError({param: ["应为正整数。"]})
+        return super().paginate_queryset(queryset, request, view)
+
 
 MESSAGES = {
     status.HTTP_400_BAD_REQUEST: ("invalid", "提交的数据有误，请检查。"),
@@ -57,6 +67,11 @@ def exception_handler(exc, context):
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
+    if isinstance(exc, exceptions.PermissionDenied) and str(exc.detail).startswith("CSRF Failed"):
+        from .errors import CSRF_MESSAGE
+
+        response.data = {"error": {"code": "csrf_failed", "message": CSRF_MESSAGE, "fields": {}}}
+        return response
     code, message = MESSAGES.get(response.status_code, ("error", "请求失败。"))
     fields = {}
     if isinstance(exc, exceptions.ValidationError):
