@@ -7,3 +7,6 @@ class AssessmentConfig(AppConfig):
 
     def ready(self):
         from . import receivers  # noqa: F401  (connects the recomputation triggers)
+        from .registry_hooks import register
+
+        register()  # the profile's grades and timeline entries (core/registry.py)

@@ -17,11 +17,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from assessment.selectors import cadre_assessments
 from audit.selectors import cadre_timeline
 from audit.views import present_entries
-from supervision.selectors.interview_profile import profile_context as interview_profile_context
-from supervision.selectors.records import profile_context as records_profile_context
+from core import registry
 
 from . import selectors, services
 from .forms import (
@@ -41,6 +39,7 @@ from .models import FRONTLINE_POST_KINDS, Education, PostKind, PostRecord, TeamM
 PAGE_SIZE = 50
 HISTORY_MODELS = {"education": Education, "post": PostRecord}
 HISTORY_LABELS = {"education": "学历", "post": "任职经历"}
+TIMELINE_LIMIT = 30
 
 
 def _require_edit(user) -> None:
@@ -106,17 +105,14 @@ def cadre_detail(request, pk):
     timeline = None
     if user.can("view_audit"):
         timeline = present_entries(cadre_timeline(user, cadre)[:200], user, hide=frozenset({"cadre"}))
-    # the supervision timeline: talks and interviews, problem clues (暂缓使用), spot checks,
-    # 述职评议 items (including open ones carried over from earlier years)
-    supervision = {**interview_profile_context(user, cadre), **records_profile_context(user, cadre)}
-    grades = cadre_assessments(user, cadre)
     return render(
         request,
         "cadres/detail.html",
         {
-            **supervision,
-            "grades": grades,
             "cadre": cadre,
+            # what the apps above this one show (grades, talks, clues, sanctions ...): core/registry.py
+            "sections": registry.profile_sections(user, cadre),
+            "events": registry.timeline_entries(user, cadre, limit=TIMELINE_LIMIT),
             "age": cadre.age(today),
             "work_years": _full_years(cadre.work_start_date, today),
             "party_years": _full_years(cadre.party_join_date, today),

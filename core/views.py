@@ -1,13 +1,13 @@
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
 from django.shortcuts import render
-from django.utils import timezone
 
 from audit.selectors import audit_visible_to
 from audit.views import present_entries
 from cadres.models import CadreKind, CadreStatus
 from cadres.selectors import cadres_visible_to, units_visible_to
-from supervision.selectors.interviews import todo_for
+
+from . import registry
 
 TODO_LIMIT = 20
 
@@ -32,17 +32,9 @@ def home(request):
     recent = None
     if user.can("view_audit"):
         recent = present_entries(audit_visible_to(user).order_by("-id")[:8], user, with_changes=False)
-    # 待办: open reminders of this user; for heads also the 约谈 proposals awaiting approval.
-    todo = todo_for(user)
-    today = timezone.localdate()
-    reminders = {}
-    # A report that was first "due soon" and then "overdue" has two reminders: show the later one.
-    for reminder in todo["reminders"][: TODO_LIMIT * 2]:
-        reminder.days_left = (reminder.due_date - today).days
-        reminder.overdue_days = max(-reminder.days_left, 0)
-        reminders[reminder.interview_id] = reminder
-    reminders = sorted(reminders.values(), key=lambda r: (r.due_date, r.pk))[:TODO_LIMIT]
-    approvals = list(todo["approvals"][:TODO_LIMIT])
+    # 待办: whatever the apps registered (core/registry.py), e.g. supervision's 约谈 proposals
+    # awaiting a head's approval and the user's report reminders; up to TODO_LIMIT of each.
+    todo, todo_links = registry.todo_items(user, limit=TODO_LIMIT)
     return render(
         request,
         "core/home.html",
@@ -53,8 +45,7 @@ def home(request):
             "unit_count": units_visible_to(user).count(),
             "recent": recent,
             "can_edit": user.can("edit_registry"),
-            "todo_reminders": reminders,
-            "todo_approvals": approvals,
-            "todo_count": len(reminders) + len(approvals),
+            "todo": todo,
+            "todo_links": todo_links,
         },
     )

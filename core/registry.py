@@ -1,0 +1,121 @@
+"""What the apps above ``cadres`` add to a cadre's profile and to the home page's 待办.
+
+``core`` and ``cadres`` sit below supervision, assessment (and recall, incentives, work orders to
+come), so they may not import them. Each of those apps registers here from its
+``AppConfig.ready`` instead, and the profile and the home page render whatever is registered, in
+``order``. Every function given here receives the request's user and reads through selectors that
+take it, so scope stays where it is.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import datetime
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, Literal
+
+
+@dataclasses.dataclass(frozen=True)
+class ProfileSection:
+    key: str
+    title: str
+    order: int
+    template: str  # rendered in the page's context plus what ``context`` returns
+    context: Callable[[Any, Any], dict | None]  # (user, cadre) -> dict, or None to leave it out
+    perm: str | None = None  # a capability the user needs to see the section at all
+    place: Literal["head", "main", "side"] = "main"  # badge by the name, wide or narrow column
+
+
+@dataclasses.dataclass(frozen=True)
+class TimelineEntry:
+    on: datetime.date
+    kind: str  # the badge: 约谈, 问题线索, 处分, 考核等次 ...
+    title: str
+    detail: str = ""
+    url: str = ""
+
+
+@dataclasses.dataclass(frozen=True)
+class TimelineSource:
+    key: str
+    label: str
+    entries: Callable[[Any, Any, int], Iterable[TimelineEntry]]  # (user, cadre, limit)
+
+
+@dataclasses.dataclass(frozen=True)
+class TodoItem:
+    kind: str  # the badge: 待审批, 整改报告已逾期 ...
+    title: str
+    url: str
+    detail: str = ""  # grey text after the link
+    note: str = ""  # right-hand text: the date, the deadline
+    due: datetime.date | None = None
+    overdue: bool = False
+    tone: str = ""  # badge style in core/home.html: approve, overdue, due-soon
+
+
+@dataclasses.dataclass(frozen=True)
+class TodoSource:
+    key: str
+    order: int
+    items: Callable[[Any, int], Iterable[TodoItem]]  # (user, limit)
+    link: tuple[str, str] | None = None  # (label, URL name) shown in the panel's header
+
+
+_sections: dict[str, ProfileSection] = {}
+_timeline: dict[str, TimelineSource] = {}
+_todo: dict[str, TodoSource] = {}
+
+
+# Registering a key again replaces it, so a second ``ready()`` does no harm.
+def profile_section(key, *, title, order, template, context, perm=None, place="main") -> ProfileSection:
+    _sections[key] = ProfileSection(key, title, order, template, context, perm, place)
+    return _sections[key]
+
+
+def timeline_source(key, *, label, entries) -> TimelineSource:
+    _timeline[key] = TimelineSource(key, label, entries)
+    return _timeline[key]
+
+
+def todo_source(key, *, order, items, link=None) -> TodoSource:
+    _todo[key] = TodoSource(key, order, items, link)
+    return _todo[key]
+
+
+@contextlib.contextmanager
+def restored() -> Iterator[None]:
+    """Undo, on leaving the block, whatever was registered or removed in it (for tests)."""
+    saved = [(registry, dict(registry)) for registry in (_sections, _timeline, _todo)]
+    try:
+        yield
+    finally:
+        for registry, before in saved:
+            registry.clear()
+            registry.update(before)
+
+
+def profile_sections(user, cadre) -> list[tuple[ProfileSection, dict]]:
+    """The sections this user sees on this cadre's profile, in order, each with its context."""
+    shown = []
+    for section in sorted(_sections.values(), key=lambda s: (s.order, s.key)):
+        if section.perm and not user.can(section.perm):
+            continue
+        context = section.context(user, cadre)
+        if context is not None:
+            shown.append((section, context))
+    return shown
+
+
+def timeline_entries(user, cadre, *, limit: int) -> list[TimelineEntry]:
+    """The newest ``limit`` entries of every source, newest first (ties in registration order)."""
+    entries = [e for source in _timeline.values() for e in source.entries(user, cadre, limit)]
+    return sorted(entries, key=lambda e: e.on, reverse=True)[:limit]
+
+
+def todo_items(user, *, limit: int) -> tuple[list[TodoItem], list[tuple[str, str]]]:
+    """Up to ``limit`` items of each source, sources in order; and the sources' header links."""
+    sources = sorted(_todo.values(), key=lambda s: (s.order, s.key))
+    items = [item for source in sources for item in list(source.items(user, limit))[:limit]]
+    return items, [source.link for source in sources if source.link]
