@@ -683,13 +683,13 @@ class GradeReportViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         scope = (
             unit.name if unit else (self.request.user.unit.name if self.request.user.unit_id else "全部单位")
         )
-        title = f"{period.name} 考核等次（{scope}{'，' + grade if grade else ''}）"
+        title = f"{period.titled('考核等次')}（{scope}{'，' + grade if grade else ''}）"
         out = reports.grade_report_xlsx(
             rows.iterator(chunk_size=2000),
             title=title,
             full_id_numbers=self.get_serializer_context()["full_id_numbers"],
         )
-        filename = f"{period.name}考核等次-{scope}.xlsx"
+        filename = f"{period.titled('考核等次')}-{scope}.xlsx"
         response = FileResponse(out, as_attachment=True, filename=filename, content_type=XLSX_CONTENT_TYPE)
         response["X-Content-Type-Options"] = "nosniff"
         return response

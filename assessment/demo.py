@@ -97,7 +97,9 @@ def seed_assessment(*, seed: int = 20261122) -> dict[str, int]:
         period = _period(f"2026年第{quarter}季度平时考核", 2026, quarter, PeriodStatus.GRADING, staff)
         _fill(period, cadres, rng, ["得分"])
         period_recompute(period_id=period.pk)
-        Period.objects.filter(pk=period.pk).update(status=PeriodStatus.PUBLISHED)
+        # published in the month after the quarter, as the annual one is in January
+        published_at = datetime.datetime(2026, 3 * quarter + 1, 15, 2, tzinfo=datetime.UTC)
+        Period.objects.filter(pk=period.pk).update(status=PeriodStatus.PUBLISHED, published_at=published_at)
 
     annual_2026 = _period("2026年度考核", 2026, None, PeriodStatus.GRADING, staff)
     _fill(annual_2026, cadres, rng, ANNUAL_CODES)

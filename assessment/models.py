@@ -208,6 +208,18 @@ class Period(models.Model):
     def kind_label(self) -> str:
         return "年度考核" if self.is_annual else f"第{self.quarter}季度平时考核"
 
+    def titled(self, suffix: str) -> str:
+        """The period's name followed by what a page or file holds, without saying 考核 twice:
+        2026年度考核 + 考核结果 → 2026年度考核结果; 2025年度干部考核 + 考核等次 → 2025年度干部考核等次."""
+        name = self.name.strip()
+        if name.endswith("考核") and suffix.startswith("考核"):
+            suffix = suffix[len("考核") :]
+        return f"{name}{suffix}"
+
+    @property
+    def results_title(self) -> str:
+        return self.titled("考核结果")
+
 
 class Assessment(models.Model):
     """One cadre in one period: scores, and the grade with the explanation that produced it."""

@@ -9,7 +9,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.forms.models import construct_instance
 
-from .models import Cadre, CadreKind, CadreStatus, Education, PostRecord, TeamMembership, Unit
+from .models import Cadre, CadreKind, CadreStatus, Education, PostRecord, Unit
+from .selectors import LOOKUP_LIMIT, cadre_lookup, cadres_visible_to, unit_label
 from .services import CADRE_FIELDS
 
 
@@ -82,7 +83,7 @@ class UnitChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Unit) -> str:
         level = max(obj.depth - self.base_depth, 0)
         # U+3000 survives HTML whitespace collapsing inside <option>.
-        return ("\u3000" * level) + ("└ " if level else "") + obj.name
+        return ("\u3000" * level) + ("└ " if level else "") + getattr(obj, "label", obj.name)
 
 
 def scope_base_depth(user) -> int:
@@ -90,7 +91,84 @@ def scope_base_depth(user) -> int:
 
 
 def unit_field(user, units, **kwargs) -> UnitChoiceField:
-    return UnitChoiceField(queryset=units.order_by("path"), base_depth=scope_base_depth(user), **kwargs)
+    units = units.annotate(label=unit_label()).order_by("path")
+    return UnitChoiceField(queryset=units, base_depth=scope_base_depth(user), **kwargs)
+
+
+# ---------------------------------------------------------------- picking a cadre
+
+
+class CadrePickerForm(BootstrapMixin, forms.Form):
+    """Picks one cadre of the user's scope: by ID number, or by name narrowed by unit.
+
+    With several matches the form offers them as choices (``candidates``); a cadre passed as
+    ``preset`` (from the profile's link) is fixed and shown by name; ``within`` confines the
+    choice to a unit's subtree (the unit page's leadership team). Shared by every page that
+    picks a cadre: a search, never a drop-down of thousands.
+    """
+
+    picker_label = "干部"
+
+    cadre = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    cadre_query = forms.CharField(label="干部", required=False, max_length=50)
+    cadre_unit = forms.ModelChoiceField(queryset=None, required=False)
+
+    def __init__(self, *args, user, units, preset=None, within: Unit | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._style_widgets()
+        self.user = user
+        self.preset = preset
+        self.within = within
+        self.candidates: list = []
+        self.too_many = False
+        self.fields["cadre_query"].label = self.picker_label
+        self.fields[
+            "cadre_query"
+        ].help_text = "填写姓名或18位身份证号；同名干部较多时，可同时选择单位缩小范围。"
+        self.fields["cadre_query"].widget.attrs.update(
+            {"placeholder": "姓名或身份证号", "autocomplete": "off", "spellcheck": "false"}
+        )
+        self.fields["cadre_unit"] = unit_field(
+            user, units, required=False, label="所在单位（含下级）", empty_label="全部单位"
+        )
+        self.fields["cadre_unit"].widget.attrs["class"] = "form-select"
+        if preset is not None:
+            self.fields["cadre"].initial = preset.pk
+
+    def clean(self):
+        data = super().clean()
+        pk = data.get("cadre")
+        if pk:
+            chosen = self._cadres().select_related("unit").filter(pk=pk).first()
+            if chosen is None:
+                where = f"“{self.within.name}”及其下级单位" if self.within else "您的管辖范围"
+                self.add_error("cadre_query", f"该干部不存在或不在{where}内。")
+            data["cadre"] = chosen
+            return data
+        query = (data.get("cadre_query") or "").strip()
+        if not query:
+            self.add_error("cadre_query", f"请填写{self.picker_label}的姓名或身份证号。")
+            return data
+        matches = cadre_lookup(self.user, query, unit=data.get("cadre_unit") or self.within)
+        if not matches:
+            where = f"“{self.within.name}”及其下级单位" if self.within else "您的管辖范围"
+            self.add_error("cadre_query", f"在{where}内没有找到“{query}”，请核对姓名或身份证号。")
+        elif len(matches) > LOOKUP_LIMIT:
+            self.too_many = True
+            self.add_error(
+                "cadre_query",
+                f"符合“{query}”的干部超过{LOOKUP_LIMIT}名，请填写完整姓名或身份证号，或选择单位缩小范围。",
+            )
+        elif len(matches) > 1:
+            self.candidates = matches
+            self.add_error("cadre_query", f"找到{len(matches)}名符合“{query}”的干部，请在下方选择一位。")
+        else:
+            data["cadre"] = matches[0]
+        return data
+
+    def _cadres(self):
+        qs = cadres_visible_to(self.user)
+        return qs.filter(unit__path__startswith=self.within.path) if self.within else qs
 
 
 # ---------------------------------------------------------------- cadres
@@ -231,17 +309,22 @@ class UnitEditForm(ServiceValidatedModelForm):
         fields = ["code", "name"]
 
 
-class TeamMemberForm(ServiceValidatedModelForm):
-    class Meta:
-        model = TeamMembership
-        fields = ["cadre", "role_title", "is_main_leader", "order"]
-        help_texts = {"is_main_leader": "勾选后，原主要负责人将自动取消。"}
+class TeamMemberForm(CadrePickerForm):
+    """A cadre of the unit's subtree, found by the cadre search (a city has thousands: no
+    drop-down of them all), and the role in the team."""
 
-    def __init__(self, *args, cadres, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["cadre"].queryset = cadres
-        self.fields["cadre"].label_from_instance = lambda c: f"{c.name}（{c.unit.name} {c.post_title}）"
-        self.fields["cadre"].empty_label = "请选择干部"
+    picker_label = "班子成员"
+
+    role_title = forms.CharField(label="班子职务", max_length=50)
+    order = forms.IntegerField(
+        label="排序", required=False, min_value=0, max_value=32767, help_text="小的在前。"
+    )
+    is_main_leader = forms.BooleanField(
+        label="主要负责人", required=False, help_text="勾选后，原主要负责人将自动取消。"
+    )
+
+    def __init__(self, *args, user, unit: Unit, **kwargs):
+        super().__init__(
+            *args, user=user, units=Unit.objects.filter(path__startswith=unit.path), within=unit, **kwargs
+        )
         self.fields["role_title"].widget.attrs["placeholder"] = "如：党委书记"
-        self.fields["order"].required = False
-        self.fields["order"].help_text = "小的在前。"

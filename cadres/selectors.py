@@ -2,7 +2,8 @@
 
 import datetime
 
-from django.db.models import Q, QuerySet
+from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models.functions import Concat, Length, Substr
 from django.http import Http404
 from django.utils import timezone
 
@@ -11,6 +12,22 @@ from .models import Cadre, Unit
 
 # How many cadres a name lookup offers to choose from before asking for a narrower search.
 LOOKUP_LIMIT = 20
+
+
+def unit_label(prefix: str = ""):
+    """SQL for a unit's label in lists and pickers: its name, and where another unit has the
+    same name, its parent's name in full-width brackets (光明村（城关镇）). An expression, so
+    a page adds no query: annotate the rows it reads (``prefix`` leads from the row to the unit)."""
+    path = OuterRef(f"{prefix}path")
+    namesake = Unit.objects.filter(name=OuterRef(f"{prefix}name")).exclude(pk=OuterRef(f"{prefix}pk"))
+    parent = Unit.objects.filter(path=Substr(path, 1, Length(path) - Unit.steplen)).values("name")[:1]
+    return Case(
+        When(
+            Exists(namesake),
+            then=Concat(F(f"{prefix}name"), Value("（"), Subquery(parent), Value("）")),
+        ),
+        default=F(f"{prefix}name"),
+    )
 
 
 def scope_q(user, prefix: str = "unit__") -> Q:
@@ -68,8 +85,9 @@ def cadre_list(
     age_max: int | None = None,
     id_number: str | None = None,
 ) -> QuerySet[Cadre]:
-    """The registry list: scoped, filtered, in a stable order."""
-    qs = cadres_visible_to(user).select_related("unit")
+    """The registry list: scoped, filtered, in a stable order; ``unit_label`` tells namesake
+    units apart."""
+    qs = cadres_visible_to(user).select_related("unit").annotate(unit_label=unit_label("unit__"))
     if unit is not None:
         qs = qs.filter(unit__path__startswith=unit.path)
     if kind:
@@ -97,7 +115,7 @@ def cadre_lookup(user, text: str, *, unit: Unit | None = None) -> list[Cadre]:
     text = (text or "").strip()
     if not text:
         return []
-    qs = cadres_visible_to(user).select_related("unit")
+    qs = cadres_visible_to(user).select_related("unit").annotate(unit_label=unit_label("unit__"))
     if unit is not None:
         qs = qs.filter(unit__path__startswith=unit.path)
     normalized = idnumber.normalize(text)

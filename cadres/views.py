@@ -253,7 +253,11 @@ def history_delete(request, pk, kind, hid):
 @login_required
 def unit_list(request):
     user = request.user
-    units = list(selectors.units_visible_to(user).annotate(direct=Count("cadres")).order_by("path"))
+    units = list(
+        selectors.units_visible_to(user)
+        .annotate(direct=Count("cadres"), label=selectors.unit_label())
+        .order_by("path")
+    )
     # Subtree totals from the direct counts: each unit adds its count to every ancestor's path.
     totals: dict[str, int] = {}
     step = Unit.steplen
@@ -291,7 +295,7 @@ def _render_unit_detail(request, unit, team_form=None):
     can_edit = user.can("edit_registry")
     subtree_cadres = selectors.cadre_list(user, unit=unit)
     if can_edit and team_form is None:
-        team_form = TeamMemberForm(cadres=subtree_cadres)
+        team_form = TeamMemberForm(user=user, unit=unit)
     path = user.scope_path or ""
     ancestors = [a for a in Unit.objects.get_ancestors(unit) if a.path.startswith(path)]
     children = Unit.objects.get_children(unit).annotate(direct=Count("cadres"))
@@ -362,7 +366,7 @@ def team_add(request, pk):
     user = request.user
     unit = selectors.unit_get(user, pk)
     _require_edit(user)
-    form = TeamMemberForm(request.POST, cadres=selectors.cadre_list(user, unit=unit))
+    form = TeamMemberForm(request.POST, user=user, unit=unit)
     if form.is_valid():
         data = form.cleaned_data
         try:

@@ -8,8 +8,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from cadres.forms import BootstrapMixin, DateInput, apply_service_errors, unit_field
-from cadres.selectors import LOOKUP_LIMIT, cadre_lookup, cadres_visible_to
+from cadres.forms import BootstrapMixin, CadrePickerForm, DateInput, apply_service_errors, unit_field
 
 from .models import CheckHandling, CheckOutcome, ClueSource, ClueStatus, QuarterCheckStatus, SanctionKind
 
@@ -27,69 +26,6 @@ class StyledForm(BootstrapMixin, forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._style_widgets()
-
-
-class CadrePickerForm(StyledForm):
-    """Picks one cadre of the user's scope: by ID number, or by name narrowed by unit.
-
-    With several matches the form offers them as choices (``candidates``); a cadre passed as
-    ``preset`` (from the profile's link) is fixed and shown by name.
-    """
-
-    picker_label = "干部"
-
-    cadre = forms.IntegerField(required=False, widget=forms.HiddenInput)
-    cadre_query = forms.CharField(label="干部", required=False, max_length=50)
-    cadre_unit = forms.ModelChoiceField(queryset=None, required=False)
-
-    def __init__(self, *args, user, units, preset=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.user = user
-        self.preset = preset
-        self.candidates: list = []
-        self.too_many = False
-        self.fields["cadre_query"].label = self.picker_label
-        self.fields[
-            "cadre_query"
-        ].help_text = "填写姓名或18位身份证号；同名干部较多时，可同时选择单位缩小范围。"
-        self.fields["cadre_query"].widget.attrs.update(
-            {"placeholder": "姓名或身份证号", "autocomplete": "off", "spellcheck": "false"}
-        )
-        self.fields["cadre_unit"] = unit_field(
-            user, units, required=False, label="所在单位（含下级）", empty_label="全部单位"
-        )
-        self.fields["cadre_unit"].widget.attrs["class"] = "form-select"
-        if preset is not None:
-            self.fields["cadre"].initial = preset.pk
-
-    def clean(self):
-        data = super().clean()
-        pk = data.get("cadre")
-        if pk:
-            chosen = cadres_visible_to(self.user).select_related("unit").filter(pk=pk).first()
-            if chosen is None:
-                self.add_error("cadre_query", "该干部不存在或不在您的管辖范围内。")
-            data["cadre"] = chosen
-            return data
-        query = (data.get("cadre_query") or "").strip()
-        if not query:
-            self.add_error("cadre_query", f"请填写{self.picker_label}的姓名或身份证号。")
-            return data
-        matches = cadre_lookup(self.user, query, unit=data.get("cadre_unit"))
-        if not matches:
-            self.add_error("cadre_query", f"在您的管辖范围内没有找到“{query}”，请核对姓名或身份证号。")
-        elif len(matches) > LOOKUP_LIMIT:
-            self.too_many = True
-            self.add_error(
-                "cadre_query",
-                f"符合“{query}”的干部超过{LOOKUP_LIMIT}名，请填写完整姓名或身份证号，或选择单位缩小范围。",
-            )
-        elif len(matches) > 1:
-            self.candidates = matches
-            self.add_error("cadre_query", f"找到{len(matches)}名符合“{query}”的干部，请在下方选择一位。")
-        else:
-            data["cadre"] = matches[0]
-        return data
 
 
 # ---------------------------------------------------------------- problem clues

@@ -53,6 +53,16 @@ def template_title(period: Period, unit) -> str:
     return "".join([*names, unit.name, period.name, TITLE_SUFFIX])
 
 
+def _unit_labels(cadres: list) -> dict[int, str]:
+    """The cadres' units as the registry pages name them (光明村（城关镇） where two villages
+    share a name): one query for the sheet."""
+    from cadres.models import Unit
+    from cadres.selectors import unit_label
+
+    ids = {c.unit_id for c in cadres}
+    return dict(Unit.objects.filter(pk__in=ids).annotate(label=unit_label()).values_list("pk", "label"))
+
+
 def build_template(*, period: Period, unit, cadres: list) -> bytes:
     quarterly = period.quarter is not None
     indicators = base_indicators(period)
@@ -85,13 +95,14 @@ def build_template(*, period: Period, unit, cadres: list) -> bytes:
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
 
     last_row = FIRST_DATA_ROW + max(len(cadres), MIN_INPUT_ROWS) - 1
+    labels = _unit_labels(cadres)
     for n, cadre in enumerate(cadres):
         r = FIRST_DATA_ROW + n
         ws.cell(row=r, column=1, value=n + 1)
         text_cell(ws, r, 2, cadre.name)
         id_cell = text_cell(ws, r, 3, str(cadre.id_number))
         id_cell.data_type = "s"
-        text_cell(ws, r, 4, cadre.unit.name)
+        text_cell(ws, r, 4, labels.get(cadre.unit_id, cadre.unit.name))
         if quarterly:
             ws.cell(row=r, column=quarter_col, value=period.quarter)
         else:

@@ -11,7 +11,7 @@ from django.shortcuts import render
 from django.urls import path, reverse
 from django.views.decorators.http import require_safe
 
-from cadres.selectors import unit_get
+from cadres.selectors import unit_get, unit_label
 
 from ..reports import grade_distribution, grade_scale, quota_rule_lines
 from ..selectors import assessments_visible_to, period_get, team_assessments_visible_to
@@ -44,7 +44,7 @@ def results(request, period_pk, unit_pk):
 
     form = ResultsFilterForm(request.GET or None, grades=scale)
     filters = form.cleaned_data if form.is_valid() else {}
-    rows = subtree.select_related("cadre", "unit")
+    rows = subtree.select_related("cadre", "unit").annotate(unit_label=unit_label("unit__"))
     grade = filters.get("grade") or ""
     if grade:
         rows = rows.filter(final_grade="" if grade == "-" else grade)
@@ -59,6 +59,7 @@ def results(request, period_pk, unit_pk):
         team_assessments_visible_to(user)
         .filter(period=period, unit__path__startswith=unit.path)
         .select_related("unit")
+        .annotate(unit_label=unit_label("unit__"))
         .order_by("unit__path")
     )
     download = {"period": period.pk, "unit": unit.pk, "format": "xlsx"}

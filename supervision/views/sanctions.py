@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.views.decorators.http import require_POST
 
-from cadres.selectors import units_visible_to
+from cadres.selectors import unit_label, units_visible_to
 
 from ..forms_records import SanctionExemptionForm, SanctionFilterForm, SanctionForm, apply_errors
 from ..models import Sanction
@@ -22,7 +22,11 @@ def sanction_list(request):
     user = request.user
     form = SanctionFilterForm(request.GET or None, user=user, units=units_visible_to(user))
     filters = form.cleaned_data if form.is_valid() else {}
-    qs = sanctions_visible_to(user).select_related("cadre", "cadre__unit")
+    qs = (
+        sanctions_visible_to(user)
+        .select_related("cadre", "cadre__unit")
+        .annotate(unit_label=unit_label("cadre__unit__"))
+    )
     if filters.get("kind"):
         qs = qs.filter(kind=filters["kind"])
     if filters.get("unit"):

@@ -220,3 +220,11 @@ def test_the_banner_shows_the_address_it_is_given(seeded):
     shown = seed(url="http://127.0.0.1:8020")
     assert "访问地址 / URL: http://127.0.0.1:8020" in shown
     assert "8000" not in shown
+
+
+def test_every_published_demo_period_says_when_it_was_published(seeded):
+    from assessment.models import Period, PeriodStatus
+
+    published = Period.objects.filter(status=PeriodStatus.PUBLISHED)
+    assert sorted(p.quarter or 0 for p in published) == [0, 1, 2, 3]
+    assert not published.filter(published_at__isnull=True).exists()

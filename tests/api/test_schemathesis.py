@@ -1,0 +1,51 @@
+"""Schemathesis against /api/schema/: every operation, as staff and as a county admin,
+bounded in examples; no 5xx, and every response fits the schema (status, body)."""
+
+import json
+
+import schemathesis
+from django.core.wsgi import get_wsgi_application
+from hypothesis import HealthCheck, settings
+from rest_framework.authtoken.models import Token
+from schemathesis import checks as st_checks
+
+from accounts.roles import Role
+
+CHECKS = [
+    st_checks.not_a_server_error,
+    st_checks.status_code_conformance,
+    st_checks.response_schema_conformance,
+]
+
+
+def _load():
+    """The schema /api/schema/ serves (drf-spectacular's generator, as its view runs it),
+    driven in-process through the WSGI app so requests share the test's database."""
+    from drf_spectacular.generators import SchemaGenerator
+    from drf_spectacular.renderers import OpenApiJsonRenderer
+
+    raw = json.loads(OpenApiJsonRenderer().render(SchemaGenerator().get_schema(request=None, public=True)))
+    loaded = schemathesis.openapi.from_dict(raw)
+    loaded.app = get_wsgi_application()
+    return loaded
+
+
+schema = _load()
+
+
+def _token(users, role) -> str:
+    return Token.objects.get_or_create(user=users[role])[0].key
+
+
+@schema.parametrize()
+@settings(max_examples=4, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+def test_the_api_answers_staff_within_its_schema(case, users, cadre_a):
+    case.call_and_validate(headers={"Authorization": f"Token {_token(users, Role.STAFF)}"}, checks=CHECKS)
+
+
+@schema.parametrize()
+@settings(max_examples=4, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+def test_the_api_answers_a_county_admin_within_its_schema(case, users, cadre_a):
+    case.call_and_validate(
+        headers={"Authorization": f"Token {_token(users, Role.COUNTY_ADMIN)}"}, checks=CHECKS
+    )
