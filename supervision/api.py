@@ -81,7 +81,9 @@ class InterviewSerializer(serializers.ModelSerializer):
             "status",
             "status_code",
             "proposed_at",
+            "proposed_on",
             "approved_at",
+            "approved_on",
             "approval_note",
             "notice_sent_on",
             "scheduled_for",
@@ -102,7 +104,7 @@ class InterviewSerializer(serializers.ModelSerializer):
             "attachments",
             "approve_note",
         ]
-        read_only_fields = ["id", "proposed_at", "approved_at", "report_due", "reviewed_on", "attachments"]
+        read_only_fields = ["id", "proposed_at", "approved_at", "report_due", "attachments"]
 
     def get_reason_texts(self, obj) -> list[str]:
         return [r.text for r in obj.reasons.all()]
@@ -132,6 +134,9 @@ INTERVIEW_FILTERS = [
 ]
 
 STEP_FIELDS = {
+    "proposed_on",
+    "approved_on",
+    "reviewed_on",
     "notice_sent_on",
     "scheduled_for",
     "conducted_on",
@@ -148,14 +153,19 @@ STEP_FIELDS = {
 @extend_schema_view(
     list=extend_schema(summary="谈话、约谈、函询、诫勉记录", parameters=INTERVIEW_FILTERS),
     retrieve=extend_schema(summary="记录详情"),
-    create=extend_schema(summary="登记谈话或提议约谈（约谈进入审批流程）"),
+    create=extend_schema(
+        summary="登记谈话或提议约谈（约谈进入审批流程）",
+        description="提议约谈时可带 `proposed_on`（提议日期，默认当天）。",
+    ),
     partial_update=extend_schema(
         summary="修改记录或推进约谈流程",
         description=(
-            "带 `status` 时办理约谈的下一环节：approved/rejected（部长审批，`approval_note`）、notified"
-            "（`notice_sent_on`）、conducted（`conducted_on`、`interviewers`、`record`）、report_received"
-            "（`report_received_on`、`report_summary`）、improved/not_improved（`review_note`，不到位时"
-            "`follow_up`）。只带 `main_leader_informed_on` 或 `team_meeting_on`+`team_meeting_report` 时登记约谈后续。"
+            "带 `status` 时办理约谈的下一环节：approved/rejected（部长审批，`approved_on`、`approval_note`）、"
+            "notified（`notice_sent_on`）、conducted（`conducted_on`、`interviewers`、`record`）、report_received"
+            "（`report_received_on`、`report_summary`）、improved/not_improved（`reviewed_on`、`review_note`，"
+            "不到位时`follow_up`）。只带 `main_leader_informed_on` 或 `team_meeting_on`+`team_meeting_report` 时"
+            "登记约谈后续。各环节日期选填，默认为当天（北京时间）；不能晚于当天，也不能早于前一环节的日期"
+            "（提议 ≤ 审批 ≤ 预告 ≤ 约谈 ≤ 通报/班子会议 ≤ 整改报告 ≤ 评估），否则返回 400 并说明两个日期。"
             "环节顺序不对返回 409。"
         ),
     ),
@@ -234,7 +244,7 @@ class InterviewViewSet(
         }
         try:
             if v["kind"] == InterviewKind.YUETAN:
-                interview = services.yuetan_propose(**common)
+                interview = services.yuetan_propose(proposed_on=v.get("proposed_on"), **common)
             else:
                 interview = services.interview_record(
                     kind=v["kind"],
@@ -286,6 +296,7 @@ class InterviewViewSet(
                 interview=interview,
                 approve=target == S.APPROVED,
                 note=v.get("approval_note") or v.get("approve_note", ""),
+                approved_on=v.get("approved_on"),
             )
         elif target == S.NOTIFIED:
             services.yuetan_send_notice(
@@ -317,6 +328,7 @@ class InterviewViewSet(
                 improved=target == S.IMPROVED,
                 note=v.get("review_note", ""),
                 follow_up=v.get("follow_up", ""),
+                reviewed_on=v.get("reviewed_on"),
             )
         else:
             raise services.StepRefused(f"不能把状态直接改为“{S(target).label}”。")

@@ -68,19 +68,22 @@ def seed_supervision(*, seed: int = 20261122) -> dict[str, int]:
         )
         counts["talks"] += 1
 
-    def propose(subject):
+    # Every step is dated in workflow order: proposed, approved 3 days later, notice 4 days after
+    # that, the talk 3 days after the notice.
+    def propose(subject, ago):
         if isinstance(subject, Unit):
             return svc.yuetan_propose(
                 actor=staff, subject_type=SubjectType.TEAM, unit=subject, reasons=rng.sample(team_reasons, 2),
-                reason_detail="年度综合研判发现班子推进重点项目不力。",
+                reason_detail="年度综合研判发现班子推进重点项目不力。", proposed_on=_days_ago(ago),
             )  # fmt: skip
         return svc.yuetan_propose(
             actor=staff, subject_type=SubjectType.CADRE, cadre=subject, reasons=rng.sample(leader_reasons, 2),
-            reason_detail="群众反映工作作风漂浮，重点任务进度滞后。",
+            reason_detail="群众反映工作作风漂浮，重点任务进度滞后。", proposed_on=_days_ago(ago),
         )  # fmt: skip
 
-    def conduct(interview, ago):
-        svc.yuetan_approve(actor=head, interview=interview, note="同意约谈。")
+    def conduct(subject, ago):
+        interview = propose(subject, ago + 10)
+        svc.yuetan_approve(actor=head, interview=interview, note="同意约谈。", approved_on=_days_ago(ago + 7))
         svc.yuetan_send_notice(actor=staff, interview=interview, notice_sent_on=_days_ago(ago + 3))
         return svc.yuetan_conduct(
             actor=staff, interview=interview, conducted_on=_days_ago(ago), location="组织部约谈室",
@@ -100,31 +103,32 @@ def seed_supervision(*, seed: int = 20261122) -> dict[str, int]:
     subjects = rng.sample(leaders, 9) + townships[:3]
     rng.shuffle(subjects)
     # one 约谈 in each state, and a few more
-    propose(subjects[0])  # waiting for the head's approval
+    propose(subjects[0], 2)  # waiting for the head's approval
     svc.yuetan_approve(
-        actor=head, interview=propose(subjects[1]), approve=False, note="情况已核实清楚，改为提醒谈话。"
-    )
-    svc.yuetan_approve(actor=head, interview=propose(subjects[2]))
-    i = propose(subjects[3])
-    svc.yuetan_approve(actor=head, interview=i)
+        actor=head, interview=propose(subjects[1], 6), approve=False, note="情况已核实清楚，改为提醒谈话。",
+        approved_on=_days_ago(4),
+    )  # fmt: skip
+    svc.yuetan_approve(actor=head, interview=propose(subjects[2], 5), approved_on=_days_ago(3))
+    i = propose(subjects[3], 6)
+    svc.yuetan_approve(actor=head, interview=i, approved_on=_days_ago(4))
     svc.yuetan_send_notice(actor=staff, interview=i, notice_sent_on=_days_ago(1))
-    conduct(propose(subjects[4]), 26)  # report due within a week
-    aftermath(conduct(propose(subjects[5]), 45), 44)  # report overdue
-    i = aftermath(conduct(propose(subjects[6]), 35), 34)
+    conduct(subjects[4], 26)  # report due within a week
+    aftermath(conduct(subjects[5], 45), 44)  # report overdue
+    i = aftermath(conduct(subjects[6], 35), 34)
     svc.yuetan_receive_report(
         actor=staff, interview=i, received_on=_days_ago(5), summary="提交书面整改报告，整改措施已落实。"
     )
     for ago, improved in ((90, True), (80, False)):
-        i = aftermath(conduct(propose(subjects[7 if improved else 8]), ago), ago - 1)
+        i = aftermath(conduct(subjects[7 if improved else 8], ago), ago - 1)
         svc.yuetan_receive_report(
             actor=staff, interview=i, received_on=_days_ago(ago - 25), summary="提交整改报告。"
         )
         svc.yuetan_review(
             actor=head, interview=i, improved=improved, note="整改到位。" if improved else "整改效果不明显。",
-            follow_up="" if improved else FollowUp.ADMONISH,
+            follow_up="" if improved else FollowUp.ADMONISH, reviewed_on=_days_ago(ago - 30),
         )  # fmt: skip
     for subject in subjects[9:12]:
-        aftermath(conduct(propose(subject), 50), 49)
+        aftermath(conduct(subject, 50), 49)
     counts["yuetan"] = Interview.objects.filter(kind=InterviewKind.YUETAN).count()
     svc.reminders_scan()
     counts.update(_seed_records(rng, staff, everyone, leaders))

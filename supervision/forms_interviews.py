@@ -7,6 +7,7 @@ Fields the services check are therefore not ``required`` here.
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from cadres.forms import BootstrapMixin, DateInput, unit_field
 from cadres.models import Cadre
@@ -43,6 +44,25 @@ class StyledForm(BootstrapMixin, forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._style_widgets()
+
+
+def step_date_field(label: str) -> forms.DateField:
+    """The date a 约谈 step happened: the user's to enter, today if left empty (the service checks
+    it against the other steps' dates)."""
+    return forms.DateField(
+        label=label, required=False, widget=DateInput(), help_text="按实际发生日期填写，不填为今天。"
+    )
+
+
+class StepForm(StyledForm):
+    """A 约谈 step: its date field(s) start at today."""
+
+    date_fields: tuple[str, ...] = ()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in self.date_fields:
+            self.fields[name].initial = timezone.localdate()
 
 
 # ---------------------------------------------------------------- list filters
@@ -85,7 +105,8 @@ class ReasonField(forms.ModelMultipleChoiceField):
 
 
 class InterviewCreateForm(StyledForm):
-    """One page for every kind: 约谈 is proposed (no date yet), the others are recorded at once.
+    """One page for every kind: 约谈 is proposed (with the proposal's date), the others are recorded
+    at once with the date of the talk.
 
     The cadre is typed (name or ID number) and resolved inside the user's scope, so the page works
     the same with 20 or 20,000 cadres; namesakes are offered as a choice."""
@@ -105,6 +126,7 @@ class InterviewCreateForm(StyledForm):
     reason_detail = forms.CharField(
         label="具体问题", required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
     )
+    proposed_on = step_date_field("提议日期")
     conducted_on = forms.DateField(label="谈话日期", required=False, widget=DateInput())
     location = forms.CharField(label="地点", required=False, max_length=100)
     interviewers = forms.CharField(label="谈话人", required=False, max_length=200)
@@ -112,6 +134,7 @@ class InterviewCreateForm(StyledForm):
 
     def __init__(self, *args, user, units, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["proposed_on"].initial = timezone.localdate()
         self.user = user
         self.fields["unit"] = unit_field(
             user, units, required=False, label="领导班子所在单位", empty_label="请选择单位"
@@ -216,10 +239,12 @@ class InterviewEditForm(StyledForm):
 # ---------------------------------------------------------------- the 约谈 steps
 
 
-class ApproveForm(StyledForm):
+class ApproveForm(StepForm):
+    date_fields = ("approved_on",)
     decision = forms.ChoiceField(
         choices=[("approve", "批准"), ("reject", "不予批准")], widget=forms.HiddenInput
     )
+    approved_on = step_date_field("审批日期")
     approval_note = forms.CharField(
         label="审批意见",
         required=False,
@@ -228,8 +253,9 @@ class ApproveForm(StyledForm):
     )
 
 
-class NoticeForm(StyledForm):
-    notice_sent_on = forms.DateField(label="预告日期", required=False, widget=DateInput())
+class NoticeForm(StepForm):
+    date_fields = ("notice_sent_on",)
+    notice_sent_on = step_date_field("预告日期")
     scheduled_for = forms.DateTimeField(
         label="约定约谈时间",
         required=False,
@@ -238,8 +264,9 @@ class NoticeForm(StyledForm):
     )
 
 
-class ConductForm(StyledForm):
-    conducted_on = forms.DateField(label="约谈日期", required=False, widget=DateInput())
+class ConductForm(StepForm):
+    date_fields = ("conducted_on",)
+    conducted_on = step_date_field("约谈日期")
     location = forms.CharField(label="地点", required=False, max_length=100)
     interviewers = forms.CharField(label="约谈人", required=False, max_length=200)
     record = forms.CharField(
@@ -247,12 +274,14 @@ class ConductForm(StyledForm):
     )
 
 
-class CadreAftermathForm(StyledForm):
-    main_leader_informed_on = forms.DateField(label="通报主要负责人日期", required=False, widget=DateInput())
+class CadreAftermathForm(StepForm):
+    date_fields = ("main_leader_informed_on",)
+    main_leader_informed_on = step_date_field("通报主要负责人日期")
 
 
-class TeamAftermathForm(StyledForm):
-    team_meeting_on = forms.DateField(label="班子会议日期", required=False, widget=DateInput())
+class TeamAftermathForm(StepForm):
+    date_fields = ("team_meeting_on",)
+    team_meeting_on = step_date_field("班子会议日期")
     team_meeting_report = forms.CharField(
         label="班子会议情况",
         required=False,
@@ -261,8 +290,9 @@ class TeamAftermathForm(StyledForm):
     )
 
 
-class ReportForm(StyledForm):
-    report_received_on = forms.DateField(label="整改报告提交日期", required=False, widget=DateInput())
+class ReportForm(StepForm):
+    date_fields = ("report_received_on",)
+    report_received_on = step_date_field("整改报告提交日期")
     report_summary = forms.CharField(
         label="整改报告摘要",
         required=False,
@@ -271,7 +301,9 @@ class ReportForm(StyledForm):
     )
 
 
-class ReviewForm(StyledForm):
+class ReviewForm(StepForm):
+    date_fields = ("reviewed_on",)
+    reviewed_on = step_date_field("评估日期")
     improved = forms.ChoiceField(
         label="整改是否到位",
         choices=[("yes", "整改到位"), ("no", "整改不到位")],

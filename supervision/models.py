@@ -98,6 +98,9 @@ class Interview(models.Model):
         settings.AUTH_USER_MODEL, verbose_name="提议人/经办人", on_delete=models.PROTECT, related_name="+"
     )
     proposed_at = models.DateTimeField("提议时间", auto_now_add=True)
+    # The dates of the 约谈 steps are the user's (often recorded after the fact); the services keep
+    # them in workflow order. proposed_at / approved_at are when the steps were recorded.
+    proposed_on = models.DateField("提议日期", null=True, blank=True)
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="审批人",
@@ -107,6 +110,7 @@ class Interview(models.Model):
         related_name="+",
     )
     approved_at = models.DateTimeField("审批时间", null=True, blank=True)
+    approved_on = models.DateField("审批日期", null=True, blank=True)
     approval_note = models.TextField("审批意见", blank=True)
     notice_sent_on = models.DateField("预告日期", null=True, blank=True)
     scheduled_for = models.DateTimeField("约定时间", null=True, blank=True)

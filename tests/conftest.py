@@ -1,6 +1,12 @@
 """Shared fixtures: a small org tree with two counties, and a user of every role in county A."""
 
+import datetime
+import time
+from zoneinfo import ZoneInfo
+
 import pytest
+from django.conf import settings
+from django.utils import timezone
 
 from accounts.roles import Role
 from cadres.models import UnitKind
@@ -34,3 +40,34 @@ def cadre_a(tree):
 @pytest.fixture
 def cadre_b(tree):
     return CadreFactory(unit=tree["town_b"], name="李四")
+
+
+class Clock:
+    """The day the code under test sees. The code reads the time through ``django.utils.timezone``
+    (``now``, and ``localdate`` which calls it), so that is what is patched. The clock starts at
+    10:00 Asia/Shanghai on the chosen day and ticks on from there, so records made one after the
+    other keep their order."""
+
+    def __init__(self, monkeypatch):
+        self._monkeypatch = monkeypatch
+        self.today: datetime.date | None = None
+
+    def set(self, day: datetime.date | str, hour: int = 10) -> datetime.date:
+        if isinstance(day, str):
+            day = datetime.date.fromisoformat(day)
+        start = datetime.datetime.combine(day, datetime.time(hour), tzinfo=ZoneInfo(settings.TIME_ZONE))
+        started = time.monotonic()
+
+        def frozen_now():
+            elapsed = datetime.timedelta(seconds=time.monotonic() - started)
+            return (start + elapsed).astimezone(datetime.UTC)
+
+        self._monkeypatch.setattr(timezone, "now", frozen_now)
+        self.today = day
+        return day
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """``clock.set("2026-01-31")`` makes that day today for the rest of the test."""
+    return Clock(monkeypatch)

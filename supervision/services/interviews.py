@@ -6,6 +6,9 @@ month after the talk) → reviewed: improved, or not improved with a proposal of
 organizational handling.
 
 A step out of order raises ``StepRefused`` with a Chinese message saying what must come first.
+Each step carries the date it happened, which the user enters (talks are often recorded after the
+fact; it defaults to today in Asia/Shanghai). The dates run in workflow order and none is in the
+future: a bad one is a ``ValidationError`` naming both dates.
 """
 
 import datetime
@@ -142,13 +145,52 @@ def _check_reasons(subject_type: str, reasons: list[InterviewReason], kind: str)
         raise ValidationError({"reasons": "以下情形已停用：" + "、".join(inactive)})
 
 
-def _check_date(field: str, value, label: str, not_before: datetime.date | None = None, before_label=""):
+def _check_date(field: str, value, label: str) -> None:
     if value is None:
         raise ValidationError({field: f"请填写{label}。"})
     if value > _today():
         raise ValidationError({field: f"{label}不能晚于今天。"})
-    if not_before and value < not_before:
-        raise ValidationError({field: f"{label}不能早于{before_label}（{not_before:%Y-%m-%d}）。"})
+
+
+def _workflow_dates(interview: Interview) -> list[tuple[str, str, datetime.date | None]]:
+    """The 约谈's step dates in workflow order: (field, label, date)."""
+    i = interview
+    if i.subject_type == SubjectType.CADRE:
+        aftermath = ("main_leader_informed_on", "通报主要负责人日期", i.main_leader_informed_on)
+    else:
+        aftermath = ("team_meeting_on", "班子会议日期", i.team_meeting_on)
+    return [
+        ("proposed_on", "提议日期", i.proposed_on),
+        ("approved_on", "批准日期", i.approved_on),
+        ("notice_sent_on", "预告日期", i.notice_sent_on),
+        ("conducted_on", "约谈日期", i.conducted_on),
+        aftermath,
+        ("report_received_on", "整改报告提交日期", i.report_received_on),
+        ("reviewed_on", "评估日期", i.reviewed_on),
+    ]
+
+
+def _step_date(interview: Interview, field: str, value: datetime.date | None, label: str) -> datetime.date:
+    """The date of a step: today unless given, not in the future, not before the date of an earlier
+    step nor after that of a later one (a correction of an earlier step). The message names the
+    first step in workflow order that the date contradicts, e.g. a talk dated before the approval."""
+    today = _today()
+    value = value or today
+    if value > today:
+        raise ValidationError({field: f"{label}（{value:%Y-%m-%d}）不能晚于今天（{today:%Y-%m-%d}）。"})
+    dates = _workflow_dates(interview)
+    index = next(n for n, (name, _, _) in enumerate(dates) if name == field)
+    for _, other_label, other in dates[:index]:
+        if other is not None and value < other:
+            raise ValidationError(
+                {field: f"{label}（{value:%Y-%m-%d}）不能早于{other_label}（{other:%Y-%m-%d}）。"}
+            )
+    for _, other_label, other in dates[index + 1 :]:
+        if other is not None and value > other:
+            raise ValidationError(
+                {field: f"{label}（{value:%Y-%m-%d}）不能晚于{other_label}（{other:%Y-%m-%d}）。"}
+            )
+    return value
 
 
 # ------------------------------------------------------------------ one-step records
@@ -235,12 +277,13 @@ def yuetan_propose(
     unit: Unit | None = None,
     reasons: list[InterviewReason] = (),
     reason_detail: str = "",
+    proposed_on: datetime.date | None = None,
 ) -> Interview:
     _require_role(actor, message="您的角色无权提议约谈。")
     unit = _subject(actor, subject_type, cadre, unit)
     reasons = list(reasons)
     _check_reasons(subject_type, reasons, InterviewKind.YUETAN)
-    interview = Interview.objects.create(
+    interview = Interview(
         kind=InterviewKind.YUETAN,
         subject_type=subject_type,
         cadre=cadre if subject_type == SubjectType.CADRE else None,
@@ -249,6 +292,8 @@ def yuetan_propose(
         status=InterviewStatus.PROPOSED,
         proposed_by=actor,
     )
+    interview.proposed_on = _step_date(interview, "proposed_on", proposed_on, "提议日期")
+    interview.save()
     interview.reasons.set(reasons)
     _audit(actor, AuditAction.CREATE, interview)
     _changed(interview)
@@ -264,7 +309,14 @@ def _step(actor, interview: Interview, allowed: tuple, step: str, capability="ed
 
 
 @transaction.atomic
-def yuetan_approve(*, actor, interview: Interview, approve: bool = True, note: str = "") -> Interview:
+def yuetan_approve(
+    *,
+    actor,
+    interview: Interview,
+    approve: bool = True,
+    note: str = "",
+    approved_on: datetime.date | None = None,
+) -> Interview:
     """Only a department head (部长/分管负责人) decides on a proposal."""
     interview, before = _step(
         actor,
@@ -276,6 +328,7 @@ def yuetan_approve(*, actor, interview: Interview, approve: bool = True, note: s
     )
     if not approve and not note.strip():
         raise ValidationError({"approval_note": "不予批准时请写明理由。"})
+    interview.approved_on = _step_date(interview, "approved_on", approved_on, "审批日期")
     interview.status = InterviewStatus.APPROVED if approve else InterviewStatus.REJECTED
     interview.approved_by = actor
     interview.approved_at = timezone.now()
@@ -291,11 +344,11 @@ def yuetan_send_notice(
     *,
     actor,
     interview: Interview,
-    notice_sent_on: datetime.date | None,
+    notice_sent_on: datetime.date | None = None,
     scheduled_for: datetime.datetime | None = None,
 ) -> Interview:
     interview, before = _step(actor, interview, (InterviewStatus.APPROVED,), "发出约谈预告")
-    _check_date("notice_sent_on", notice_sent_on, "预告日期")
+    notice_sent_on = _step_date(interview, "notice_sent_on", notice_sent_on, "预告日期")
     if scheduled_for and timezone.localtime(scheduled_for).date() < notice_sent_on:
         raise ValidationError({"scheduled_for": "约定的约谈时间不能早于预告日期。"})
     interview.notice_sent_on = notice_sent_on
@@ -312,14 +365,15 @@ def yuetan_conduct(
     *,
     actor,
     interview: Interview,
-    conducted_on: datetime.date | None,
+    conducted_on: datetime.date | None = None,
     location: str = "",
     interviewers: str = "",
     record: str = "",
 ) -> Interview:
-    """The talk took place: its record is kept and the rectification report falls due a month later."""
+    """The talk took place: its record is kept and the rectification report falls due a month after
+    the talk's date (not the day it is recorded)."""
     interview, before = _step(actor, interview, (InterviewStatus.NOTIFIED,), "登记约谈情况")
-    _check_date("conducted_on", conducted_on, "约谈日期", interview.notice_sent_on, "预告日期")
+    conducted_on = _step_date(interview, "conducted_on", conducted_on, "约谈日期")
     errors = {}
     if not interviewers.strip():
         errors["interviewers"] = "请填写约谈人（组织部主要负责人或分管负责人）。"
@@ -353,16 +407,11 @@ def yuetan_record_aftermath(
         actor, interview, (InterviewStatus.CONDUCTED, InterviewStatus.REPORT_RECEIVED), "登记约谈后续情况"
     )
     if interview.subject_type == SubjectType.CADRE:
-        _check_date(
-            "main_leader_informed_on",
-            main_leader_informed_on,
-            "通报主要负责人日期",
-            interview.conducted_on,
-            "约谈日期",
+        interview.main_leader_informed_on = _step_date(
+            interview, "main_leader_informed_on", main_leader_informed_on, "通报主要负责人日期"
         )
-        interview.main_leader_informed_on = main_leader_informed_on
     else:
-        _check_date("team_meeting_on", team_meeting_on, "班子会议日期", interview.conducted_on, "约谈日期")
+        team_meeting_on = _step_date(interview, "team_meeting_on", team_meeting_on, "班子会议日期")
         if not team_meeting_report.strip():
             raise ValidationError(
                 {"team_meeting_report": "请填写班子会议通报约谈情况、查找问题和议定整改措施的情况。"}
@@ -376,14 +425,14 @@ def yuetan_record_aftermath(
 
 @transaction.atomic
 def yuetan_receive_report(
-    *, actor, interview: Interview, received_on: datetime.date | None, summary: str = ""
+    *, actor, interview: Interview, received_on: datetime.date | None = None, summary: str = ""
 ) -> Interview:
     interview, before = _step(actor, interview, (InterviewStatus.CONDUCTED,), "登记整改报告")
     if interview.subject_type == SubjectType.CADRE and not interview.main_leader_informed_on:
         raise StepRefused("须先登记已向所在单位主要负责人通报约谈情况，再登记整改报告。")
     if interview.subject_type == SubjectType.TEAM and not interview.team_meeting_on:
         raise StepRefused("须先登记领导班子召开会议通报约谈情况，再登记整改报告。")
-    _check_date("received_on", received_on, "整改报告提交日期", interview.conducted_on, "约谈日期")
+    received_on = _step_date(interview, "report_received_on", received_on, "整改报告提交日期")
     if not summary.strip():
         raise ValidationError({"report_summary": "请概述整改报告的思想认识、整改措施和整改情况。"})
     interview.report_received_on = received_on
@@ -398,7 +447,13 @@ def yuetan_receive_report(
 
 @transaction.atomic
 def yuetan_review(
-    *, actor, interview: Interview, improved: bool, note: str = "", follow_up: str = ""
+    *,
+    actor,
+    interview: Interview,
+    improved: bool,
+    note: str = "",
+    follow_up: str = "",
+    reviewed_on: datetime.date | None = None,
 ) -> Interview:
     """Judge the rectification. Without a report, only 'not improved' once the report is overdue."""
     interview, before = _step(
@@ -410,6 +465,14 @@ def yuetan_review(
                 f"整改报告尚未提交（期限{interview.report_due:%Y-%m-%d}）：须先登记整改报告；"
                 "逾期未交的，可直接评估为整改不到位。"
             )
+    reviewed_on = _step_date(interview, "reviewed_on", reviewed_on, "评估日期")
+    if interview.status == InterviewStatus.CONDUCTED and reviewed_on <= interview.report_due:
+        raise ValidationError(
+            {
+                "reviewed_on": f"评估日期（{reviewed_on:%Y-%m-%d}）须晚于整改报告期限（{interview.report_due:%Y-%m-%d}）："
+                "逾期未交整改报告的，才可直接评估为整改不到位。"
+            }
+        )
     if not note.strip():
         raise ValidationError({"review_note": "请填写评估意见。"})
     if improved and follow_up:
@@ -420,7 +483,7 @@ def yuetan_review(
     interview.review_note = note.strip()
     interview.follow_up = "" if improved else follow_up
     interview.reviewed_by = actor
-    interview.reviewed_on = _today()
+    interview.reviewed_on = reviewed_on
     interview.save()
     Reminder.objects.filter(interview=interview, resolved_at__isnull=True).update(resolved_at=timezone.now())
     _audit(actor, AuditAction.UPDATE, interview, before=before)

@@ -129,7 +129,9 @@ def interview_new(request):
         }
         try:
             if data["kind"] == InterviewKind.YUETAN:
-                interview = services.yuetan_propose(actor=user, **subject)
+                interview = services.yuetan_propose(
+                    actor=user, proposed_on=data.get("proposed_on"), **subject
+                )
                 done = "已提议约谈，待部长（分管负责人）审批。"
             else:
                 interview = services.interview_record(
@@ -230,7 +232,7 @@ def _step_form(step: str, interview: Interview, data=None):
     if step == "approve":
         return ApproveForm(data)
     if step == "notice":
-        return NoticeForm(data, initial={"notice_sent_on": timezone.localdate()})
+        return NoticeForm(data)
     if step == "conduct":
         return ConductForm(data)
     if step == "aftermath":
@@ -247,8 +249,8 @@ def _stepper(interview: Interview) -> list[dict]:
     aftermath_label = "通报主要负责人" if i.subject_type == SubjectType.CADRE else "班子会议"
     aftermath_date = i.main_leader_informed_on if i.subject_type == SubjectType.CADRE else i.team_meeting_on
     stages = [
-        ("提议", i.proposed_at and timezone.localtime(i.proposed_at).date()),
-        ("审批", i.approved_at and timezone.localtime(i.approved_at).date()),
+        ("提议", i.proposed_on),
+        ("审批", i.approved_on),
         ("预告", i.notice_sent_on),
         ("约谈", i.conducted_on),
         (aftermath_label, aftermath_date),
@@ -333,7 +335,11 @@ def interview_detail(request, pk):
 def _run_step(step: str, user, interview: Interview, data: dict) -> Interview:
     if step == "approve":
         return services.yuetan_approve(
-            actor=user, interview=interview, approve=data["decision"] == "approve", note=data["approval_note"]
+            actor=user,
+            interview=interview,
+            approve=data["decision"] == "approve",
+            note=data["approval_note"],
+            approved_on=data["approved_on"],
         )
     if step == "notice":
         return services.yuetan_send_notice(
@@ -359,6 +365,7 @@ def _run_step(step: str, user, interview: Interview, data: dict) -> Interview:
         improved=data["improved"] == "yes",
         note=data["review_note"],
         follow_up=data["follow_up"] if data["improved"] == "no" else "",
+        reviewed_on=data["reviewed_on"],
     )
 
 

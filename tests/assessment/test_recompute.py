@@ -163,8 +163,14 @@ def test_conducting_an_interview_recomputes_the_open_annual_period(
     staff, head = users[Role.STAFF], users[Role.HEAD]
     reason = InterviewReason.objects.filter(audience="leader").first()
     with django_capture_on_commit_callbacks(execute=True):
-        interview = talks.yuetan_propose(actor=staff, subject_type="cadre", cadre=top.cadre, reasons=[reason])
-        talks.yuetan_approve(actor=head, interview=interview)
+        interview = talks.yuetan_propose(
+            actor=staff,
+            subject_type="cadre",
+            cadre=top.cadre,
+            reasons=[reason],
+            proposed_on=today - datetime.timedelta(days=50),
+        )
+        talks.yuetan_approve(actor=head, interview=interview, approved_on=today - datetime.timedelta(days=45))
         talks.yuetan_send_notice(
             actor=staff, interview=interview, notice_sent_on=today - datetime.timedelta(days=43)
         )

@@ -4,7 +4,6 @@ import datetime
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from accounts.roles import Role
 from cadres.models import CadreKind, CadreStatus
@@ -88,21 +87,22 @@ def test_the_dashboard_costs_the_same_queries_for_3_or_30_cadres(
 # ---------------------------------------------------------------- 待办 (to-do panel)
 
 
-def _conducted_yuetan(users, cadre, conducted_ago):
-    today = timezone.localdate()
+def _conducted_yuetan(users, cadre, talk: str):
+    """A 约谈 held on ``talk`` (ISO date), its earlier steps a few days before."""
+    day = datetime.date.fromisoformat(talk)
     staff, head = users[Role.STAFF], users[Role.HEAD]
     reason = InterviewReason.objects.filter(audience="leader").first()
-    interview = svc.yuetan_propose(actor=staff, subject_type="cadre", cadre=cadre, reasons=[reason])
-    svc.yuetan_approve(actor=head, interview=interview)
-    svc.yuetan_send_notice(
-        actor=staff, interview=interview, notice_sent_on=today - datetime.timedelta(days=conducted_ago + 2)
-    )
-    return svc.yuetan_conduct(
+    interview = svc.yuetan_propose(
         actor=staff,
-        interview=interview,
-        conducted_on=today - datetime.timedelta(days=conducted_ago),
-        interviewers="李部长",
-        record="约谈记录",
+        subject_type="cadre",
+        cadre=cadre,
+        reasons=[reason],
+        proposed_on=day - datetime.timedelta(days=10),
+    )
+    svc.yuetan_approve(actor=head, interview=interview, approved_on=day - datetime.timedelta(days=5))
+    svc.yuetan_send_notice(actor=staff, interview=interview, notice_sent_on=day - datetime.timedelta(days=2))
+    return svc.yuetan_conduct(
+        actor=staff, interview=interview, conducted_on=day, interviewers="李部长", record="约谈记录"
     )
 
 
@@ -111,14 +111,17 @@ def test_the_todo_panel_is_empty_when_nothing_waits(client, users):
     assert "暂无待办" in client.get(reverse("home")).content.decode()
 
 
-def test_an_overdue_report_appears_in_the_todo_panel_of_the_responsible_staff_only(client, users, cadre_a):
-    interview = _conducted_yuetan(users, cadre_a, conducted_ago=40)
+def test_an_overdue_report_appears_in_the_todo_panel_of_the_responsible_staff_only(
+    client, clock, users, cadre_a
+):
+    clock.set("2026-03-20")
+    interview = _conducted_yuetan(users, cadre_a, "2026-02-08")  # due 2026-03-08
     client.force_login(users[Role.STAFF])
     assert "整改报告已逾期" not in client.get(reverse("home")).content.decode()
     reminders_scan()
     html = client.get(reverse("home")).content.decode()
     assert "整改报告已逾期" in html and "张三" in html
-    assert f"期限 {interview.report_due:%Y-%m-%d}" in html
+    assert "期限 2026-03-08" in html
     assert reverse("supervision:interview_detail", args=[interview.pk]) in html
     for other in (Role.HEAD, Role.AUDITOR, "city_staff"):
         client.force_login(users[other])
@@ -126,13 +129,34 @@ def test_an_overdue_report_appears_in_the_todo_panel_of_the_responsible_staff_on
         assert "整改报告已逾期" not in page
 
 
-def test_a_report_due_soon_appears_as_due_soon(client, users, cadre_a):
-    interview = _conducted_yuetan(users, cadre_a, conducted_ago=1)
-    reminders_scan(today=interview.report_due - datetime.timedelta(days=3))
+def test_a_report_due_soon_appears_as_due_soon(client, clock, users, cadre_a):
+    clock.set("2026-02-25")
+    _conducted_yuetan(users, cadre_a, "2026-01-31")  # due 2026-02-28, three days from today
+    reminders_scan()
     client.force_login(users[Role.STAFF])
     html = client.get(reverse("home")).content.decode()
-    days_left = (interview.report_due - timezone.localdate()).days
-    assert "整改报告即将到期" in html and f"还有{days_left}天" in html
+    assert "整改报告即将到期" in html and "期限 2026-02-28" in html and "还有3天" in html
+
+
+@pytest.mark.parametrize(
+    ("today", "shown"),
+    [
+        ("2026-02-20", None),  # 8 days before the due day: nothing yet
+        ("2026-02-21", "整改报告即将到期"),  # exactly 7 days before
+        ("2026-02-28", "整改报告即将到期"),  # the due day itself: due, not overdue
+        ("2026-03-01", "整改报告已逾期"),  # the day after
+    ],
+)
+def test_the_todo_panel_around_the_report_due_day(client, clock, users, cadre_a, today, shown):
+    clock.set("2026-02-05")
+    _conducted_yuetan(users, cadre_a, "2026-01-31")  # due 2026-02-28
+    clock.set(today)
+    reminders_scan()  # the daily job of that day
+    client.force_login(users[Role.STAFF])
+    html = client.get(reverse("home")).content.decode()
+    for label in ("整改报告即将到期", "整改报告已逾期"):
+        assert (label in html) == (label == shown)
+    assert ("暂无待办" in html) == (shown is None)
 
 
 def test_a_head_sees_proposals_waiting_for_approval(client, users, cadre_a):

@@ -7,6 +7,16 @@ from accounts.roles import Role
 from supervision.models import InterviewReason
 from supervision.services import interviews as svc
 
+# Every supervision test runs on this day unless it sets another (``clock.set``), so none depends
+# on the day the suite happens to run.
+TODAY = datetime.date(2026, 6, 15)
+
+
+@pytest.fixture(autouse=True)
+def clock(clock):
+    clock.set(TODAY)
+    return clock
+
 
 def days_ago(n: int) -> datetime.date:
     return timezone.localdate() - datetime.timedelta(days=n)
@@ -28,11 +38,23 @@ def walk(users):
 
     staff, head = users[Role.STAFF], users[Role.HEAD]
 
-    def propose_cadre(cadre, reason):
-        return svc.yuetan_propose(actor=staff, subject_type="cadre", cadre=cadre, reasons=[reason])
+    def propose_cadre(cadre, reason, proposed_ago=60):
+        return svc.yuetan_propose(
+            actor=staff,
+            subject_type="cadre",
+            cadre=cadre,
+            reasons=[reason],
+            proposed_on=days_ago(proposed_ago),
+        )
+
+    def propose_team(unit, reason, proposed_ago=60):
+        return svc.yuetan_propose(
+            actor=staff, subject_type="team", unit=unit, reasons=[reason], proposed_on=days_ago(proposed_ago)
+        )
 
     def to_conducted(interview, conducted_ago=40):
-        svc.yuetan_approve(actor=head, interview=interview)
+        """Approved 5 days and noticed 3 days before the talk, ``conducted_ago`` days before today."""
+        svc.yuetan_approve(actor=head, interview=interview, approved_on=days_ago(conducted_ago + 5))
         svc.yuetan_send_notice(actor=staff, interview=interview, notice_sent_on=days_ago(conducted_ago + 3))
         return svc.yuetan_conduct(
             actor=staff,
@@ -43,4 +65,10 @@ def walk(users):
             record="指出问题，提出整改要求。",
         )
 
-    return {"propose_cadre": propose_cadre, "to_conducted": to_conducted, "staff": staff, "head": head}
+    return {
+        "propose_cadre": propose_cadre,
+        "propose_team": propose_team,
+        "to_conducted": to_conducted,
+        "staff": staff,
+        "head": head,
+    }

@@ -30,17 +30,23 @@ def test_the_whole_workflow_through_the_api(users, cadre_a, leader_reason):
             "cadre": cadre_a.pk,
             "reasons": [leader_reason.pk],
             "reason_detail": "推进不力",
+            "proposed_on": str(days_ago(50)),
         },
         format="json",
     )
     assert r.status_code == 201, r.json()
     url = f"/api/v1/interviews/{r.json()['id']}/"
     assert r.json()["status_code"] == "proposed"
+    assert r.json()["proposed_on"] == str(days_ago(50))
 
     # staff may not approve; a head may
     assert staff.patch(url, {"status": "approved"}, format="json").status_code == 403
     assert (
-        head.patch(url, {"status": "approved", "approval_note": "同意"}, format="json").json()["status_code"]
+        head.patch(
+            url,
+            {"status": "approved", "approval_note": "同意", "approved_on": str(days_ago(46))},
+            format="json",
+        ).json()["status_code"]
         == "approved"
     )
 
@@ -83,6 +89,7 @@ def test_the_whole_workflow_through_the_api(users, cadre_a, leader_reason):
     assert r.json()["status_code"] == "report_received", r.json()
     r = head.patch(url, {"status": "improved", "review_note": "整改到位"}, format="json")
     assert r.json()["status"] == "已评估：整改到位"
+    assert r.json()["reviewed_on"] == str(days_ago(0))  # no date given: today
 
 
 def test_a_recorded_talk_is_created_in_one_step(users, cadre_a):

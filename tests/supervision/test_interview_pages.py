@@ -90,7 +90,13 @@ def test_a_cadre_yuetan_goes_through_every_step_on_the_pages_to_an_admonishment_
     login(client, staff)
     response = client.post(
         reverse("supervision:interview_new"),
-        {"kind": "yuetan", "subject_type": "cadre", "cadre_query": "张三", "reasons": [leader_reason.pk]},
+        {
+            "kind": "yuetan",
+            "subject_type": "cadre",
+            "cadre_query": "张三",
+            "reasons": [leader_reason.pk],
+            "proposed_on": days_ago(20).isoformat(),
+        },
         follow=True,
     )
     page = html_of(response)
@@ -102,8 +108,12 @@ def test_a_cadre_yuetan_goes_through_every_step_on_the_pages_to_an_admonishment_
 
     login(client, head)
     assert "不予批准" in html_of(client.get(detail_url(interview)))
-    client.post(step_url(interview, "approve"), {"decision": "approve", "approval_note": "同意约谈"})
+    client.post(
+        step_url(interview, "approve"),
+        {"decision": "approve", "approval_note": "同意约谈", "approved_on": days_ago(15).isoformat()},
+    )
     assert refresh(interview).status == InterviewStatus.APPROVED
+    assert (refresh(interview).proposed_on, refresh(interview).approved_on) == (days_ago(20), days_ago(15))
 
     login(client, staff)
     client.post(step_url(interview, "notice"), {"notice_sent_on": days_ago(12).isoformat()})
@@ -133,11 +143,17 @@ def test_a_cadre_yuetan_goes_through_every_step_on_the_pages_to_an_admonishment_
     assert refresh(interview).status == InterviewStatus.REPORT_RECEIVED
     response = client.post(
         step_url(interview, "review"),
-        {"improved": "no", "review_note": "整改不实，问题依旧。", "follow_up": "admonish"},
+        {
+            "improved": "no",
+            "review_note": "整改不实，问题依旧。",
+            "follow_up": "admonish",
+            "reviewed_on": days_ago(1).isoformat(),
+        },
         follow=True,
     )
     interview = refresh(interview)
     assert interview.status == InterviewStatus.NOT_IMPROVED and interview.follow_up == "admonish"
+    assert interview.reviewed_on == days_ago(1)
     page = html_of(response)
     assert "已完成整改评估：已评估：整改不到位" in page and "建议诫勉" in page
     assert "下一步" not in page  # the workflow is over: no more step forms
@@ -148,13 +164,21 @@ def test_a_team_yuetan_goes_through_every_step_with_a_team_meeting(client, users
     login(client, staff)
     client.post(
         reverse("supervision:interview_new"),
-        {"kind": "yuetan", "subject_type": "team", "unit": tree["town_a"].pk, "reasons": [team_reason.pk]},
+        {
+            "kind": "yuetan",
+            "subject_type": "team",
+            "unit": tree["town_a"].pk,
+            "reasons": [team_reason.pk],
+            "proposed_on": days_ago(20).isoformat(),
+        },
     )
     interview = Interview.objects.get(subject_type="team")
     assert interview.unit == tree["town_a"] and interview.cadre is None
     assert "甲镇领导班子" in html_of(client.get(reverse("supervision:interviews")))
 
-    login(client, head).post(step_url(interview, "approve"), {"decision": "approve"})
+    login(client, head).post(
+        step_url(interview, "approve"), {"decision": "approve", "approved_on": days_ago(15).isoformat()}
+    )
     login(client, staff)
     client.post(step_url(interview, "notice"), {"notice_sent_on": days_ago(12).isoformat()})
     client.post(

@@ -78,10 +78,7 @@ def test_a_report_cannot_be_received_before_the_main_leader_is_informed(walk, ca
 
 def test_a_team_interview_records_the_team_meeting(walk, users, tree, team_reason):
     staff = walk["staff"]
-    interview = svc.yuetan_propose(
-        actor=staff, subject_type="team", unit=tree["town_a"], reasons=[team_reason]
-    )
-    interview = walk["to_conducted"](interview)
+    interview = walk["to_conducted"](walk["propose_team"](tree["town_a"], team_reason))
     with pytest.raises(ValidationError) as err:
         svc.yuetan_record_aftermath(actor=staff, interview=interview, team_meeting_on=days_ago(30))
     assert "班子会议" in err.value.message_dict["team_meeting_report"][0]
@@ -263,10 +260,7 @@ def test_conducted_interviews_are_counted_per_cadre_and_team_for_the_caps(
 ):
     walk["to_conducted"](walk["propose_cadre"](cadre_a, leader_reason), conducted_ago=40)
     walk["propose_cadre"](cadre_a, leader_reason)  # only proposed: does not count
-    team = svc.yuetan_propose(
-        actor=walk["staff"], subject_type="team", unit=tree["town_a"], reasons=[team_reason]
-    )
-    walk["to_conducted"](team, conducted_ago=40)
+    walk["to_conducted"](walk["propose_team"](tree["town_a"], team_reason), conducted_ago=40)
     counts = yuetan_counts(year=days_ago(40).year)
     assert counts["cadres"] == {cadre_a.pk: [days_ago(40)]}
     assert counts["teams"] == {tree["town_a"].pk: [days_ago(40)]}

@@ -6,7 +6,6 @@ import datetime
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.html import strip_tags
 
 from accounts.roles import Role
@@ -22,10 +21,10 @@ from supervision.models import (
 )
 from supervision.services.records import matters_check_create
 from tests.factories import CadreFactory
+from tests.supervision.conftest import TODAY  # the fixed day every supervision test runs on
 
 EDITORS = {Role.STAFF, Role.HEAD}
 READ_ONLY = [r for r in Role.values if r not in EDITORS]
-TODAY = timezone.localdate()
 YEAR = TODAY.year - 1
 
 

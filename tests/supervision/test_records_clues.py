@@ -6,7 +6,6 @@ import datetime
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
-from django.utils import timezone
 
 from accounts.roles import Role
 from audit.models import AuditEntry
@@ -15,10 +14,10 @@ from supervision.models import ClueSource, ClueStatus, ProblemClue
 from supervision.selectors.records import cadres_on_hold_ids, is_on_hold, promotion_candidates
 from supervision.services.records import clue_close, clue_create, clue_verify
 from tests.factories import CadreFactory
+from tests.supervision.conftest import TODAY  # the fixed day every supervision test runs on
 
 EDITORS = {Role.STAFF, Role.HEAD}
 READ_ONLY = [r for r in Role.values if r not in EDITORS]
-TODAY = timezone.localdate()
 LAST_MONTH = TODAY - datetime.timedelta(days=30)
 
 

@@ -6,7 +6,6 @@ import pytest
 from django.template.loader import render_to_string
 from django.test import RequestFactory
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.html import strip_tags
 
 from accounts.roles import Role
@@ -19,8 +18,7 @@ from supervision.services.records import (
     review_item_close,
     review_item_create,
 )
-
-TODAY = timezone.localdate()
+from tests.supervision.conftest import TODAY  # the fixed day every supervision test runs on
 
 
 def render_section(user, cadre) -> str:

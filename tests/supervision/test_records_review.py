@@ -15,10 +15,10 @@ from supervision.models import QuarterCheckStatus, ReviewItem, ReviewItemCheck, 
 from supervision.selectors.records import open_items_carried_over
 from supervision.services.records import review_item_check, review_item_close, review_item_create
 from tests.factories import CadreFactory
+from tests.supervision.conftest import TODAY  # the fixed day every supervision test runs on
 
 EDITORS = {Role.STAFF, Role.HEAD}
 READ_ONLY = [r for r in Role.values if r not in EDITORS]
-TODAY = timezone.localdate()
 YEAR = TODAY.year
 QUARTER = (TODAY.month - 1) // 3 + 1
 

@@ -10,6 +10,7 @@ from accounts.roles import Role
 from audit.models import AuditEntry
 from supervision.models import Sanction
 from supervision.services.sanctions import sanction_create, sanction_set_exemption
+from tests.supervision.conftest import TODAY  # the fixed day every supervision test runs on
 
 DAY = datetime.date(2025, 5, 6)
 
@@ -31,7 +32,7 @@ def test_a_sanction_is_recorded_and_audited(users, cadre_a):
     [
         ({"kind": "fine"}, "kind", "请选择处分类型。"),
         ({"decided_on": None}, "decided_on", "请填写处分决定日期。"),
-        ({"decided_on": datetime.date.today() + datetime.timedelta(days=3)}, "decided_on", "不能晚于今天"),
+        ({"decided_on": TODAY + datetime.timedelta(days=1)}, "decided_on", "不能晚于今天"),
         ({"reason": "  "}, "reason", "请填写处分事由。"),
         ({"exempted": True}, "exemption_note", "认定容错免责须写明认定依据。"),
     ],
