@@ -766,11 +766,55 @@ class ImportBatchSerializer(serializers.ModelSerializer):
         return reverse("assessment:import_detail", kwargs={"pk": obj.pk})
 
 
+class ImportKeptSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="指标列名")
+    name = serializers.CharField(help_text="指标名称")
+
+
+class ImportReadingSerializer(serializers.Serializer):
+    column = serializers.CharField(help_text="列标题")
+    text = serializers.CharField(help_text="单元格中的文字，如“８５分”")
+    value = serializers.CharField(help_text="读作的数字，如 85")
+    rows = serializers.ListField(child=serializers.IntegerField(), help_text="前几处的行号")
+    count = serializers.IntegerField(help_text="共几处")
+
+
+class ImportBatchDetailSerializer(ImportBatchSerializer):
+    """One batch (upload answer, ``imports/{id}/``) with what the preview says about the
+    sheet's columns; the list leaves the preview unread."""
+
+    kept_indicators = serializers.SerializerMethodField(
+        help_text="表中没有对应列、导入时保留系统中原有得分的指标；导入前须确认（keep_missing=true）"
+    )
+    ignored_columns = serializers.SerializerMethodField(help_text="未识别、已忽略的列标题")
+    readings = serializers.SerializerMethodField(help_text="以文字填写、按数字读取的得分单元格")
+
+    class Meta(ImportBatchSerializer.Meta):
+        fields = [*ImportBatchSerializer.Meta.fields, "kept_indicators", "ignored_columns", "readings"]
+
+    @extend_schema_field(ImportKeptSerializer(many=True))
+    def get_kept_indicators(self, obj):
+        return (obj.preview or {}).get("kept") or []
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_ignored_columns(self, obj):
+        return (obj.preview or {}).get("ignored") or []
+
+    @extend_schema_field(ImportReadingSerializer(many=True))
+    def get_readings(self, obj):
+        return (obj.preview or {}).get("readings") or []
+
+
 class ImportUploadSerializer(serializers.Serializer):
     file = serializers.FileField(help_text="评分表：.xlsx / .xlsm / .xls / .csv")
     period = serializers.IntegerField(help_text="考核期 id")
     unit = serializers.IntegerField(required=False, allow_null=True, help_text="单位 id；省略为本人管辖范围")
     sheet = serializers.CharField(required=False, allow_blank=True, help_text="工作表名称；省略时按表头识别")
+    keep_missing = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="true：确认表中没有对应列的指标保留系统中原有得分（也可作查询参数）",
+    )
 
 
 class CanImportSheets(permissions.BasePermission):
@@ -800,6 +844,9 @@ class ImportBatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     permission_classes = [CanImportSheets]
     filter_backends: list = []
 
+    def get_serializer_class(self):
+        return ImportBatchSerializer if self.action == "list" else ImportBatchDetailSerializer
+
     def get_queryset(self):
         from .selectors import import_batches_visible_to
 
@@ -817,10 +864,19 @@ class ImportBatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         summary="上传评分表",
         description="multipart：`file` + `period`（+ `unit`、`sheet`）。无错误的表立即导入（201）；"
         "`?commit=false` 只校验不写入。超过异步阈值的大表排入后台任务（202），进度见 `imports/{id}/`。"
-        "有错误的表返回 400 及逐行错误，不写入任何数据；文件过大 413，非表格文件 415。",
+        "有错误的表返回 400 及逐行错误，不写入任何数据；文件过大 413，非表格文件 415。"
+        "表中缺少考核方案某指标的列时：若表中干部都已有该指标的得分，须加 `keep_missing=true` 确认保留原有得分，"
+        "否则 400（`missing_columns`，批次保持“已校验”，不写入）；若有干部尚无该指标得分，为整表错误。",
         request={"multipart/form-data": ImportUploadSerializer},
-        parameters=[OpenApiParameter("commit", bool, description="false：只校验")],
-        responses={201: ImportBatchSerializer, 202: ImportBatchSerializer, 400: ImportBatchSerializer},
+        parameters=[
+            OpenApiParameter("commit", bool, description="false：只校验"),
+            OpenApiParameter("keep_missing", bool, description="true：确认缺列的指标保留原有得分"),
+        ],
+        responses={
+            201: ImportBatchDetailSerializer,
+            202: ImportBatchDetailSerializer,
+            400: ImportBatchDetailSerializer,
+        },
     )
     def create(self, request, *args, **kwargs):
         from .services.imports import ImportRejected, import_start
@@ -839,7 +895,12 @@ class ImportBatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
                 raise ValidationError({"unit": "单位不存在或不在您的管辖范围内。"})
         upload = v["file"]
         commit = request.query_params.get("commit", "true").lower() not in ("false", "0", "no")
-        from .services.imports import max_bytes
+        keep_missing = v.get("keep_missing") or request.query_params.get("keep_missing", "").lower() in (
+            "true",
+            "1",
+            "yes",
+        )
+        from .services.imports import confirmation_needed, max_bytes
 
         if upload.size > max_bytes():
             return self._refused(
@@ -854,6 +915,7 @@ class ImportBatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
                 filename=upload.name,
                 commit=commit,
                 sheet=v.get("sheet") or None,
+                keep_missing=keep_missing,
             )
         except ImportRejected as exc:
             return self._refused(exc.batch, exc.code, exc.message, exc.status)
@@ -867,6 +929,14 @@ class ImportBatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
             data["error"] = {
                 "code": "invalid_sheet",
                 "message": f"评分表有 {len(batch.errors)} 处错误，未写入任何数据。首个错误：{where}{first.get('message', '')}",
+                "fields": {},
+            }
+            return Response(data, status=status.HTTP_400_BAD_REQUEST)
+        refused = confirmation_needed(batch, keep_missing) if commit else ""
+        if refused and batch.status == ImportStatus.VALIDATED:
+            data["error"] = {
+                "code": "missing_columns",
+                "message": f"{refused}如确认，请加参数 keep_missing=true 重新提交。",
                 "fields": {},
             }
             return Response(data, status=status.HTTP_400_BAD_REQUEST)

@@ -54,14 +54,16 @@ from .scores import (
     scores_state,
     specs_for,
     unit_paths,
+    unknown_id,
     versions_digest,
     write_changed,
 )
 
 VALIDATE_JOB = "assessment.import_validate"
 COMMIT_JOB = "assessment.import_commit"
-# The layout of a stored plan's head (_plan_store); a plan of another layout is not shortcut.
-PLAN_FORMAT = 2
+# The layout of a stored plan's head (_plan_store); a plan of another layout is not shortcut,
+# and one without "columns" (layout 2) is checked again from the sheet itself.
+PLAN_FORMAT = 3
 # How many changed rows the stored preview keeps for display; the counts are always complete.
 PREVIEW_LIMIT = 500
 # How many errors a batch keeps; a sheet wrong on every one of 100,000 rows says so in the message.
@@ -76,6 +78,13 @@ def async_rows() -> int:
 
 def max_bytes() -> int:
     return int(getattr(settings, "IMPORT_MAX_BYTES", 20 * 1024 * 1024))
+
+
+class NeedsConfirmation(ValidationError):
+    """The sheet has no column for some indicators of the scheme, every cadre of it has a score
+    stored for them, and the user has not confirmed that those scores are kept. Nothing was
+    written and the batch is still ``validated``: confirm (the page's checkbox, the API's
+    ``keep_missing=true``, the command's ``--keep-missing``) and commit again."""
 
 
 class ImportRejected(Exception):
@@ -96,6 +105,12 @@ class Plan:
 
     errors: list[dict] = field(default_factory=list)
     entries: list[dict] = field(default_factory=list)
+    columns: list[str] = field(default_factory=list)  # the indicator codes the sheet has a column for
+    # Indicators of the scheme without a column whose stored scores the commit keeps (every
+    # cadre of the sheet has one): {"code", "name"}; committing needs the user's confirmation.
+    kept: list[dict] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)  # header texts of the columns not read
+    readings: list[dict] = field(default_factory=list)  # text cells read as numbers (parse)
     # The database's fingerprint (scores_state) taken before the rows were read, and the scope
     # they were checked against: if both are the same at commit, the check still holds.
     state: str | None = None
@@ -127,20 +142,28 @@ class Plan:
             "values_changed": self.values_changed,
             "rows": self.changes,
             "truncated": self.changes_total > len(self.changes),
+            "kept": self.kept,
+            "ignored": self.ignored,
+            "readings": self.readings,
         }
 
 
 # ---------------------------------------------------------------- reading
 
 
-def indicator_codes(period: Period) -> list[str]:
+def indicator_codes(period: Period, specs: dict | None = None) -> list[str]:
     """Every indicator code of the period's schemes (base first), each once."""
     codes: list[str] = []
-    for specs in scheme_specs(period).values():
-        for code in specs:
+    for by_code in (scheme_specs(period) if specs is None else specs).values():
+        for code in by_code:
             if code not in codes:
                 codes.append(code)
     return codes
+
+
+def indicator_names(specs: dict) -> dict[str, str]:
+    """{indicator name: code} of the period's schemes, for headers that give the name."""
+    return {spec.name: code for by_code in specs.values() for code, spec in by_code.items() if spec.name}
 
 
 def _is_quarterly(period: Period) -> bool:
@@ -151,10 +174,12 @@ def _is_quarterly(period: Period) -> bool:
 def read_batch_file(batch: ImportBatch, *, sheet: str | None = None) -> ParsedSheet:
     with batch.file.open("rb") as fh:
         data = fh.read()
+    specs = scheme_specs(batch.period)
     return read_sheet(
         data,
         filename=batch.original_name,
-        indicator_codes=indicator_codes(batch.period),
+        indicator_codes=indicator_codes(batch.period, specs),
+        indicator_names=indicator_names(specs),
         quarterly=_is_quarterly(batch.period),
         sheet=sheet,
         max_bytes=max_bytes(),
@@ -179,16 +204,16 @@ class QuarterGradeCheck:
     typed grade that the score does not earn is a mistake in one of the two cells: an error
     naming both, never a silent choice between them."""
 
-    def __init__(self, plan: Plan, period: Period, column: str, col: int | None):
+    def __init__(self, period: Period):
         from .recompute import indicators_by_category, policy_resolver
 
-        self.plan, self.column, self.col = plan, column, col
         self.indicators = indicators_by_category(period)
         self.resolver = policy_resolver()
         self.pairs: dict[tuple[str, str], list] = {}
         self.thresholds: dict[str, dict] = {}
 
-    def agrees(self, row: int, grade: str, kind: str, track: str, path: str, scores: dict) -> bool:
+    def problem(self, grade: str, kind: str, track: str, path: str, scores: dict) -> str | None:
+        """None when ``grade`` is the one ``scores`` earn (or cannot be checked yet)."""
         from ..grading import applicable, factors, quarter_grade, weighted_total
 
         pairs = self.pairs.get((kind, track))
@@ -197,29 +222,80 @@ class QuarterGradeCheck:
             pairs = self.pairs[(kind, track)] = factors(applicable(indicators, track))
         total, _ = weighted_total(scores, pairs)
         if total is None:
-            return True  # no complete score yet: the grade cannot be checked, nor is it stored
+            return None  # no complete score yet: the grade cannot be checked, nor is it stored
         th = self.thresholds.get(path)
         if th is None:
             th = self.thresholds[path] = self.resolver.policy(path).one(RuleKind.QUARTER_THRESHOLDS) or {}
         expected, _ = quarter_grade(total, th)
         if expected == grade:
-            return True
-        self.plan.error(
-            row,
-            self.column,
-            f"等次“{grade}”与得分不符：得分 {_fmt(total)}，按本单位季度分数线应为“{expected}”。请核对得分或等次。",
-            self.col,
-        )
-        return False
+            return None
+        return f"等次“{grade}”与得分不符：得分 {_fmt(total)}，按本单位季度分数线应为“{expected}”。请核对得分或等次。"
+
+
+def absent_codes(cadre_specs: dict[str, IndicatorSpec], track: str, columns) -> list[str]:
+    """The indicators that apply to a cadre (its scheme; a track's own indicators only on that
+    track) and have no column in the sheet."""
+    return [
+        code
+        for code, spec in cadre_specs.items()
+        if code not in columns and (not spec.individual or spec.track == track)
+    ]
+
+
+def quoted(codes) -> str:
+    return "、".join(f"“{c}”" for c in codes)
+
+
+class Recheck:
+    """The checks of ``plan_sheet`` that ``scores_save`` does not make, for the commit's check
+    of the stored rows against the database as it is then: an indicator of the scheme without
+    a column must be one the user confirmed to keep, and the cadre must have a score stored for
+    it; a quarterly 等次 must still be the grade its score earns. ``scores_save`` calls it per
+    row (``check_row``); what it works out is kept per cadre kind and track, so a row costs a
+    few dict lookups and no query."""
+
+    def __init__(self, period: Period, columns, confirmed: set[str] | None):
+        self.columns = set(columns)
+        self.confirmed = confirmed  # None: whatever the sheet lacks (confirmed without a preview)
+        self.absent: dict[tuple[str, str], list[str]] = {}
+        self.grades = QuarterGradeCheck(period) if _is_quarterly(period) else None
+
+    def __call__(self, entry: dict, *, kind: str, track: str, path: str, specs, old: dict, new: dict):
+        problems = []
+        absent = self.absent.get((kind, track))
+        if absent is None:
+            absent = self.absent[(kind, track)] = absent_codes(specs, track, self.columns)
+        for code in absent:
+            if self.confirmed is not None and code not in self.confirmed:
+                problems.append(
+                    f"表中没有“{code}”列（预览之后考核方案有变化），请按现在的方案补上该列后重新上传。"
+                )
+            elif old.get(code) is None:
+                problems.append(
+                    f"表中没有“{code}”列，而该干部在系统中还没有该指标的得分；请补上该列后重新上传。"
+                )
+        grade = entry.get("grade")
+        if grade and self.grades is not None:
+            problem = self.grades.problem(grade, kind, track, path, new)
+            if problem:
+                problems.append(problem)
+        return problems
 
 
 def plan_sheet(
     *, actor, period: Period, unit: Unit | None, parsed: ParsedSheet, job: Job | None = None
 ) -> Plan:
-    """Check every row of ``parsed`` against the database and work out the diff. No writes."""
+    """Check every row of ``parsed`` against the database and work out the diff. No writes.
+
+    An indicator of the scheme that applies to the sheet's cadres but has no column in it: if
+    every one of them has a score stored for it, the commit keeps those (``plan.kept``, which
+    the user must confirm); if any has none (the indicator's first upload for that cadre),
+    it is an error for the whole sheet."""
     plan = Plan(rows_total=len(parsed.rows))
     for e in parsed.errors:
         plan.error(e.row, e.column, e.message, e.col)
+    plan.ignored = parsed.ignored_headers
+    plan.readings = parsed.readings
     status = Period.objects.filter(pk=period.pk).values_list("status", flat=True).first()
     if status not in SCORING_STATUSES:
         plan.error(None, "", REFUSED.get(status, "当前阶段不能录入评分。").replace("录入评分", "导入评分"))
@@ -265,7 +341,13 @@ def plan_sheet(
     column_of = {code: header(code, code) for codes in specs.values() for code in codes}
     column_of.update({code: header(code, code) for code in col_of})
     numbers: dict[Decimal, int | float] = {}  # sheets repeat the same few scores
-    grade_check = QuarterGradeCheck(plan, period, header("grade", "等次"), col_of.get("grade"))
+    grade_check = QuarterGradeCheck(period) if quarterly else None
+    grade_header, grade_col = header("grade", "等次"), col_of.get("grade")
+    plan.columns = [code for codes in specs.values() for code in codes if code in col_of]
+    plan.columns = list(dict.fromkeys(plan.columns))
+    absent_for: dict[tuple[str, str], list[str]] = {}  # absent_codes, once per kind and track
+    lacking: dict[str, int] = {}  # indicator without a column -> cadres with no stored score
+    having: dict[str, int] = {}  # ... -> cadres with one (kept)
     dumps = orjson.dumps
     entries, writes = plan.entries, plan.writes
 
@@ -288,17 +370,19 @@ def plan_sheet(
             continue
         cadre = cadres.get(id_number)
         if cadre is None:
-            plan.error(r, id_header, f"身份证号 {id_number} 在干部库中不存在。", id_col)
+            plan.error(r, id_header, unknown_id(id_number), id_col)
             continue
         _, cadre_id, cadre_name, cadre_unit, kind = cadre
         old = existing.get(cadre_id)
         path, unit_name = units.get(old[1] if old else cadre_unit, ("", ""))
+        # Scope first: nothing about a cadre outside it (name, unit, that the number exists)
+        # may reach the uploader, so such a row reads exactly like an unknown ID number.
+        if scope is None or not path.startswith(scope):
+            plan.error(r, id_header, unknown_id(id_number), id_col)
+            continue
         name = prow.name
         if name and name.strip() != cadre_name:
             plan.error(r, name_header, f"姓名与身份证号登记的姓名不一致（系统中为 {cadre_name}）。", name_col)
-            continue
-        if scope is None or not path.startswith(scope):
-            plan.error(r, id_header, f"第{r}行的干部 {cadre_name}（{unit_name}）不在您的管辖范围内。", id_col)
             continue
         if within is not None and not path.startswith(within):
             plan.error(
@@ -324,6 +408,12 @@ def plan_sheet(
             track, old_scores = old[2], old[3]
         else:
             track, old_scores = "", {}
+        absent = absent_for.get((kind, track))
+        if absent is None:
+            absent = absent_for[(kind, track)] = absent_codes(cadre_specs, track, col_of)
+        for code in absent:  # (none, on a sheet with every column)
+            counts = lacking if old_scores.get(code) is None else having
+            counts[code] = counts.get(code, 0) + 1
         problems = False
         values: dict = {}  # every value of the row, for the commit
         row_new = row_changed = 0
@@ -366,8 +456,11 @@ def plan_sheet(
                 row_new += 1
             else:
                 row_changed += 1
-        if not problems and quarterly and prow.grade:
-            problems = not grade_check.agrees(r, prow.grade, kind, track, path, {**old_scores, **values})
+        if not problems and grade_check is not None and prow.grade:
+            problem = grade_check.problem(prow.grade, kind, track, path, {**old_scores, **values})
+            if problem:
+                plan.error(r, grade_header, problem, grade_col)
+                problems = True
         if problems:
             continue
         plan.rows_ok += 1
@@ -379,6 +472,8 @@ def plan_sheet(
             entry = {"cadre": cadre_id, "scores": values, "key": str(r), "id_number": id_number}
             if name:
                 entry["name"] = name.strip()
+            if prow.grade and grade_check is not None:
+                entry["grade"] = prow.grade  # checked again at commit (Recheck)
             entries.append(entry)
         if not (row_new or row_changed):
             plan.rows_unchanged += 1
@@ -417,6 +512,7 @@ def plan_sheet(
                     "changes": row_changes,
                 }
             )
+    _absent_columns(plan, specs, lacking, having)
     if registry is not None:
         # The commit checks the assessments it writes in its UPDATE (each write carries its
         # version); the fingerprint covers the cadres and every other assessment read.
@@ -428,6 +524,41 @@ def plan_sheet(
         )
     plan.errors.sort(key=lambda e: (e["row"] is not None, e["row"] or 0))
     return plan
+
+
+def _absent_columns(plan: Plan, specs: dict, lacking: dict[str, int], having: dict[str, int]) -> None:
+    """Say which indicators of the scheme the sheet has no column for: an error for the whole
+    sheet where a cadre has no score stored for one, else the list the user must confirm."""
+    names = {code: spec.name for by_code in specs.values() for code, spec in by_code.items()}
+    hint = ""
+    if plan.ignored:
+        hint = f"表中未能识别的列：{quoted(plan.ignored)}。"
+    for code in names:  # in the scheme's order
+        if code in lacking:
+            plan.error(
+                None,
+                "",
+                f"表中没有“{code}”列：考核方案有该指标，表中 {lacking[code]} 位干部在系统中还没有该指标的得分，"
+                f"不能缺少该列。{hint}请补上“{code}”列（表头写作“{code}”或“{code}得分”）后重新上传。",
+            )
+        elif code in having:
+            plan.kept.append({"code": code, "name": names[code]})
+
+
+def kept_message(kept: list[dict]) -> str:
+    codes = [k["code"] for k in kept]
+    return (
+        f"表中没有{quoted(codes)}列：确认导入时，这些指标保留系统中已有的得分，不作修改。"
+        "如表中本应有这些列，请检查表头后重新上传。"
+    )
+
+
+def confirmation_needed(batch: ImportBatch, keep_missing: bool) -> str:
+    """The reason a commit of ``batch`` must wait for the user's confirmation, or ""."""
+    kept = (batch.preview or {}).get("kept") or []
+    if not kept or keep_missing:
+        return ""
+    return f"请先确认：{kept_message(kept)}未写入任何数据。"
 
 
 # ---------------------------------------------------------------- batches
@@ -463,7 +594,9 @@ def _apply_plan(batch: ImportBatch, plan: Plan) -> ImportBatch:
             batch.message = f"发现 {len(plan.errors)} 处错误，未写入任何数据；请修改后重新上传。"
     else:
         batch.status = ImportStatus.VALIDATED
-        if not plan.changes_total:
+        if plan.kept:
+            batch.message = kept_message(plan.kept)
+        elif not plan.changes_total:
             batch.message = NOTHING_TO_DO
     return batch
 
@@ -481,6 +614,7 @@ def _plan_store(batch: ImportBatch, plan: Plan) -> None:
             "scope": plan.scope,
             "cadres": plan.cadres,
             "writes": plan.writes,
+            "columns": plan.columns,
         }
         data = orjson.dumps(head) + b"\n" + orjson.dumps(plan.entries)
         batch.plan.save(f"{batch.pk}.json", ContentFile(data), save=False)
@@ -593,6 +727,7 @@ def batch_validate(
         if earlier:
             batch.message = (
                 f"同一文件已于 {timezone.localtime(earlier):%Y-%m-%d %H:%M} 导入过，此后系统中的得分有变化。"
+                + batch.message
             )
     batch.save()
     return batch
@@ -622,24 +757,27 @@ def import_start(
     filename: str,
     commit: bool = False,
     sheet: str | None = None,
+    keep_missing: bool = False,
 ) -> ImportBatch:
     """The entry of the page, the API and the command: store and parse the sheet (a refused file
     raises ImportRejected at once), then check it here, or, for a sheet of more than
     ``IMPORT_ASYNC_ROWS`` rows, in a background job (``batch.job``). With ``commit`` a sheet
-    without errors is committed straight away (API clients do not preview)."""
+    without errors is committed straight away (API clients do not preview), unless it lacks
+    columns whose stored scores it would keep and ``keep_missing`` does not confirm that: then
+    the batch stays ``validated`` (``confirmation_needed`` says why)."""
     batch = batch_create(actor=actor, period=period, unit=unit, data=data, filename=filename)
     parsed = batch_parse(batch, sheet=sheet)
     if len(parsed.rows) > async_rows():
         batch.rows_total = len(parsed.rows)
         batch.save(update_fields=["rows_total"])
         del parsed
-        import_queue(actor=actor, batch=batch, commit=commit, sheet=sheet)
+        import_queue(actor=actor, batch=batch, commit=commit, sheet=sheet, keep_missing=keep_missing)
         batch.refresh_from_db()
         return batch
     batch = batch_validate(actor=actor, batch=batch, sheet=sheet, parsed=parsed)
     if commit and batch.status == ImportStatus.VALIDATED:
         try:
-            batch = import_commit(actor=actor, batch=batch, sheet=sheet)
+            batch = import_commit(actor=actor, batch=batch, sheet=sheet, keep_missing=keep_missing)
         except ValidationError:
             batch.refresh_from_db()
     return batch
@@ -659,16 +797,23 @@ def _row_errors(exc: ValidationError, batch: ImportBatch) -> list[dict]:
 
 @gc_paused()
 def import_commit(
-    *, actor, batch: ImportBatch, job: Job | None = None, sheet: str | None = None
+    *,
+    actor,
+    batch: ImportBatch,
+    job: Job | None = None,
+    sheet: str | None = None,
+    keep_missing: bool = False,
 ) -> ImportBatch:
     """Commit a validated batch: re-check against the database now, then one ``scores_save``.
 
     All or nothing. A batch already committed is returned as it is (committing twice writes once).
-    Raises ValidationError when the sheet is no longer valid (the batch keeps the errors)."""
+    Raises ValidationError when the sheet is no longer valid (the batch keeps the errors), and
+    NeedsConfirmation, changing nothing, when the preview listed indicators without a column
+    (``kept``) and ``keep_missing`` does not confirm keeping their stored scores."""
     if not actor.can("import_sheets"):
         raise PermissionDenied("您的角色无权导入评分表。")
     try:
-        return _commit(actor=actor, batch=batch, job=job, sheet=sheet)
+        return _commit(actor=actor, batch=batch, job=job, sheet=sheet, keep_missing=keep_missing)
     except (ValidationError, PermissionDenied):
         raise
     except Exception as exc:  # nothing was written (one transaction); the batch says so
@@ -676,7 +821,9 @@ def import_commit(
         raise
 
 
-def _commit(*, actor, batch: ImportBatch, job: Job | None, sheet: str | None) -> ImportBatch:
+def _commit(
+    *, actor, batch: ImportBatch, job: Job | None, sheet: str | None, keep_missing: bool
+) -> ImportBatch:
     with transaction.atomic():
         locked = (
             ImportBatch.objects.select_for_update(of=("self",))
@@ -687,6 +834,18 @@ def _commit(*, actor, batch: ImportBatch, job: Job | None, sheet: str | None) ->
             return locked
         if locked.status not in (ImportStatus.VALIDATED, ImportStatus.PENDING, ImportStatus.VALIDATING):
             raise ValidationError("该批次未通过校验，不能导入；请修改后重新上传。")
+        # The indicators without a column the user confirmed to keep: those the preview listed
+        # (a batch not previewed: whatever the check below finds, if confirmed at all).
+        previewed = locked.status == ImportStatus.VALIDATED
+        refused = confirmation_needed(locked, keep_missing) if previewed else ""
+        if refused:
+            raise NeedsConfirmation(refused)
+        if previewed or not keep_missing:
+            confirmed = (
+                {k["code"] for k in (locked.preview or {}).get("kept") or []} if keep_missing else set()
+            )
+        else:
+            confirmed = None
         # The rows validated at preview time. If nothing the preview read has been written since
         # (the fingerprint), its result is written as it is. Otherwise scores_save checks each
         # row again against the database as it is now (period open, cadre in scope and in the
@@ -704,7 +863,9 @@ def _commit(*, actor, batch: ImportBatch, job: Job | None, sheet: str | None) ->
                     result = _write_checked(actor, locked, stored.head.get("writes") or [])
             except StalePlan:  # a row it was writing changed after all: check every row again
                 shortcut = False
-        entries = stored.entries() if stored is not None and not shortcut else None
+        entries = None
+        if stored is not None and not shortcut and "columns" in stored.head:
+            entries = stored.entries()  # (a plan of layout 2 cannot say which columns it had)
         errors: list[dict] = []
         replanned = not shortcut and entries is None
         if replanned:  # no stored plan (validated elsewhere, or lost): check the sheet again
@@ -716,8 +877,21 @@ def _commit(*, actor, batch: ImportBatch, job: Job | None, sheet: str | None) ->
                 progress(job, 0, len(parsed.rows))
             plan = plan_sheet(actor=actor, period=locked.period, unit=locked.unit, parsed=parsed, job=job)
             del parsed
+            unconfirmed = [
+                k["code"] for k in plan.kept if confirmed is not None and k["code"] not in confirmed
+            ]
+            if unconfirmed:
+                plan.error(
+                    None,
+                    "",
+                    f"表中没有{quoted(unconfirmed)}列，而确认导入时没有确认保留这些指标的原有得分"
+                    "（预览之后考核方案或系统中的得分有变化）。请重新上传后再确认。",
+                )
             _apply_plan(locked, plan)
             errors, entries = plan.errors, plan.entries
+            columns = plan.columns
+        else:
+            columns = stored.head.get("columns") or [] if stored is not None else []
         total = locked.rows_total
         if not shortcut and job is not None:
             progress(job, total // 2, total)
@@ -731,6 +905,7 @@ def _commit(*, actor, batch: ImportBatch, job: Job | None, sheet: str | None) ->
                         batch=f"import:{locked.pk}",
                         source=SOURCE,
                         within=locked.unit,
+                        check_row=Recheck(locked.period, columns, confirmed),
                     )
             except ValidationError as exc:
                 errors = _row_errors(exc, locked)
@@ -821,13 +996,16 @@ def batch_fail(batch: ImportBatch, message: str) -> None:
 # ---------------------------------------------------------------- background jobs
 
 
-def import_queue(*, actor, batch: ImportBatch, commit: bool, sheet: str | None = None) -> Job:
-    """Queue validation (and, with ``commit``, the commit) of a stored batch as a job."""
+def import_queue(
+    *, actor, batch: ImportBatch, commit: bool, sheet: str | None = None, keep_missing: bool = False
+) -> Job:
+    """Queue validation (and, with ``commit``, the commit) of a stored batch as a job.
+    ``keep_missing`` is the user's confirmation, passed on to ``import_commit``."""
     kind = COMMIT_JOB if commit and batch.status == ImportStatus.VALIDATED else VALIDATE_JOB
     job = job_create(
         kind=kind,
         actor=actor,
-        params={"batch": str(batch.pk), "commit": commit, "sheet": sheet},
+        params={"batch": str(batch.pk), "commit": commit, "sheet": sheet, "keep_missing": keep_missing},
         scope_path=batch.scope_path,
     )
     if kind == VALIDATE_JOB:
@@ -843,7 +1021,14 @@ def _job_actor(job: Job):
     return job.created_by
 
 
-@register(VALIDATE_JOB)
+def _batch_lost(job: Job, message: str) -> None:
+    """The job was given up after its worker died again and again: so is its batch."""
+    batch = ImportBatch.objects.filter(pk=job.params.get("batch")).first()
+    if batch is not None:
+        batch_fail(batch, message)
+
+
+@register(VALIDATE_JOB, on_lost=_batch_lost)
 def _validate_job(job: Job) -> dict:
     batch = ImportBatch.objects.select_related("period", "unit").get(pk=job.params["batch"])
     actor = _job_actor(job)
@@ -851,7 +1036,13 @@ def _validate_job(job: Job) -> dict:
     try:
         batch = batch_validate(actor=actor, batch=batch, job=job, sheet=job.params.get("sheet"))
         if job.params.get("commit") and batch.status == ImportStatus.VALIDATED:
-            batch = import_commit(actor=actor, batch=batch, job=job, sheet=job.params.get("sheet"))
+            batch = import_commit(
+                actor=actor,
+                batch=batch,
+                job=job,
+                sheet=job.params.get("sheet"),
+                keep_missing=bool(job.params.get("keep_missing")),
+            )
     except ImportRejected as exc:
         return {"batch": str(batch.pk), "status": ImportStatus.INVALID, "message": exc.message}
     except ValidationError:
@@ -862,11 +1053,17 @@ def _validate_job(job: Job) -> dict:
     return {"batch": str(batch.pk), "status": batch.status, "message": batch.message}
 
 
-@register(COMMIT_JOB)
+@register(COMMIT_JOB, on_lost=_batch_lost)
 def _commit_job(job: Job) -> dict:
     batch = ImportBatch.objects.select_related("period", "unit").get(pk=job.params["batch"])
     try:
-        batch = import_commit(actor=_job_actor(job), batch=batch, job=job, sheet=job.params.get("sheet"))
+        batch = import_commit(
+            actor=_job_actor(job),
+            batch=batch,
+            job=job,
+            sheet=job.params.get("sheet"),
+            keep_missing=bool(job.params.get("keep_missing")),
+        )
     except ValidationError:
         batch.refresh_from_db()
     except Exception as exc:

@@ -172,6 +172,20 @@ def check_scores(
     return new, problems
 
 
+def unknown_id(id_number: str) -> str:
+    """The one message for an ID number that names no cadre the uploader may see: unknown, or
+    a cadre outside the uploader's scope, read alike, so a sheet cannot probe the registry."""
+    return f"身份证号 {id_number} 对应的干部不存在或不在您的管辖范围内。"
+
+
+def _unknown(entry: dict, message: str) -> str:
+    """An import's entry names its cadre by ID number: unknown and out of scope read alike
+    (``unknown_id``); other callers name cadres by id and keep their message."""
+    if "id_number" in entry:
+        return unknown_id(entry["id_number"])
+    return message
+
+
 def _require_scoring(actor, period: Period) -> Period:
     if not actor.can("enter_scores"):
         raise PermissionDenied("您的角色无权录入评分。")
@@ -349,6 +363,7 @@ def scores_save(
     batch: str = "",
     source: str = "网页录入",
     within: Unit | None = None,
+    check_row=None,
 ) -> dict:
     """Upsert indicator scores of many cadres at once, all or nothing.
 
@@ -356,9 +371,12 @@ def scores_save(
     "key": optional row label}``. A blank value clears that indicator; codes left out keep
     their stored score. An entry may also say whom it expects: ``"id_number"`` and ``"name"``
     must then match the registry now (an import checks that nothing moved since its preview),
-    and ``within`` confines every cadre to that unit's subtree. Any error anywhere raises
-    ValidationError {key: [messages]} and writes nothing. No query per entry: one read per
-    table, COPY-based writes on PostgreSQL."""
+    and ``within`` confines every cadre to that unit's subtree. An entry naming a cadre by
+    ``id_number`` that is unknown or outside the actor's scope gets the import's one message
+    for both, so nothing about a cadre outside the scope is told. ``check_row(entry, kind=,
+    track=, path=, specs=, old=, new=)`` (the import's ``Recheck``) returns further problems of
+    an entry whose scores are valid. Any error anywhere raises ValidationError {key: [messages]}
+    and writes nothing. No query per entry: one read per table, COPY-based writes on PostgreSQL."""
     period = _require_scoring(actor, period)
     scope = actor.scope_path
     ids = {cid for cid in (_cadre_id(e.get("cadre")) for e in entries) if cid is not None}
@@ -386,7 +404,12 @@ def scores_save(
         cadre = cadres.get(cadre_id)
         row = existing.get(cadre_id)
         if cadre is None:
-            errors.setdefault(key, []).append("干部不存在。")
+            errors.setdefault(key, []).append(_unknown(entry, "干部不存在。"))
+            continue
+        # Scope before anything that reads the cadre's record (its name, its ID number).
+        path = paths.get(row[1] if row else cadre[0], "")
+        if scope is None or not path.startswith(scope):
+            errors.setdefault(key, []).append(_unknown(entry, "该干部不在您的管辖范围内。"))
             continue
         if "id_number" in entry and entry["id_number"] != cadre[2]:
             errors.setdefault(key, []).append("该干部的身份证号在预览后已被修改，请重新上传。")
@@ -395,10 +418,6 @@ def scores_save(
             errors.setdefault(key, []).append(
                 f"该干部的姓名在预览后已被修改（现为 {cadre[3]}），请重新上传。"
             )
-            continue
-        path = paths.get(row[1] if row else cadre[0], "")
-        if scope is None or not path.startswith(scope):
-            errors.setdefault(key, []).append("该干部不在您的管辖范围内。")
             continue
         if within is not None and not path.startswith(within.path):
             errors.setdefault(key, []).append(f"该干部不属于所选单位“{within.name}”。")
@@ -414,10 +433,19 @@ def scores_save(
             problems.append(f"未知的赛道“{track}”。")
             track = old_track
         old_scores = row[3] if row else {}
-        new_scores, score_problems = check_scores(
-            entry.get("scores") or {}, specs_for(specs, cadre[1]), track, old_scores
-        )
+        cadre_specs = specs_for(specs, cadre[1])
+        new_scores, score_problems = check_scores(entry.get("scores") or {}, cadre_specs, track, old_scores)
         problems += score_problems
+        if check_row is not None and not problems:
+            problems += check_row(
+                entry,
+                kind=cadre[1],
+                track=track,
+                path=path,
+                specs=cadre_specs,
+                old=old_scores,
+                new=new_scores,
+            )
         if problems:
             errors.setdefault(key, []).extend(problems)
             continue

@@ -51,7 +51,16 @@ SUMMARY_WORDS = ("合计", "总计", "小计", "平均", "平均分", "平均值
 BLANK_SCORES = {"", "—", "-", "–", "－", "——", "--", "/", "／", "无", "空", "N/A", "n/a", "NA"}
 SCI_RE = re.compile(r"^[+-]?\d+(?:\.\d*)?[eE][+-]?\d+$")
 BRACKET_SUFFIX_RE = re.compile(r"[(\[【<《][^()\[\]【】<>《》]*[)\]】>》]$")
-NUMBER_SUFFIXES = ("分",)
+# What people write after an indicator's name: 德得分, 绩分数, 德分, 民主测评（20分）; the longest
+# first, so 绩分数 gives 绩 rather than 绩分.
+SCORE_SUFFIXES = ("得分", "分数", "评分", "分值", "分")
+SUFFIX_SEPARATORS = "_-—–·.:：/、"
+# A score typed as text, once full-width forms are folded and 分 is dropped: digits with at most
+# one decimal point. Decimal() alone would also take 1e2, 1_0, NaN and Infinity.
+SCORE_TEXT_RE = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$")
+# How many distinct cell texts read as numbers (８５分 -> 85) the preview lists.
+READINGS_LIMIT = 200
+READING_ROWS = 5
 QUARTER_WORDS = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
 QUARTER_RE = re.compile(r"^(?:第)?([一二三四1-4])(?:季度|季)?$|^Q([1-4])$", re.I)
 DATE_TEXT_RE = re.compile(r"^(\d{4})\s*[年./\-]\s*(\d{1,2})\s*[月./\-]\s*(\d{1,2})\s*日?$")
@@ -87,6 +96,16 @@ class ParsedSheet:
     rows: list[ParsedRow] = field(default_factory=list)
     errors: list[CellError] = field(default_factory=list)
     skipped: list[int] = field(default_factory=list)
+    # Header cells that name nothing the importer reads (or a field already read from an
+    # earlier column): (0-based column, header text), shown to the uploader as ignored.
+    ignored: list[tuple[int, str]] = field(default_factory=list)
+    # Score cells typed as text that were read as a number, one entry per column and text:
+    # {"column", "text", "value", "rows": first few row numbers, "count"}; at most READINGS_LIMIT.
+    readings: list[dict] = field(default_factory=list)
+
+    @property
+    def ignored_headers(self) -> list[str]:
+        return [text for _, text in self.ignored]
 
 
 # --- header matching -------------------------------------------------------------------------
@@ -102,28 +121,47 @@ def norm_header(value) -> str:
 
 
 def header_candidates(text: str) -> list[str]:
-    """``德(15%)`` -> ``德``; ``绩分`` -> ``绩``; all the forms to look up, most literal first."""
+    """All the forms of a header to look up, most literal first: a trailing bracket (a weight
+    or a range: ``德(15%)``, ``民主测评(20分)``) and a trailing score word (``德得分``, ``绩分数``,
+    ``德分``) are taken off, in either order and repeatedly (``德得分(15%)``, ``德(15%)得分``).
+    (Inner spaces are already gone: ``norm_header``.)"""
     out = [text]
-    stripped = text
-    while True:
-        new = BRACKET_SUFFIX_RE.sub("", stripped)
-        if new == stripped:
-            break
-        stripped = new
-        out.append(stripped)
-    for form in list(out):
-        if form.endswith(NUMBER_SUFFIXES) and len(form) > 1:
-            out.append(form[:-1])
+    for form in out:  # grows while it is walked: breadth first
+        shorter = []
+        new = BRACKET_SUFFIX_RE.sub("", form).rstrip(SUFFIX_SEPARATORS)
+        if new != form:
+            shorter.append(new)
+        for suffix in SCORE_SUFFIXES:
+            if form.endswith(suffix) and len(form) > len(suffix):
+                shorter.append(form[: -len(suffix)].rstrip(SUFFIX_SEPARATORS))
+                break
+        out.extend(s for s in shorter if s and s not in out)
     return out
 
 
-def build_lookup(indicator_codes: list[str], quarterly: bool) -> dict[str, str]:
+def build_lookup(
+    indicator_codes: list[str], quarterly: bool, indicator_names: dict[str, str] | None = None
+) -> dict[str, str]:
+    """{normalised header: field key or indicator code}. An indicator is found by its code and
+    by its name (``廉洁自律`` for 廉), a name shared by two indicators by neither."""
     lookup: dict[str, str] = {}
     for key, aliases in FIELD_ALIASES.items():
         if key in ("quarter", "grade") and not quarterly:
             continue
         for alias in aliases:
             lookup[norm_header(alias)] = key
+    names: dict[str, str | None] = {}
+    for name, code in (indicator_names or {}).items():
+        if code not in indicator_codes:
+            continue
+        for form in header_candidates(norm_header(name)):
+            if names.get(form, code) != code:
+                names[form] = None  # two indicators' names: neither
+            else:
+                names[form] = code
+    for form, code in names.items():
+        if code is not None:
+            lookup.setdefault(form, code)  # a field's own header wins over a name
     for code in indicator_codes:
         lookup[norm_header(code)] = code  # an indicator code wins over an alias
     if quarterly and "得分" in indicator_codes:
@@ -148,8 +186,10 @@ def _row_text(row: list, c: int):
 
 
 def find_header(rows: list[list], lookup: dict[str, str], value_keys: set[str]):
-    """(header index, data start index, columns, headers) or None. Two-row headers (a merged
-    group label above the indicator names) combine both rows' texts column by column."""
+    """(header index, data start index, columns, headers, repeats) or None. Two-row headers (a
+    merged group label above the indicator names) combine both rows' texts column by column.
+    ``repeats`` are the later columns naming a key an earlier column already named:
+    (key, column)."""
     best = None
     limit = min(len(rows), HEADER_SEARCH_ROWS)
     for i in range(limit):
@@ -161,6 +201,7 @@ def find_header(rows: list[list], lookup: dict[str, str], value_keys: set[str]):
             width = max(len(top), len(bottom))
             columns: dict[str, int] = {}
             headers: dict[int, str] = {}
+            repeats: list[tuple[str, int]] = []
             for c in range(width):
                 t, b = _row_text(top, c), _row_text(bottom, c)
                 t_text = "" if t is None else str(t).strip()
@@ -176,12 +217,14 @@ def find_header(rows: list[list], lookup: dict[str, str], value_keys: set[str]):
                     columns[key] = c
                     headers[c] = shown
                 elif t_text or b_text:
-                    headers[c] = b_text or t_text
+                    headers[c] = shown or b_text or t_text
+                    if key:
+                        repeats.append((key, c))
             if "id_number" not in columns or not value_keys.intersection(columns):
                 continue
             score = len(columns) - (0.5 if span == 2 else 0)
             if best is None or score > best[0]:
-                best = (score, i, i + span, columns, headers)
+                best = (score, i, i + span, columns, headers, repeats)
         if best is not None and i > best[1] + 1:
             break
     if best is None:
@@ -214,12 +257,23 @@ def _excel_display(value) -> str:
     return f"{mantissa}E{exponent[0]}{int(exponent[1:]):02d}"
 
 
+def _shown(value) -> str:
+    """A cell's value as Excel shows it, for a message."""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, datetime.datetime):
+        return f"{value:%Y-%m-%d %H:%M}" if (value.hour, value.minute) != (0, 0) else f"{value:%Y-%m-%d}"
+    return _text(value)
+
+
 def parse_score(value) -> tuple[Decimal | None, str | None]:
-    """(number, problem). Blank, ``—`` and ``-`` give (None, None)."""
+    """(number, problem). Blank, ``—`` and ``-`` give (None, None). A score is a number, or
+    text that is one (``"85"``, ``"85分"``, full-width ``８５``); TRUE/FALSE, dates, times and
+    any other text (九十, 优, 85-90, 1e2) are a problem, never a guess."""
     if value is None:
         return None, None
     if isinstance(value, bool):
-        return None, "不是数字"
+        return None, "是逻辑值（TRUE/FALSE），不是分数"
     if isinstance(value, int):
         return Decimal(value), None
     if isinstance(value, float):
@@ -234,13 +288,14 @@ def parse_score(value) -> tuple[Decimal | None, str | None]:
     text = "".join(text.split())
     if text.endswith("分"):
         text = text[:-1]
-    try:
-        number = Decimal(text)
-    except (InvalidOperation, ValueError):
+    if not SCORE_TEXT_RE.match(text):
+        if DATE_TEXT_RE.match(text):
+            return None, "是日期，不是分数"
         return None, "不是数字"
-    if not number.is_finite():
-        return None, "不是有效数字"
-    return number, None
+    try:
+        return Decimal(text), None
+    except (InvalidOperation, ValueError):  # pragma: no cover - the pattern admits only numbers
+        return None, "不是数字"
 
 
 def parse_date(value) -> datetime.date | None:
@@ -464,10 +519,13 @@ def read_sheet(
     quarterly: bool = False,
     sheet: str | None = None,
     max_bytes: int | None = None,
+    indicator_names: dict[str, str] | None = None,
 ) -> ParsedSheet:
+    """``indicator_names`` ({name: code}) lets a header give an indicator's name instead of
+    its code (``廉洁自律（10分）`` for 廉)."""
     data = _load(source, max_bytes)
     kind = safety.sniff(data, filename)
-    lookup = build_lookup(indicator_codes, quarterly)
+    lookup = build_lookup(indicator_codes, quarterly, indicator_names)
     value_keys = set(indicator_codes) | ({"grade"} if quarterly else set())
     found: list = []
     looked: list[str] = []
@@ -497,11 +555,25 @@ def read_sheet(
             f"在{where}的前 {HEADER_SEARCH_ROWS} 行中找不到表头（至少需要“身份证号”列和一个评分列：{expected}）。"
             "请使用下载的模板，或检查表头文字。",
         )
-    name, rows, (header_index, data_start, columns, headers) = found[0]
+    name, rows, (header_index, data_start, columns, headers, repeats) = found[0]
     blank_formulas = set()
     if report is not None and name in report.sheets:
         blank_formulas = report.sheets[name].blank_formulas
     result = ParsedSheet(sheet_name=name, header_row=header_index + 1, columns=columns, headers=headers)
+    read = set(columns.values())
+    result.ignored = [(c, text) for c, text in sorted(headers.items()) if c not in read and text]
+    for key, c in repeats:
+        if key in value_keys:  # two columns for one score: which one counts is not ours to guess
+            first = headers.get(columns[key], key)
+            result.errors.append(
+                CellError(
+                    data_start,
+                    headers[c],
+                    f"“{headers[c]}”列与“{first}”列都对应“{key}”，无法确定以哪一列为准；"
+                    "请删除或改名其中一列后重新上传。",
+                    c,
+                )
+            )
     _parse_rows(result, rows, data_start, indicator_codes, quarterly, blank_formulas)
     return result
 
@@ -528,6 +600,8 @@ def _parse_rows(
     )
     formula_message = "“{}”列是公式但没有计算结果，请在 Excel 中打开、重新计算并保存后上传。"
     memo: dict = {}  # float -> Decimal: sheets repeat the same few scores
+    texts: dict[str, tuple] = {}  # the same for scores typed as text
+    readings: dict[tuple[int, str], dict] = {}
     for index in range(start, len(rows)):
         row = rows[index]
         if len(row) <= need:
@@ -560,7 +634,7 @@ def _parse_rows(
                     number, problem = parse_score(raw)
                     if problem:
                         errors.append(
-                            CellError(excel_row, header, f"“{header}”列的值“{_text(raw)}”{problem}。", c)
+                            CellError(excel_row, header, f"“{header}”列的值“{_shown(raw)}”{problem}。", c)
                         )
                     else:
                         memo[raw] = number
@@ -569,11 +643,27 @@ def _parse_rows(
                 if (index, c) in blank_formulas:
                     errors.append(CellError(excel_row, header, formula_message.format(header), c))
                 values[code] = None
+            elif type(raw) is str:
+                read = texts.get(raw)
+                if read is None:
+                    number, problem = parse_score(raw)
+                    # Text that is not the number as written (８５分, 85 分): the preview says
+                    # what it was read as.
+                    shown = raw.strip()
+                    read = texts[raw] = (number, problem, number is not None and shown != str(number))
+                number, problem, noted = read
+                if problem:
+                    errors.append(
+                        CellError(excel_row, header, f"“{header}”列的值“{raw.strip()}”{problem}。", c)
+                    )
+                elif noted:
+                    _note_reading(result, readings, c, header, raw.strip(), number, excel_row)
+                values[code] = number
             else:
                 number, problem = parse_score(raw)
                 if problem:
                     errors.append(
-                        CellError(excel_row, header, f"“{header}”列的值“{_text(raw)}”{problem}。", c)
+                        CellError(excel_row, header, f"“{header}”列的值“{_shown(raw)}”{problem}。", c)
                     )
                 values[code] = number
         name = row[name_col] if name_col is not None else None
@@ -604,6 +694,24 @@ def _parse_rows(
                 )
             )
     errors.sort(key=lambda e: (e.row, -1 if e.col is None else e.col))
+
+
+def _note_reading(result: ParsedSheet, readings: dict, c: int, header: str, text: str, number, row: int):
+    entry = readings.get((c, text))
+    if entry is None:
+        if len(readings) >= READINGS_LIMIT:
+            return
+        entry = readings[(c, text)] = {
+            "column": header,
+            "text": text,
+            "value": f"{number.normalize():f}",
+            "rows": [],
+            "count": 0,
+        }
+        result.readings.append(entry)
+    entry["count"] += 1
+    if len(entry["rows"]) < READING_ROWS:
+        entry["rows"].append(row)
 
 
 def _id_slow(raw_id, excel_row, id_header, id_col, check_id, errors) -> str | None:

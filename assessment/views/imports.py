@@ -148,14 +148,19 @@ def import_commit(request, pk):
     user = request.user
     _require(user)
     batch = _batch(user, pk)
+    # The preview's checkbox: the indicators the sheet has no column for keep their scores.
+    keep_missing = request.POST.get("keep_missing") in ("1", "on", "true")
+    refused = services.confirmation_needed(batch, keep_missing)
     if batch.status == ImportStatus.COMMITTED:
         messages.info(request, "该批次已导入，未重复写入。")
+    elif refused:
+        messages.error(request, refused)
     elif batch.rows_total > services.async_rows():
-        services.import_queue(actor=user, batch=batch, commit=True)
+        services.import_queue(actor=user, batch=batch, commit=True, keep_missing=keep_missing)
         messages.info(request, "已排入后台导入，可离开本页，稍后在导入记录中查看结果。")
     else:
         try:
-            batch = services.import_commit(actor=user, batch=batch)
+            batch = services.import_commit(actor=user, batch=batch, keep_missing=keep_missing)
         except ValidationError as exc:
             messages.error(request, "；".join(exc.messages))
         else:

@@ -55,7 +55,12 @@ def test_errors_are_printed_per_row_and_exit_1(admin, annual_period, cadre_a, ca
     code, _, err = run(path, annual_period, "--user", admin.username)
 
     assert code == 1
-    assert f"第{FIRST + 1}行 身份证号：第{FIRST + 1}行的干部 李四" in err
+    # 李四 is in another county: his row reads like an unknown ID number, naming nobody
+    assert (
+        f"第{FIRST + 1}行 身份证号：身份证号 {cadre_b.id_number} 对应的干部不存在或不在您的管辖范围内。"
+        in err
+    )
+    assert "李四" not in err and "乙" not in err
     assert Assessment.objects.get(period=annual_period, cadre=cadre_a).scores == {}
 
 

@@ -141,3 +141,34 @@ def test_period_page_links_to_the_upload(browser, annual_period):
     page = browser.get(reverse("assessment:period_detail", args=[annual_period.pk])).content.decode()
 
     assert reverse("assessment:import_upload") + f"?period={annual_period.pk}" in page
+
+
+def test_the_preview_says_what_a_score_typed_as_text_was_read_as(browser, annual_period, cadre_a):
+    row = [1, cadre_a.name, cadre_a.id_number, "", "", "８５分", "85分", "８５", 90, 90, 90, ""]
+    post_sheet(browser, annual_period, make_sheet([row]))
+    batch = ImportBatch.objects.get()
+
+    page = browser.get(reverse("assessment:import_detail", args=[batch.pk])).content.decode()
+
+    assert "德列“８５分”读作 85（第3行）" in page
+    assert "能列“85分”读作 85" in page and "勤列“８５”读作 85" in page
+    browser.post(reverse("assessment:import_commit", args=[batch.pk]))
+    assert Assessment.objects.get(period=annual_period, cadre=cadre_a).scores == {
+        **scores(90),
+        "德": 85,
+        "能": 85,
+        "勤": 85,
+    }
+
+
+@pytest.mark.parametrize("cell", ["九十", "优", "85-90", "TRUE"])
+def test_a_cell_that_is_not_a_score_stops_the_sheet_and_names_the_cell(browser, annual_period, cadre_a, cell):
+    row = [1, cadre_a.name, cadre_a.id_number, "", "", 90, 90, 90, cell, 90, 90, ""]
+    post_sheet(browser, annual_period, make_sheet([row]))
+    batch = ImportBatch.objects.get()
+
+    assert batch.status == ImportStatus.INVALID
+    assert (batch.errors[0]["row"], batch.errors[0]["column"]) == (FIRST, "绩")
+    page = browser.get(reverse("assessment:import_detail", args=[batch.pk])).content.decode()
+    assert f"“绩”列的值“{cell}”不是数字" in page
+    assert Assessment.objects.get(period=annual_period, cadre=cadre_a).scores == {}

@@ -373,3 +373,99 @@ def test_the_fast_id_check_agrees_with_python_stdnum_on_every_area_code_and_boun
             disagree.append(number)
     assert not disagree, disagree[:5]
     assert any(checker.check(n) for n in numbers)  # some boundary years are outside their code
+
+
+# ---------------------------------------------------------------- indicator headers, non-score cells
+
+NAMES = {"政治素质和道德品行": "德", "工作实绩": "绩", "廉洁自律": "廉", "民主测评（群众评价）": "民主测评"}
+
+
+def sheet_with_header(header_of: dict, scores=(1, 2, 3, 4, 5, 6), extra=()):
+    """A sheet whose indicator columns are headed as ``header_of`` says (code -> header text)."""
+    header = ["序号", "姓名", "身份证号", *(header_of.get(c, c) for c in CODES), *extra]
+    return xlsx(("S", [header, [1, CADRES[0][0], ID1, *scores, *([""] * len(extra))]]))
+
+
+@pytest.mark.parametrize(
+    ("code", "header"),
+    [
+        ("民主测评", "民主测评得分"),
+        ("民主测评", "民主测评（20分）"),
+        ("民主测评", "民主 测评"),
+        ("民主测评", "民主测评分数"),
+        ("民主测评", "民主测评得分（15%）"),
+        ("民主测评", "民主测评（群众评价）"),
+        ("德", "德 得分"),
+        ("德", "德分"),
+        ("绩", "绩 得分"),
+        ("绩", "绩分数"),
+        ("绩", "工作实绩得分"),
+        ("廉", "廉洁自律（10分）"),
+    ],
+)
+def test_an_indicator_header_with_a_score_word_a_weight_or_its_name_is_recognised(code, header):
+    sheet = read(sheet_with_header({code: header}), indicator_names=NAMES)
+
+    assert sheet.columns[code] == 3 + CODES.index(code)
+    assert sheet.rows[0].values[code] == Decimal(1 + CODES.index(code))
+    assert sheet.headers[sheet.columns[code]] == header
+    assert sheet.ignored == [] and sheet.errors == []
+
+
+def test_an_unrecognised_column_is_listed_as_ignored_by_its_header_text():
+    sheet = read(sheet_with_header({"民主测评": "民主测评结果"}, extra=["考核意见"]))
+
+    assert "民主测评" not in sheet.columns
+    assert sheet.ignored_headers == ["民主测评结果", "考核意见"]
+
+
+def test_two_columns_for_one_indicator_are_an_error_on_the_second_header():
+    header = ["序号", "姓名", "身份证号", *CODES, "德得分"]
+    sheet = read(xlsx(("S", [["标题"], header, [1, CADRES[0][0], ID1, 1, 2, 3, 4, 5, 6, 7]])))
+
+    [error] = sheet.errors
+    assert (error.row, error.column, error.col) == (2, "德得分", 9)
+    assert "“德得分”列与“德”列都对应“德”" in error.message
+
+
+@pytest.mark.parametrize(
+    ("cell", "shown", "problem"),
+    [
+        (True, "TRUE", "是逻辑值（TRUE/FALSE），不是分数"),
+        (False, "FALSE", "是逻辑值（TRUE/FALSE），不是分数"),
+        (datetime.date(2025, 3, 1), "2025-03-01", "是日期或时间，不是分数"),
+        ("2025-03-01", "2025-03-01", "是日期，不是分数"),
+        ("九十", "九十", "不是数字"),
+        ("优", "优", "不是数字"),
+        ("85-90", "85-90", "不是数字"),
+        ("1e2", "1e2", "不是数字"),
+        ("1_0", "1_0", "不是数字"),
+        ("NaN", "NaN", "不是数字"),
+        ("TRUE", "TRUE", "不是数字"),
+    ],
+)
+def test_a_cell_that_is_not_a_score_is_an_error_naming_the_cell(cell, shown, problem):
+    sheet = read(xlsx(("S", [HEADER, row(1, CADRES[0], [90, cell, 90, 90, 90, 90])])))
+
+    [error] = sheet.errors
+    assert (error.row, error.column, error.col) == (2, "能", 6)
+    assert error.message == f"“能”列的值“{shown}”{problem}。"
+    assert sheet.rows[0].values["能"] is None
+
+
+def test_scores_typed_as_text_are_read_and_the_reading_is_reported():
+    rows = [
+        row(1, CADRES[0], ["８５", "85分", "８５分", "85 分", "85", 85]),
+        row(2, CADRES[1], ["８５", 90, 90, 90, 90, 90]),
+    ]
+    sheet = read(xlsx(("S", [HEADER, *rows])))
+
+    assert sheet.errors == []
+    assert sheet.rows[0].values == dict.fromkeys(CODES, Decimal(85))
+    readings = {(r["column"], r["text"]): (r["value"], r["rows"], r["count"]) for r in sheet.readings}
+    assert readings == {
+        ("德", "８５"): ("85", [2, 3], 2),
+        ("能", "85分"): ("85", [2], 1),
+        ("勤", "８５分"): ("85", [2], 1),
+        ("绩", "85 分"): ("85", [2], 1),
+    }  # "85" as text is what it says: nothing to report

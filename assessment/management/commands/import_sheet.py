@@ -2,7 +2,9 @@
 
 The same path as the page and the API (``services/imports.py``): validate, then commit unless
 ``--dry-run``. Prints the counts and each error as ``第N行 列名：消息``; exits 1 when the file
-is refused or has errors, and then nothing is written.
+is refused or has errors, and then nothing is written. A sheet without a column for some
+indicators of the scheme, whose stored scores it would keep, is written only with
+``--keep-missing`` (exit 1 otherwise, nothing written).
 """
 
 from pathlib import Path
@@ -26,6 +28,11 @@ class Command(BaseCommand):
         parser.add_argument("--user", help="以该用户名导入（其角色和管辖范围生效）；省略时用第一个超级管理员")
         parser.add_argument("--dry-run", action="store_true", help="只校验，不写入")
         parser.add_argument("--sheet", help="工作表名称；省略时按表头识别")
+        parser.add_argument(
+            "--keep-missing",
+            action="store_true",
+            help="确认：表中没有对应列的指标保留系统中原有的得分（否则不写入）",
+        )
 
     def _fail(self, message: str):
         self.stderr.write(message)
@@ -58,8 +65,14 @@ class Command(BaseCommand):
                 sheet=opts.get("sheet"),
             )
             if batch.status == ImportStatus.VALIDATED and not opts["dry_run"]:
+                refused = services.confirmation_needed(batch, opts["keep_missing"])
+                if refused:
+                    self._report(batch, False)
+                    self._fail(f"{refused}如确认，请加 --keep-missing 重新运行。")
                 try:
-                    batch = services.import_commit(actor=user, batch=batch, sheet=opts.get("sheet"))
+                    batch = services.import_commit(
+                        actor=user, batch=batch, sheet=opts.get("sheet"), keep_missing=opts["keep_missing"]
+                    )
                 except ValidationError:
                     batch.refresh_from_db()
         except services.ImportRejected as exc:
@@ -91,6 +104,13 @@ class Command(BaseCommand):
             f"数据行 {batch.rows_total}，通过校验 {batch.rows_ok}，新增 {batch.rows_new}，"
             f"修改 {batch.rows_changed}，无变化 {batch.rows_unchanged}，错误 {len(batch.errors)}"
         )
+        preview = batch.preview or {}
+        if preview.get("ignored"):
+            out.write("未识别、已忽略的列：" + "、".join(f"“{h}”" for h in preview["ignored"]))
+        for r in preview.get("readings") or []:
+            rows = "、".join(str(n) for n in r["rows"])
+            more = f"等 {r['count']} 处" if r["count"] > len(r["rows"]) else ""
+            out.write(f"“{r['column']}”列“{r['text']}”读作 {r['value']}（第{rows}行{more}）")
         for e in batch.errors:
             where = f"第{e['row']}行 " if e.get("row") else "整表 "
             column = f"{e['column']}：" if e.get("column") else ""
