@@ -41,6 +41,8 @@ class Unit(MP_Node):
         indexes = [
             # LIKE 'prefix%' uses a btree index on PostgreSQL only with the pattern opclass.
             models.Index(fields=["path"], name="unit_path_prefix", opclasses=["varchar_pattern_ops"]),
+            # selectors.unit_label looks for another unit of the same name for every row it labels
+            models.Index(fields=["name"], name="unit_name"),
         ]
 
     def __str__(self):

@@ -62,4 +62,7 @@ def test_published_quarterly_periods_show_when_they_were_published(client, users
     client.force_login(actor)
     local = timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")  # 2026-04-15 10:30
     assert local in client.get(reverse("assessment:periods")).content.decode()
-    assert f"公布于 {local}" in client.get(reverse("assessment:period_detail", args=[period.pk])).content.decode()
+    assert (
+        f"公布于 {local}"
+        in client.get(reverse("assessment:period_detail", args=[period.pk])).content.decode()
+    )

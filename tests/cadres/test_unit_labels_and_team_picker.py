@@ -65,8 +65,9 @@ def test_the_cadre_list_keeps_its_query_count_with_namesakes(
     url = reverse("cadres:list")
     client.get(url)
     # session, user, the user's unit (scope), the unit filter's options (labels computed in
-    # the same query), COUNT for the pager, the page of cadres with their units and labels
-    with django_assert_num_queries(6):
+    # the same query), COUNT for the pager, the page of cadres with their units and labels, the
+    # audit entry recording that full ID numbers were shown
+    with django_assert_num_queries(7):
         assert client.get(url).status_code == 200
 
 
