@@ -26,9 +26,11 @@ from rest_framework.exceptions import NotFound, PermissionDenied, ValidationErro
 from rest_framework.renderers import BaseRenderer, BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 
+from audit.services import audit_view
 from cadres import selectors as cadre_selectors
 from core.api import Conflict
 from core.api_fields import LabelChoiceField, resolve_choice
+from core.jobs import DELAYED_MESSAGE
 from core.models import Job
 from core.xlsx import XLSX_CONTENT_TYPE
 
@@ -46,7 +48,7 @@ from .models import (
     Scheme,
     Track,
 )
-from .services.recompute import recompute_queue
+from .services.recompute import recompute_request
 
 # Periods whose results are official: a change is an audited correction with a reason.
 CLOSED_STATUSES = (PeriodStatus.PUBLISHED, PeriodStatus.ARCHIVED)
@@ -314,18 +316,17 @@ class PeriodViewSet(
     def recompute(self, request, pk=None):
         period = self.get_object()
         user = request.user
-        scope_path = user.scope_path
-        if scope_path is None:
+        if user.scope_path is None:
             raise PermissionDenied("您的账号未设置所属单位，无法重新计算。")
-        unit_path = scope_path
         data = request.data if hasattr(request.data, "get") else {}
         unit_id = data.get("unit") or request.query_params.get("unit")
+        unit = None
         if unit_id not in (None, ""):
             unit = cadre_selectors.units_visible_to(user).filter(pk=_int(unit_id, "unit")).first()
             if unit is None:
                 raise NotFound("单位不存在或不在您的管辖范围内。")
-            unit_path = unit.path
-        job = recompute_queue(period=period, unit_path=unit_path, actor=user, reason="接口请求重新计算")
+        # over the unit, else over the caller's whole subtree (the same door as the page's button)
+        job = recompute_request(actor=user, period=period, unit=unit, reason="接口请求重新计算")
         if job is None:
             raise Conflict(
                 f"考核期“{period.name}”为“{period.get_status_display()}”状态，不能重新计算；"
@@ -333,10 +334,11 @@ class PeriodViewSet(
             )
         # with tasks running in-process the job may already have finished
         state = Job.objects.filter(pk=job.pk).values_list("state", flat=True).first() or job.state
-        return Response(
-            {"job": str(job.pk), "state": state, "url": reverse("api-job", kwargs={"pk": job.pk})},
-            status=status.HTTP_202_ACCEPTED,
-        )
+        body = {"job": str(job.pk), "state": state, "url": reverse("api-job", kwargs={"pk": job.pk})}
+        body["delayed"] = job.delayed  # the broker refused its message: it runs once it is back
+        if job.delayed:
+            body["message"] = DELAYED_MESSAGE
+        return Response(body, status=status.HTTP_202_ACCEPTED)
 
 
 # ------------------------------------------------------------------ assessments
@@ -676,7 +678,15 @@ class GradeReportViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         if request.accepted_renderer.format == "xlsx":
             return self._xlsx(rows)
         page = self.paginate_queryset(rows)
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+        response = self.get_paginated_response(self.get_serializer(page, many=True).data)
+        if self.get_serializer_context()["full_id_numbers"]:
+            self._record_view([(r["cadre_id"], r["cadre__name"]) for r in page], "接口 grade-reports/")
+        return response
+
+    def _record_view(self, shown, where: str) -> None:
+        """Full ID numbers were sent: on the record (who, when, which cadres, how many)."""
+        user = self.request.user
+        audit_view(actor=user, cadres=shown, where=where, scope_path=user.scope_path or "")
 
     def _xlsx(self, rows):
         period, unit, grade = self.report
@@ -684,11 +694,21 @@ class GradeReportViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             unit.name if unit else (self.request.user.unit.name if self.request.user.unit_id else "全部单位")
         )
         title = f"{period.titled('考核等次')}（{scope}{'，' + grade if grade else ''}）"
+        full = self.get_serializer_context()["full_id_numbers"]
+        shown: list[tuple[int, str]] = []
+
+        def noted(source):  # the cadres written with their full ID numbers, for the audit trail
+            for row in source:
+                shown.append((row["cadre_id"], row["cadre__name"]))
+                yield row
+
         out = reports.grade_report_xlsx(
-            rows.iterator(chunk_size=2000),
+            noted(rows.iterator(chunk_size=2000)) if full else rows.iterator(chunk_size=2000),
             title=title,
-            full_id_numbers=self.get_serializer_context()["full_id_numbers"],
+            full_id_numbers=full,
         )
+        if full:
+            self._record_view(shown, f"导出 {title}")
         filename = f"{period.titled('考核等次')}-{scope}.xlsx"
         response = FileResponse(out, as_attachment=True, filename=filename, content_type=XLSX_CONTENT_TYPE)
         response["X-Content-Type-Options"] = "nosniff"

@@ -6,6 +6,7 @@ class AuditAction(models.TextChoices):
     CREATE = "create", "新增"
     UPDATE = "update", "修改"
     DELETE = "delete", "删除"
+    VIEW = "view", "查看完整身份证号"
 
 
 class AppendOnlyQuerySet(models.QuerySet):

@@ -1,6 +1,6 @@
 from django.db.models import Q, QuerySet
 
-from .models import AuditEntry
+from .models import AuditAction, AuditEntry
 
 
 def audit_visible_to(user) -> QuerySet[AuditEntry]:
@@ -34,4 +34,6 @@ def audit_list(
 
 
 def cadre_timeline(user, cadre) -> QuerySet[AuditEntry]:
-    return audit_visible_to(user).filter(cadre_id=cadre.pk).order_by("-id")
+    """The changes of one cadre's records (views of the full ID number are at /audit/, not here:
+    every opening of the profile would add one)."""
+    return audit_visible_to(user).filter(cadre_id=cadre.pk).exclude(action=AuditAction.VIEW).order_by("-id")

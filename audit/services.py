@@ -126,6 +126,35 @@ def audit_record(
     return entry
 
 
+VIEW_NAMES_SHOWN = 10
+
+
+def audit_view(*, actor, cadres, where: str, scope_path: str = "") -> AuditEntry | None:
+    """Record that ``actor`` was shown the full ID numbers of ``cadres`` (a page, an API answer,
+    an export): who, when, where, which cadres (ids kept under ``viewed``) and how many. Nothing
+    is written when no cadre was shown. ``cadres`` holds Cadre objects or ``(id, name)`` pairs."""
+    pairs = [(c.pk, c.name) if hasattr(c, "pk") else (c[0], c[1]) for c in cadres]
+    if not pairs:
+        return None
+    names = "、".join(name for _, name in pairs[:VIEW_NAMES_SHOWN])
+    more = f"等 {len(pairs)} 名" if len(pairs) > VIEW_NAMES_SHOWN else f"{len(pairs)} 名"
+    entry = AuditEntry(
+        at=timezone.now(),
+        actor=actor,
+        actor_label=actor_label(actor),
+        action=AuditAction.VIEW,
+        model="cadres.cadre",
+        object_id=str(pairs[0][0]) if len(pairs) == 1 else "",
+        object_repr=f"{where}：{names}（{more}）"[:200],
+        changes={"viewed": [None, [pk for pk, _ in pairs]]},
+        cadre_id=pairs[0][0] if len(pairs) == 1 else None,
+        scope_path=scope_path,
+        reason=where[:500],
+    )
+    entry.save(force_insert=True)
+    return entry
+
+
 # The fields of an entry that differ from one entry to the next of a bulk write.
 ROW_FIELDS = ["action", "model", "object_id", "object_repr", "changes", "cadre_id", "scope_path"]
 

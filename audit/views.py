@@ -19,9 +19,9 @@ from .selectors import audit_list
 
 PAGE_SIZE = 50
 # Values shown masked to roles without ``view_id_number``.
-SENSITIVE_FIELDS = {"id_number"}
+SENSITIVE_FIELDS = {"id_number", "phone", "birth_date"}
 # Fields kept in the trail for machines (grade_code follows final_grade, which is shown).
-HIDDEN_FIELDS = {"grade_code"}
+HIDDEN_FIELDS = {"grade_code", "viewed"}  # viewed: the ids behind an entry's "查看" text
 # Labels for fields declared without a Chinese verbose_name (a foreign key without one is
 # named after the model it points to).
 FIELD_LABELS = {
@@ -79,6 +79,11 @@ def _format(field: models.Field | None, value, names: dict, mask: bool) -> str:
     if value is None or value == "":
         return "（空）"
     if mask:
+        name = getattr(field, "name", "")
+        if name == "phone":
+            return idnumber.mask_phone(str(value))
+        if name == "birth_date":
+            return str(value)[:7]  # the year and month, as the profile shows them
         return idnumber.mask(str(value))
     if field is None:
         return str(value)
@@ -109,6 +114,23 @@ def _name_cadres(entries: list[AuditEntry]) -> None:
         if entry.cadre_id in names:
             cut = len(str(entry.cadre_id))
             entry.object_repr = entry.object_repr[:-cut] + names[entry.cadre_id]
+
+
+# How a unit or cadre outside the reader's scope shows in an entry's changes (a cadre moved
+# in from another county: the county it came from is not named).
+OUT_OF_SCOPE = "（不在您的管辖范围内或已删除）"
+
+
+def _visible(model, user):
+    """Where names of ``model`` are looked up: units and cadres only within the user's scope."""
+    from cadres.models import Cadre, Unit
+    from cadres.selectors import cadres_visible_to, units_visible_to
+
+    if model is Unit:
+        return units_visible_to(user)
+    if model is Cadre:
+        return cadres_visible_to(user)
+    return model._default_manager
 
 
 def present_entries(
@@ -142,8 +164,11 @@ def present_entries(
                 wanted.setdefault(field.related_model, set()).update(v for v in values if v is not None)
     names = {}
     for related, ids in wanted.items():
-        for pk, obj in related._default_manager.in_bulk(list(ids)).items():
+        visible = _visible(related, user)
+        for pk, obj in visible.in_bulk(list(ids)).items():
             names[(related, pk)] = str(obj)
+        if visible is not related._default_manager:
+            names.update({(related, pk): OUT_OF_SCOPE for pk in ids if (related, pk) not in names})
     for entry in entries:
         model = entry.model_class
         entry.model_label = str(model._meta.verbose_name) if model else entry.model

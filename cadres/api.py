@@ -4,8 +4,9 @@ selectors, writes through the services."""
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, serializers, viewsets
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import PermissionDenied, ValidationError
 
+from audit.services import audit_view
 from core.api_fields import LabelChoiceField, resolve_choice
 
 from . import selectors, services
@@ -183,7 +184,12 @@ class CadreSerializer(serializers.ModelSerializer):
     id_number = serializers.CharField(
         max_length=30, help_text="18位身份证号；无权查看的角色得到脱敏值，如 320102********1234"
     )
-    birth_date = serializers.DateField(required=False, help_text="省略时取身份证号中的出生日期")
+    birth_date = serializers.DateField(
+        required=False,
+        allow_null=True,
+        help_text="省略时取身份证号中的出生日期；无权查看身份证号的角色得到 null（见 birth_month）",
+    )
+    birth_month = serializers.CharField(read_only=True, help_text="出生年月，如 1975-03（各角色可见）")
     age = serializers.SerializerMethodField()
     educations = EducationSerializer(many=True, read_only=True)
     posts = PostRecordSerializer(many=True, read_only=True)
@@ -199,6 +205,7 @@ class CadreSerializer(serializers.ModelSerializer):
             "ethnicity",
             "id_number",
             "birth_date",
+            "birth_month",
             "age",
             "work_start_date",
             "political_status",
@@ -224,7 +231,9 @@ class CadreSerializer(serializers.ModelSerializer):
         data = super().to_representation(instance)
         request = self.context.get("request")
         if not (request and request.user.can("view_id_number")):
+            # nothing else shown may fill the mask's gap: the birth date is cut to year and month
             data["id_number"] = instance.masked_id_number
+            data["birth_date"] = None
         return data
 
 
@@ -285,6 +294,8 @@ class CadreViewSet(
         if p.get("id_number"):
             from .idnumber import normalize
 
+            if not user.can("view_id_number"):  # an exact match would confirm a guessed number
+                raise PermissionDenied("您的角色无权按身份证号查询。")
             filters["id_number"] = normalize(p["id_number"])
         if p.get("name"):
             filters["name"] = p["name"]
@@ -308,6 +319,27 @@ class CadreViewSet(
             data.setdefault("birth_date", idnumber.birth_date(data["id_number"]))
             data.setdefault("gender", idnumber.gender(data["id_number"]))
         return data
+
+    def list(self, request, *args, **kwargs):
+        response = super().list(request, *args, **kwargs)
+        self._record_view(response, (response.data or {}).get("results", []), "接口 cadres/ 列表")
+        return response
+
+    def retrieve(self, request, *args, **kwargs):
+        response = super().retrieve(request, *args, **kwargs)
+        self._record_view(response, [response.data], "接口 cadres/ 详情")
+        return response
+
+    def _record_view(self, response, rows, where: str) -> None:
+        """Full ID numbers were sent: on the record (who, when, which cadres, how many)."""
+        user = self.request.user
+        if response.status_code == 200 and user.can("view_id_number"):
+            audit_view(
+                actor=user,
+                cadres=[(row["id"], row["name"]) for row in rows],
+                where=where,
+                scope_path=user.scope_path or "",
+            )
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)

@@ -55,12 +55,26 @@ def gender(number: str) -> str:
 
 
 def mask(number: str) -> str:
-    """320102********1234: area code and last four digits only."""
+    """320102***********4: the area code and the check digit only.
+
+    Roles that may not see ID numbers see the birth year and month at most (and the gender),
+    so the mask hides the birth day and the whole sequence: about 1,400 numbers fit what they
+    see, where the older mask (area code and last four digits) left one birth day of at most
+    31 to guess, and its check digit told which."""
     if not number:
         return ""
-    if len(number) < 10:
+    if len(number) < 8:
         return "*" * len(number)
-    return number[:6] + "*" * (len(number) - 10) + number[-4:]
+    return number[:6] + "*" * (len(number) - 7) + number[-1:]
+
+
+def mask_phone(number: str) -> str:
+    """138****5678: a phone number or other contact with its middle hidden."""
+    number = (number or "").strip()
+    if len(number) < 7:
+        return "*" * len(number)
+    keep = 3 if len(number) >= 11 else 2
+    return number[:keep] + "*" * (len(number) - keep - 4) + number[-4:]
 
 
 def make(area_code: str, born: datetime.date, sequence: int) -> str:

@@ -162,6 +162,15 @@ class Cadre(models.Model):
     def masked_id_number(self) -> str:
         return idnumber.mask(self.id_number)
 
+    @property
+    def masked_phone(self) -> str:
+        return idnumber.mask_phone(self.phone)
+
+    @property
+    def birth_month(self) -> str:
+        """What roles that may not see ID numbers see of the birth date: ``1975-03``."""
+        return f"{self.birth_date:%Y-%m}" if self.birth_date else ""
+
     def age(self, on: datetime.date | None = None) -> int:
         on = on or timezone.localdate()
         return (

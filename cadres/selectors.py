@@ -8,7 +8,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from . import idnumber
-from .models import Cadre, Unit
+from .models import Cadre, TeamMembership, Unit
 
 # How many cadres a name lookup offers to choose from before asking for a narrower search.
 LOOKUP_LIMIT = 20
@@ -67,6 +67,12 @@ def cadre_get(user, pk) -> Cadre:
         raise Http404("干部不存在或不在您的管辖范围内。") from None
 
 
+def cadre_team_roles(user, cadre: Cadre) -> QuerySet[TeamMembership]:
+    """The leadership teams the cadre sits on, among units in the user's scope: a township
+    cadre may also sit on the county's team, which a township user is not shown."""
+    return cadre.team_roles.filter(scope_q(user)).select_related("unit")
+
+
 def _years_ago(years: int, today: datetime.date) -> datetime.date:
     try:
         return today.replace(year=today.year - years)
@@ -120,6 +126,8 @@ def cadre_lookup(user, text: str, *, unit: Unit | None = None) -> list[Cadre]:
         qs = qs.filter(unit__path__startswith=unit.path)
     normalized = idnumber.normalize(text)
     if len(normalized) == 18 and normalized[:17].isdigit():
+        if not user.can("view_id_number"):  # a lookup by number would confirm a guess
+            return []
         return list(qs.filter(id_number=normalized)[:1])
     exact = list(qs.filter(name=text).order_by("unit__path", "id")[: LOOKUP_LIMIT + 1])
     if exact:

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from audit.selectors import cadre_timeline
+from audit.services import audit_view
 from audit.views import present_entries
 from core import registry
 
@@ -75,6 +76,14 @@ def cadre_list(request):
     today = timezone.localdate()
     for cadre in page.object_list:
         cadre.current_age = cadre.age(today)
+    show_id_number = user.can("view_id_number")
+    if show_id_number:  # every view of full ID numbers is on the record
+        audit_view(
+            actor=user,
+            cadres=page.object_list,
+            where=f"干部名册第{page.number}页",
+            scope_path=user.scope_path or "",
+        )
     return render(
         request,
         "cadres/list.html",
@@ -82,7 +91,7 @@ def cadre_list(request):
             "form": form,
             "page": page,
             "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
-            "show_id_number": user.can("view_id_number"),
+            "show_id_number": show_id_number,
             "can_edit": user.can("edit_registry"),
             "filtered": any(v not in (None, "") for v in filters.values()),
         },
@@ -102,6 +111,9 @@ def cadre_detail(request, pk):
         post.frontline = post.kind in FRONTLINE_POST_KINDS
         post.first_secretary = post.kind == PostKind.FIRST_SECRETARY
         post.principal = post.kind == PostKind.TOWNSHIP_PRINCIPAL
+    show_id_number = user.can("view_id_number")
+    if show_id_number:
+        audit_view(actor=user, cadres=[cadre], where="干部信息页", scope_path=cadre.unit.path)
     timeline = None
     if user.can("view_audit"):
         timeline = present_entries(cadre_timeline(user, cadre)[:200], user, hide=frozenset({"cadre"}))
@@ -120,9 +132,9 @@ def cadre_detail(request, pk):
             "educations": list(cadre.educations.all()),
             "posts": posts,
             "frontline_count": sum(1 for p in posts if p.frontline),
-            "team_roles": list(cadre.team_roles.select_related("unit")),
+            "team_roles": list(selectors.cadre_team_roles(user, cadre)),
             "timeline": timeline,
-            "show_id_number": user.can("view_id_number"),
+            "show_id_number": show_id_number,
             "can_edit": user.can("edit_registry"),
         },
     )

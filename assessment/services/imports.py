@@ -1094,7 +1094,12 @@ def template_build(*, user, period: Period, unit: Unit) -> bytes:
 
     if not unit_in_scope(user, unit):
         raise PermissionDenied("所选单位不在您的管辖范围内。")
-    return build_template(period=period, unit=unit, cadres=template_cadres(user, period, unit))
+    cadres = template_cadres(user, period, unit)
+    if user.can("view_id_number"):  # the sheet carries their full ID numbers: on the record
+        from audit.services import audit_view
+
+        audit_view(actor=user, cadres=cadres, where=f"下载评分表模板（{period.name}）", scope_path=unit.path)
+    return build_template(period=period, unit=unit, cadres=cadres)
 
 
 def template_filename(period: Period, unit: Unit) -> str:

@@ -31,8 +31,27 @@ def test_birth_date_must_match_id_number(tree):
     assert "1980年05月17日" in err.value.message_dict["birth_date"][0]
 
 
-def test_mask_keeps_area_code_and_last_four():
-    assert idnumber.mask("320102198005171234") == "320102********1234"
+def test_mask_keeps_the_area_code_and_the_check_digit_only():
+    # the birth day and the whole sequence are hidden: the birth year and month shown to the
+    # same roles cannot fill the gap
+    assert idnumber.mask("320102198005171234") == "320102***********4"
+    assert idnumber.mask("32010219800517123X") == "320102***********X"
+    assert idnumber.mask("1234567") == "*******"
+    assert idnumber.mask("") == ""
+
+
+@pytest.mark.parametrize(
+    ("phone", "masked"),
+    [
+        ("13812345678", "138****5678"),
+        ("0917-1234567", "091*****4567"),
+        ("1234567", "12*4567"),
+        ("12345", "*****"),
+        ("", ""),
+    ],
+)
+def test_phone_numbers_are_masked_in_the_middle(phone, masked):
+    assert idnumber.mask_phone(phone) == masked
 
 
 def test_normalize_accepts_full_width_digits_spaces_and_lower_x():
