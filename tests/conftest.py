@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from accounts.roles import Role
 from cadres.models import UnitKind
+from tests.core.broker import broker_down, sent_messages  # noqa: F401 (fixtures for every test)
 from tests.factories import CadreFactory, make_user, unit_child, unit_root
 
 

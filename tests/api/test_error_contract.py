@@ -50,7 +50,9 @@ def test_a_parameter_without_nul_passes_through(api):
     assert api.get("/api/v1/cadres/?name=%E5%BC%A0").status_code == 200
 
 
-@pytest.mark.parametrize("url", ["/api/v1/nope/", "/api/v1/jobs/xyz/", "/api/v1/cadres/abc/", "/api/v2/cadres/"])
+@pytest.mark.parametrize(
+    "url", ["/api/v1/nope/", "/api/v1/jobs/xyz/", "/api/v1/cadres/abc/", "/api/v2/cadres/"]
+)
 def test_unknown_api_paths_and_malformed_ids_answer_the_json_404(api, url):
     body = _error(api.get(url), 404)
     assert body["code"] == "not_found" and not body["message"].isascii()
@@ -62,7 +64,9 @@ def test_an_unknown_page_still_gets_the_chinese_404_page(client, users):
     assert response.status_code == 404 and "页面不存在" in response.content.decode()
 
 
-@pytest.mark.parametrize("param", ["page=abc", "page=0", "page=-1", "page_size=abc", "page_size=0", "page=１"])
+@pytest.mark.parametrize(
+    "param", ["page=abc", "page=0", "page=-1", "page_size=abc", "page_size=0", "page=１"]
+)
 def test_a_page_number_that_is_not_a_positive_integer_is_a_400(api, param):
     body = _error(api.get(f"/api/v1/cadres/?{param}"), 400)
     assert param.split("=")[0] in body["fields"]
