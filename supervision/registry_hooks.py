@@ -25,7 +25,7 @@ def _approvals(user, limit: int) -> list[registry.TodoItem]:
             title=f"约谈提议：{interview.subject_label}",
             url=reverse("supervision:interview_detail", args=[interview.pk]),
             detail=interview.unit.name,
-            note=f"{timezone.localtime(interview.proposed_at):%Y-%m-%d} 提议",
+            note=f"{interview.proposed_on or timezone.localtime(interview.proposed_at).date():%Y-%m-%d} 提议",
         )
         for interview in todo_for(user)["approvals"][:limit]
     ]
@@ -64,7 +64,7 @@ def _interview_entries(user, cadre, limit: int):
     for interview in cadre_interviews(user, cadre)[:limit]:
         conducted = interview.conducted_on
         yield registry.TimelineEntry(
-            on=conducted or timezone.localtime(interview.proposed_at).date(),
+            on=conducted or interview.proposed_on or timezone.localtime(interview.proposed_at).date(),
             kind=interview.get_kind_display(),
             title=interview.subject_label if interview.subject_type == "team" else "本人",
             detail=interview.get_status_display() if interview.kind == InterviewKind.YUETAN else "",
