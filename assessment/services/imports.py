@@ -31,13 +31,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from cadres.models import Cadre, Unit
-from cadres.selectors import unit_in_scope
+from cadres.selectors import unit_in_scope, unit_label
 from core.bulk import RawJSON, gc_paused, pick, plain_rows
 from core.jobs import job_create, progress, register
 from core.models import Job
 
 from ..models import SCORING_STATUSES, ImportBatch, ImportStatus, Period, RuleKind
-from ..sheets.parse import ParsedSheet, SheetRejected, read_sheet
+from ..sheets.parse import ParsedSheet, SheetRejected, read_sheet, same_name
 from .scores import (
     REFUSED,
     IndicatorSpec,
@@ -319,7 +319,9 @@ def plan_sheet(
     bad_rows = {e.row for e in parsed.errors if e.row is not None}
 
     ids = {r.id_number for r in parsed.rows if r.id_number}
-    units = {pk: (path, name) for pk, path, name in Unit.objects.order_by().values_list("pk", "path", "name")}
+    # units by their label (光明村（城关镇） where two share a name), as the preview and messages show them
+    labelled = Unit.objects.order_by().annotate(label=unit_label()).values_list("pk", "path", "label")
+    units = {pk: (path, label) for pk, path, label in labelled}
     cadres: dict[str, tuple] = {}
     cadre_versions: list[int] = []
     for row in plain_rows(
@@ -381,14 +383,14 @@ def plan_sheet(
             plan.error(r, id_header, unknown_id(id_number), id_col)
             continue
         name = prow.name
-        if name and name.strip() != cadre_name:
+        if name and not same_name(name, cadre_name):
             plan.error(r, name_header, f"姓名与身份证号登记的姓名不一致（系统中为 {cadre_name}）。", name_col)
             continue
         if within is not None and not path.startswith(within):
             plan.error(
                 r,
                 id_header,
-                f"第{r}行的干部 {cadre_name}（{unit_name}）不属于所选单位“{unit.name}”。",
+                f"第{r}行的干部 {cadre_name}（{unit_name}）不属于所选单位“{units.get(unit.pk, ('', unit.name))[1]}”。",
                 id_col,
             )
             continue
@@ -471,7 +473,7 @@ def plan_sheet(
             # same cadre.
             entry = {"cadre": cadre_id, "scores": values, "key": str(r), "id_number": id_number}
             if name:
-                entry["name"] = name.strip()
+                entry["name"] = cadre_name  # as registered: the commit checks it still is
             if prow.grade and grade_check is not None:
                 entry["grade"] = prow.grade  # checked again at commit (Recheck)
             entries.append(entry)
@@ -1103,7 +1105,8 @@ def template_build(*, user, period: Period, unit: Unit) -> bytes:
 
 
 def template_filename(period: Period, unit: Unit) -> str:
-    return f"{period.name}-{unit.name}-评分表.xlsx"
+    # ``label`` where the caller annotated it (cadres.selectors.unit_label): 光明村（城关镇）
+    return f"{period.name}-{getattr(unit, 'label', None) or unit.name}-评分表.xlsx"
 
 
 # ---------------------------------------------------------------- the annotated sheet

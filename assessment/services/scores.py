@@ -46,6 +46,7 @@ from ..models import (
     TeamAssessment,
     Track,
 )
+from ..sheets.parse import same_name
 from .recompute import period_recompute, recompute_queue_paths
 
 OVERRIDE_STATUSES = (PeriodStatus.COLLECTING, PeriodStatus.GRADING)
@@ -414,7 +415,7 @@ def scores_save(
         if "id_number" in entry and entry["id_number"] != cadre[2]:
             errors.setdefault(key, []).append("该干部的身份证号在预览后已被修改，请重新上传。")
             continue
-        if entry.get("name") and entry["name"] != cadre[3]:
+        if entry.get("name") and not same_name(entry["name"], cadre[3]):
             errors.setdefault(key, []).append(
                 f"该干部的姓名在预览后已被修改（现为 {cadre[3]}），请重新上传。"
             )

@@ -24,7 +24,7 @@ from ..models import QUARTER_SCALE
 from . import safety
 from .safety import SheetRejected
 
-__all__ = ["CellError", "ParsedRow", "ParsedSheet", "SheetRejected", "parse_date", "read_sheet"]
+__all__ = ["CellError", "ParsedRow", "ParsedSheet", "SheetRejected", "parse_date", "read_sheet", "same_name"]
 
 HEADER_SEARCH_ROWS = 20
 
@@ -750,6 +750,13 @@ def _clean_name(value) -> str:
     if value is None:
         return ""
     return "".join(unicodedata.normalize("NFKC", str(value)).split())
+
+
+def same_name(typed, registered) -> bool:
+    """Whether a name from a sheet is the registered one. Spaces never count on either side:
+    sheets add them to align two-character names (张  三), and some registered names have one
+    (阿依 古丽) that the sheet's reading has dropped."""
+    return _clean_name(typed) == _clean_name(registered)
 
 
 def _numeric_id_message(value) -> str:

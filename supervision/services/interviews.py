@@ -520,6 +520,29 @@ def sniff_content_type(head: bytes, data: io.BufferedIOBase) -> str | None:
     return ALLOWED_IMAGE_FORMATS.get(fmt)
 
 
+# The extensions a file of each detected type may carry; the first is the one given to it.
+EXTENSIONS = {
+    "application/pdf": ("pdf",),
+    "image/jpeg": ("jpg", "jpeg", "jpe"),
+    "image/png": ("png",),
+    "image/gif": ("gif",),
+    "image/webp": ("webp",),
+}
+
+
+def _named_as(content_type: str, name: str) -> str:
+    """The uploaded name with the extension of the type its content was found to be: a PDF
+    sent as ``x.html`` is kept (and downloaded) as ``x.pdf``, never as a page."""
+    stem, dot, ext = name.rpartition(".")
+    if not dot or not stem:
+        stem, ext = name, ""
+    allowed = EXTENSIONS[content_type]
+    if ext.lower() in allowed:
+        return name[:200]
+    stem = (stem.strip() or "附件")[: 200 - len(allowed[0]) - 1]
+    return f"{stem}.{allowed[0]}"
+
+
 @transaction.atomic
 def attachment_add(*, actor, interview: Interview, upload, stage: str = "") -> Attachment:
     _require_role(actor)
@@ -537,7 +560,7 @@ def attachment_add(*, actor, interview: Interview, upload, stage: str = "") -> A
     if content_type is None:
         raise BadAttachment("附件只能是PDF文件或图片（JPG、PNG、GIF、WEBP），系统按文件内容判断类型。", 415)
     upload.seek(0)
-    name = (upload.name or "附件").rsplit("/", 1)[-1].rsplit("\\", 1)[-1][:200]
+    name = _named_as(content_type, (upload.name or "附件").rsplit("/", 1)[-1].rsplit("\\", 1)[-1])
     attachment = Attachment(
         interview=interview,
         original_name=name,
@@ -546,14 +569,7 @@ def attachment_add(*, actor, interview: Interview, upload, stage: str = "") -> A
         stage=stage[:20],
         uploaded_by=actor,
     )
-    extension = {
-        "application/pdf": "pdf",
-        "image/jpeg": "jpg",
-        "image/png": "png",
-        "image/gif": "gif",
-        "image/webp": "webp",
-    }
-    attachment.file.save(f"attachment.{extension[content_type]}", upload, save=False)
+    attachment.file.save(f"attachment.{EXTENSIONS[content_type][0]}", upload, save=False)
     attachment.save()
     audit_record(
         actor=actor,

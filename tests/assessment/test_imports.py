@@ -414,3 +414,43 @@ def test_the_quarterly_grade_check_follows_the_units_own_thresholds(
     batch = validate(admin, open_quarter, quarter_sheet((cadre_a, "好", 72)))
 
     assert batch.status == ImportStatus.VALIDATED, batch.errors
+
+
+def test_a_registered_name_with_a_space_imports_from_the_systems_own_template(admin, annual_period, tree):
+    """阿依 古丽 is registered with a space; the parser drops spaces (sheets pad two-character
+    names): the two must still be the same name, in the preview and again at commit."""
+    from openpyxl import load_workbook
+
+    from assessment.services.imports import template_build
+
+    uyghur = CadreFactory(unit=tree["town_a"], name="阿依 古丽")
+    Assessment.objects.create(period=annual_period, cadre=uyghur, unit=tree["town_a"])
+    wb = load_workbook(BytesIO(template_build(user=admin, period=annual_period, unit=tree["town_a"])))
+    ws = wb.active
+    header = [c.value for c in ws[2]]
+    for row in ws.iter_rows(min_row=3):
+        if row[header.index("姓名")].value == "阿依 古丽":
+            for code in CODES:
+                row[header.index(code)].value = 88
+    out = BytesIO()
+    wb.save(out)
+
+    batch = validate(admin, annual_period, out.getvalue())
+    assert batch.status == ImportStatus.VALIDATED, batch.errors
+    import_commit(actor=admin, batch=batch)
+    assert stored(annual_period, uyghur) == scores(88)
+
+
+@pytest.mark.parametrize("typed", ["阿依古丽", "阿依  古丽", "阿依　古丽"])
+def test_spaces_never_count_when_a_sheet_name_is_compared_with_the_registered_one(
+    admin, annual_period, tree, typed
+):
+    uyghur = CadreFactory(unit=tree["town_a"], name="阿依 古丽")
+    batch = validate(admin, annual_period, make_sheet([((typed, uyghur.id_number), scores(80))]))
+    assert batch.status == ImportStatus.VALIDATED, batch.errors
+
+
+def test_a_name_differing_by_more_than_spaces_is_still_an_error(admin, annual_period, tree):
+    uyghur = CadreFactory(unit=tree["town_a"], name="阿依 古丽")
+    batch = validate(admin, annual_period, make_sheet([(("阿依古", uyghur.id_number), scores(80))]))
+    assert batch.errors[0]["message"] == "姓名与身份证号登记的姓名不一致（系统中为 阿依 古丽）。"

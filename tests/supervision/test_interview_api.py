@@ -223,6 +223,39 @@ def test_attachments_accept_pdf_and_images_by_content(users, cadre_a, tmp_path, 
     assert Attachment.objects.count() == 2
 
 
+@pytest.mark.parametrize(
+    ("sent_as", "kept_as", "content"),
+    [
+        ("x.html", "x.pdf", "pdf"),
+        ("报告", "报告.pdf", "pdf"),
+        ("scan.PDF", "scan.PDF", "pdf"),
+        ("photo.jpg.exe", "photo.jpg.png", "png"),
+        ("photo.jpeg", "photo.png", "png"),
+        (".htaccess", ".htaccess.png", "png"),
+        ("scan.png", "scan.png", "png"),
+    ],
+)
+def test_an_attachment_is_named_with_the_extension_of_its_detected_type(
+    users, cadre_a, tmp_path, settings, sent_as, kept_as, content
+):
+    settings.MEDIA_ROOT = tmp_path
+    interview = svc.interview_record(
+        actor=users[Role.STAFF], kind="talk", subject_type="cadre", cadre=cadre_a,
+        conducted_on=days_ago(1), record="x",
+    )  # fmt: skip
+    data = io.BytesIO(_png() if content == "png" else b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
+    data.name = sent_as
+    client = api(users[Role.STAFF])
+    body = client.post(
+        f"/api/v1/interviews/{interview.pk}/attachments/", {"file": data}, format="multipart"
+    ).json()
+    assert body["original_name"] == kept_as
+    stored = Attachment.objects.get(pk=body["id"])
+    assert stored.original_name == kept_as and stored.file.name.endswith(
+        "." + ("png" if content == "png" else "pdf")
+    )
+
+
 def test_an_oversize_attachment_is_a_413(users, cadre_a, tmp_path, settings):
     settings.MEDIA_ROOT = tmp_path
     settings.SUPERVISION_ATTACHMENT_MAX_BYTES = 1024 * 1024
