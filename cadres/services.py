@@ -179,6 +179,8 @@ def cadre_update(*, actor, cadre: Cadre, reason: str = "", **data) -> Cadre:
     for key, value in data.items():
         setattr(cadre, key, value)
     _validate_cadre(actor, cadre)
+    if cadre.unit_id != stored.unit_id:
+        _require_teams_kept(cadre)
     _save_cadre(cadre)
     audit_record(
         actor=actor,
@@ -191,6 +193,21 @@ def cadre_update(*, actor, cadre: Cadre, reason: str = "", **data) -> Cadre:
         reason=reason,
     )
     return cadre
+
+
+def _require_teams_kept(cadre: Cadre) -> None:
+    """A team member stays inside the team's unit subtree (as ``team_member_add`` requires):
+    otherwise the team would go on listing, to the unit's users, a cadre they may not see.
+    The teams named are in the actor's scope: it holds both the old and the new unit."""
+    left = [
+        m.unit.name
+        for m in TeamMembership.objects.filter(cadre=cadre).select_related("unit")
+        if not cadre.unit.path.startswith(m.unit.path)
+    ]
+    if left:
+        raise ValidationError(
+            {"unit": f"该干部是{'、'.join(left)}领导班子成员，调出前请先在单位页面将其移出班子。"}
+        )
 
 
 @transaction.atomic

@@ -14,6 +14,7 @@ import datetime
 from decimal import Decimal
 
 import orjson
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q, TextField
 from django.db.models.functions import Cast
@@ -58,6 +59,21 @@ def recompute_queue(*, period: Period, unit_path: str = "", actor=None, reason: 
     do not follow changes). A waiting job that already covers the subtree is reused."""
     jobs = recompute_queue_paths(period=period, unit_paths=[unit_path], actor=actor, reason=reason)
     return jobs[0] if jobs else None
+
+
+def recompute_request(*, actor, period: Period, unit: Unit | None = None, reason: str = "") -> Job | None:
+    """A user's request to recompute ``period``: over ``unit`` (already fetched through the
+    user's scope), else over the user's whole subtree, never beyond it. A user without a unit
+    has no subtree and is refused, as is a role that may not run assessments."""
+    if not actor.can("manage_assessment"):
+        raise PermissionDenied("您的角色无权重新计算等次。")
+    scope_path = actor.scope_path
+    if scope_path is None:
+        raise PermissionDenied("您的账号未设置所属单位，无法重新计算。")
+    if unit is not None and not unit.path.startswith(scope_path):
+        raise PermissionDenied("该单位不在您的管辖范围内。")
+    unit_path = unit.path if unit is not None else scope_path
+    return recompute_queue(period=period, unit_path=unit_path, actor=actor, reason=reason)
 
 
 def recompute_queue_paths(*, period: Period, unit_paths, actor=None, reason: str = "") -> list[Job]:

@@ -41,7 +41,7 @@ from ..selectors import (
 )
 from ..services import periods as period_services
 from ..services import scores as score_services
-from ..services.recompute import JOB_KIND, recompute_queue
+from ..services.recompute import JOB_KIND, recompute_request
 
 PAGE_SIZE = 50
 UNITS_PAGE_SIZE = 100
@@ -240,7 +240,8 @@ def period_recompute(request, pk):
     user = request.user
     period = period_get(user, pk)
     _require(user, "manage_assessment", "您的角色无权重新计算等次。")
-    job = recompute_queue(period=period, actor=user, reason="手动重新计算")
+    # over the user's subtree only: a county's button does not recompute the other counties
+    job = recompute_request(actor=user, period=period, reason="手动重新计算")
     if job is None:
         messages.warning(
             request,

@@ -82,6 +82,15 @@ def _unit_from(request):
     return unit_get(request.user, pk) if pk else None
 
 
+def _rule_owner(user, rule) -> str:
+    """The unit a rule is inherited from, by name only if the user may see that unit: a
+    township's users are not told the names of the county and the city above them."""
+    scope = user.scope_path
+    if scope is not None and rule.unit_path.startswith(scope):
+        return rule.unit_name
+    return "上级单位"
+
+
 def _policy_url(unit) -> str:
     url = reverse("assessment:policy")
     return f"{url}?unit={unit.pk}" if unit else url
@@ -107,7 +116,7 @@ def policy(request):
         elif rule.unit_path == "":
             source, own = "默认规则", False
         else:
-            source, own = f"继承自{rule.unit_name}", False
+            source, own = f"继承自{_rule_owner(user, rule)}", False
         rows.append(
             {
                 "kind": kind,
@@ -185,7 +194,7 @@ def policy_edit(request):
             form.fields.pop("key", None)
     inherited_from = None
     if current is not None and current.unit_path != (unit.path if unit else ""):
-        inherited_from = current.unit_name or "默认规则"
+        inherited_from = _rule_owner(user, current) if current.unit_path else "默认规则"
     return render(
         request,
         "assessment/policy_edit.html",
