@@ -69,6 +69,11 @@ PREVIEW_LIMIT = 500
 # How many errors a batch keeps; a sheet wrong on every one of 100,000 rows says so in the message.
 ERROR_LIMIT = 5000
 NOTHING_TO_DO = "没有需要更新的数据：表中的得分与系统中一致，未写入任何数据。"
+OVERTAKEN = (
+    "没有需要写入的数据：预览时有变化的 {n} 行，其得分已在预览之后由另一次导入或录入写入，"
+    "与表中一致，本次未写入任何数据。"
+)
+ALREADY_COMMITTED = "该批次已由另一次提交导入，本次没有写入任何数据。"
 SOURCE = "Excel导入"
 
 
@@ -833,6 +838,9 @@ def _commit(
             .get(pk=batch.pk)
         )
         if locked.status == ImportStatus.COMMITTED:
+            # Committed by another request meanwhile (a double click, two tabs): this one writes
+            # nothing and says so; the batch keeps the counts of the commit that wrote them.
+            locked.already_committed = True
             return locked
         if locked.status not in (ImportStatus.VALIDATED, ImportStatus.PENDING, ImportStatus.VALIDATING):
             raise ValidationError("该批次未通过校验，不能导入；请修改后重新上传。")
@@ -920,15 +928,27 @@ def _commit(
             locked.status = ImportStatus.COMMITTED
             locked.committed_at = timezone.now()
             locked.message = NOTHING_TO_DO
+            expected = locked.rows_new + locked.rows_changed
             if result is not None and (result["created"] or result["updated"]):
                 locked.audit_batch = result["batch"]
                 locked.message = _committed_message(locked, result)
+            elif expected:  # the preview's changes were written by someone else meanwhile
+                locked.message = OVERTAKEN.format(n=expected)
+            written = (result["created"] + result["updated"]) if result else 0
+            if written != expected:
+                # the counts say what this commit wrote, not what the preview expected
+                locked.rows_new = result["created"] if result else 0
+                locked.rows_changed = result["updated"] if result else 0
+                locked.rows_unchanged = locked.rows_ok - locked.rows_new - locked.rows_changed
         _plan_drop(locked)
         # Without a fresh plan only these changed; the stored preview is left as it is.
         locked.save(
             update_fields=None
             if replanned
-            else ["status", "committed_at", "message", "audit_batch", "plan", "errors"]
+            else [
+                "status", "committed_at", "message", "audit_batch", "plan", "errors",
+                "rows_new", "rows_changed", "rows_unchanged",
+            ]  # fmt: skip
         )
         if job is not None:
             progress(job, total, total)

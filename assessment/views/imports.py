@@ -19,7 +19,7 @@ from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.views.decorators.http import require_POST
 
-from cadres.selectors import units_visible_to
+from cadres.selectors import unit_label, units_visible_to
 from core.xlsx import XLSX_CONTENT_TYPE
 
 from ..models import SCORING_STATUSES, ImportBatch, ImportStatus
@@ -41,7 +41,10 @@ def _require(user) -> None:
 def _batch(user, pk) -> ImportBatch:
     try:
         return (
-            import_batches_visible_to(user).select_related("period", "unit", "uploaded_by", "job").get(pk=pk)
+            import_batches_visible_to(user)
+            .select_related("period", "unit", "uploaded_by", "job")
+            .annotate(unit_label=unit_label("unit__"))
+            .get(pk=pk)
         )
     except (ImportBatch.DoesNotExist, ValueError, ValidationError):
         raise Http404("导入批次不存在或不在您的管辖范围内。") from None
@@ -64,7 +67,10 @@ def import_upload(request):
     _require(user)
     periods = list(periods_visible_to(user).filter(status__in=SCORING_STATUSES).order_by("-year", "-pk"))
     units = list(
-        units_visible_to(user).order_by("path").only("pk", "name", "code", "path")[:UNIT_CHOICES_LIMIT]
+        units_visible_to(user)
+        .order_by("path")
+        .only("pk", "name", "code", "path")
+        .annotate(label=unit_label())[:UNIT_CHOICES_LIMIT]
     )
     period_id = _int_or_none(request.POST.get("period") or request.GET.get("period"))
     unit_id = _int_or_none(request.POST.get("unit") or request.GET.get("unit"))
@@ -164,7 +170,10 @@ def import_commit(request, pk):
         except ValidationError as exc:
             messages.error(request, "；".join(exc.messages))
         else:
-            messages.success(request, batch.message)
+            if getattr(batch, "already_committed", False):
+                messages.info(request, services.ALREADY_COMMITTED)
+            else:
+                messages.success(request, batch.message)
     return redirect("assessment:import_detail", pk=pk)
 
 
@@ -198,7 +207,12 @@ def import_file(request, pk):
 def import_history(request):
     user = request.user
     _require(user)
-    qs = import_batches_visible_to(user).select_related("period", "unit", "uploaded_by").defer("preview")
+    qs = (
+        import_batches_visible_to(user)
+        .select_related("period", "unit", "uploaded_by")
+        .defer("preview")
+        .annotate(unit_label=unit_label("unit__"))
+    )
     period_id = _int_or_none(request.GET.get("period"))
     status = request.GET.get("status") or ""
     if period_id is not None:

@@ -454,3 +454,56 @@ def test_a_name_differing_by_more_than_spaces_is_still_an_error(admin, annual_pe
     uyghur = CadreFactory(unit=tree["town_a"], name="阿依 古丽")
     batch = validate(admin, annual_period, make_sheet([(("阿依古", uyghur.id_number), scores(80))]))
     assert batch.errors[0]["message"] == "姓名与身份证号登记的姓名不一致（系统中为 阿依 古丽）。"
+
+
+def test_the_same_sheet_committed_twice_at_once_writes_once_and_the_second_says_nothing_was_left(
+    admin, annual_period, cadre_a, tree
+):
+    """Two uploads of one sheet, both previewed before either commits (two tabs, two
+    clients): the first writes, the second finds the scores already there."""
+    other = CadreFactory(unit=tree["town_a"], name="王五")
+    data = make_sheet([(cadre_a, scores(91)), (other, scores(92))])
+    first, second = validate(admin, annual_period, data), validate(admin, annual_period, data)
+    assert (second.rows_new + second.rows_changed, second.rows_unchanged) == (2, 0)
+
+    first = import_commit(actor=admin, batch=first)
+    entries = AuditEntry.objects.count()
+    second = import_commit(actor=admin, batch=second)
+
+    assert first.rows_new + first.rows_changed == 2
+    assert second.status == ImportStatus.COMMITTED
+    assert (second.rows_new, second.rows_changed, second.rows_unchanged) == (0, 0, 2)
+    assert second.message == services.OVERTAKEN.format(n=2)
+    assert AuditEntry.objects.count() == entries and not second.audit_batch
+    second.refresh_from_db()
+    assert (second.rows_new, second.rows_changed, second.rows_unchanged) == (0, 0, 2)
+
+
+def test_one_batch_committed_by_two_requests_answers_the_second_that_nothing_was_written(
+    admin, annual_period, cadre_a
+):
+    batch = validate(admin, annual_period, make_sheet([(cadre_a, scores(93))]))
+    stale = ImportBatch.objects.get(pk=batch.pk)  # what the second request read before the first committed
+    import_commit(actor=admin, batch=batch)
+    entries = AuditEntry.objects.count()
+    again = import_commit(actor=admin, batch=stale)
+    assert again.already_committed and again.status == ImportStatus.COMMITTED
+    assert AuditEntry.objects.count() == entries
+
+
+def test_the_commit_page_tells_a_second_submission_that_nothing_was_written(
+    client, admin, annual_period, cadre_a, monkeypatch
+):
+    from django.urls import reverse
+
+    batch = validate(admin, annual_period, make_sheet([(cadre_a, scores(94))]))
+    client.force_login(admin)
+    real = services.import_commit
+
+    def racing(*, actor, batch, **kw):  # the other request commits first, while this one waits
+        real(actor=actor, batch=ImportBatch.objects.get(pk=batch.pk), **kw)
+        return real(actor=actor, batch=batch, **kw)
+
+    monkeypatch.setattr(services, "import_commit", racing)
+    page = client.post(reverse("assessment:import_commit", args=[batch.pk]), follow=True).content.decode()
+    assert services.ALREADY_COMMITTED in page
