@@ -286,7 +286,12 @@ class PeriodViewSet(
         unit_id = request.query_params.get("unit")
         if unit_id in (None, ""):
             raise ValidationError({"unit": "请指定单位 id（?unit=）。"})
-        unit = cadre_selectors.units_visible_to(request.user).filter(pk=_int(unit_id, "unit")).first()
+        unit = (
+            cadre_selectors.units_visible_to(request.user)
+            .annotate(label=cadre_selectors.unit_label())
+            .filter(pk=_int(unit_id, "unit"))
+            .first()
+        )
         if unit is None:
             raise NotFound("单位不存在或不在您的管辖范围内。")
         content = template_build(user=request.user, period=period, unit=unit)
@@ -600,6 +605,7 @@ class GradeReportRowSerializer(serializers.Serializer):
     cadre = serializers.IntegerField(source="cadre_id", help_text="干部 id")
     unit = serializers.IntegerField(source="unit_id", help_text="考核单位 id")
     unit_name = serializers.CharField(source="unit__name")
+    unit_label = serializers.CharField(help_text="单位名称；与其他单位重名时附上级单位，如 光明村（城关镇）")
     name = serializers.CharField(source="cadre__name")
     id_number = serializers.CharField(help_text="身份证号；无权查看的角色得到脱敏值")
     track = LabelChoiceField(Track, allow_blank=True)
@@ -656,7 +662,12 @@ class GradeReportViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             raise ValidationError({"period": "考核期不存在。"})
         unit = None
         if p.get("unit"):
-            unit = cadre_selectors.units_visible_to(user).filter(pk=_int(p["unit"], "unit")).first()
+            unit = (
+                cadre_selectors.units_visible_to(user)
+                .annotate(label=cadre_selectors.unit_label())
+                .filter(pk=_int(p["unit"], "unit"))
+                .first()
+            )
             if unit is None:
                 raise NotFound("单位不存在或不在您的管辖范围内。")
         grade = _choice(Grade, p["grade"], "grade") if p.get("grade") else ""
@@ -691,7 +702,7 @@ class GradeReportViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def _xlsx(self, rows):
         period, unit, grade = self.report
         scope = (
-            unit.name if unit else (self.request.user.unit.name if self.request.user.unit_id else "全部单位")
+            unit.label if unit else (self.request.user.unit.name if self.request.user.unit_id else "全部单位")
         )
         title = f"{period.titled('考核等次')}（{scope}{'，' + grade if grade else ''}）"
         full = self.get_serializer_context()["full_id_numbers"]

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from django.db.models import Count, F, QuerySet
 
 from cadres import idnumber
+from cadres.selectors import unit_label
 from core.xlsx import safe_row, styled_row
 
 from .grading import ROUNDING_LABELS
@@ -50,7 +51,7 @@ def grade_report_rows(user, *, period: Period, unit=None, grade: str = "") -> Qu
     if grade:
         qs = qs.filter(final_grade=grade)
     return qs.order_by("unit__path", F("rank_in_unit").asc(nulls_last=True), "cadre_id").values(
-        *REPORT_FIELDS
+        *REPORT_FIELDS, unit_label=unit_label("unit__")
     )
 
 
@@ -99,7 +100,7 @@ def grade_report_xlsx(rows: Iterable[dict], *, title: str, full_id_numbers: bool
                 ws,
                 [
                     index,
-                    row["unit__name"],
+                    row["unit_label"],
                     row["cadre__name"],
                     id_number_for(row["cadre__id_number"], full=full_id_numbers),
                     row["total_score"],

@@ -7,7 +7,7 @@ unit the cadre was assessed in.
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from cadres.selectors import scope_q
+from cadres.selectors import scope_q, unit_label
 
 from .models import Assessment, ImportBatch, Period, TeamAssessment
 
@@ -31,7 +31,12 @@ def assessments_visible_to(user) -> QuerySet[Assessment]:
 
 def assessment_get(user, pk) -> Assessment:
     try:
-        return assessments_visible_to(user).select_related("period", "cadre", "unit").get(pk=pk)
+        return (
+            assessments_visible_to(user)
+            .select_related("period", "cadre", "unit")
+            .annotate(unit_label=unit_label("unit__"))
+            .get(pk=pk)
+        )
     except (Assessment.DoesNotExist, ValueError, TypeError):
         raise Http404("考核结果不存在或不在您的管辖范围内。") from None
 

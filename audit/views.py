@@ -124,10 +124,11 @@ OUT_OF_SCOPE = "（不在您的管辖范围内或已删除）"
 def _visible(model, user):
     """Where names of ``model`` are looked up: units and cadres only within the user's scope."""
     from cadres.models import Cadre, Unit
-    from cadres.selectors import cadres_visible_to, units_visible_to
+    from cadres.selectors import cadres_visible_to, unit_label, units_visible_to
 
     if model is Unit:
-        return units_visible_to(user)
+        # named as the lists name them (光明村（城关镇）), in the same query
+        return units_visible_to(user).annotate(label=unit_label())
     if model is Cadre:
         return cadres_visible_to(user)
     return model._default_manager
@@ -162,13 +163,29 @@ def present_entries(
                 continue
             if isinstance(field, models.ForeignKey):
                 wanted.setdefault(field.related_model, set()).update(v for v in values if v is not None)
+    # An entry about a unit is titled by its label (光明村（城关镇）) while the recorded name is
+    # still the unit's name: read with the units the changes name (one more query only on a
+    # page with unit entries and no unit in its changes).
+    unit_entries = [
+        e
+        for e in entries
+        if e.model_class is not None
+        and e.model_class._meta.label_lower == "cadres.unit"
+        and e.object_id.isdigit()
+    ]
+    if unit_entries:
+        wanted.setdefault(unit_entries[0].model_class, set()).update(int(e.object_id) for e in unit_entries)
     names = {}
     for related, ids in wanted.items():
         visible = _visible(related, user)
         for pk, obj in visible.in_bulk(list(ids)).items():
-            names[(related, pk)] = str(obj)
+            names[(related, pk)] = getattr(obj, "label", None) or str(obj)
         if visible is not related._default_manager:
             names.update({(related, pk): OUT_OF_SCOPE for pk in ids if (related, pk) not in names})
+    for entry in unit_entries:
+        label = names.get((entry.model_class, int(entry.object_id)), "")
+        if label.startswith(f"{entry.object_repr}（"):
+            entry.object_repr = label
     for entry in entries:
         model = entry.model_class
         entry.model_label = str(model._meta.verbose_name) if model else entry.model

@@ -106,8 +106,11 @@ def cadre_detail(request, pk):
     user = request.user
     cadre = selectors.cadre_get(user, pk)
     today = timezone.localdate()
-    posts = list(cadre.posts.select_related("unit"))
+    posts = list(cadre.posts.select_related("unit").annotate(unit_label=selectors.unit_label("unit__")))
     for post in posts:
+        # the name recorded with the post, told apart from a namesake while it is still the unit's name
+        same = post.unit_id and post.unit_name == post.unit.name
+        post.unit_text = post.unit_label if same else post.unit_name
         post.frontline = post.kind in FRONTLINE_POST_KINDS
         post.first_secretary = post.kind == PostKind.FIRST_SECRETARY
         post.principal = post.kind == PostKind.TOWNSHIP_PRINCIPAL
@@ -310,7 +313,7 @@ def _render_unit_detail(request, unit, team_form=None):
         team_form = TeamMemberForm(user=user, unit=unit)
     path = user.scope_path or ""
     ancestors = [a for a in Unit.objects.get_ancestors(unit) if a.path.startswith(path)]
-    children = Unit.objects.get_children(unit).annotate(direct=Count("cadres"))
+    children = Unit.objects.get_children(unit).annotate(direct=Count("cadres"), label=selectors.unit_label())
     return render(
         request,
         "cadres/unit_detail.html",
@@ -318,7 +321,9 @@ def _render_unit_detail(request, unit, team_form=None):
             "unit": unit,
             "ancestors": ancestors,
             "children": children,
-            "team": unit.team.select_related("cadre", "cadre__unit"),
+            "team": unit.team.select_related("cadre", "cadre__unit").annotate(
+                unit_label=selectors.unit_label("cadre__unit__")
+            ),
             "cadre_total": subtree_cadres.count(),
             "direct_total": unit.cadres.count(),
             "team_form": team_form,

@@ -1,11 +1,11 @@
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Q
+from django.db.models import Case, Count, Max, Q, When
 from django.shortcuts import render
 
 from audit.selectors import audit_visible_to
 from audit.views import present_entries
 from cadres.models import CadreKind, CadreStatus
-from cadres.selectors import cadres_visible_to, units_visible_to
+from cadres.selectors import cadres_visible_to, unit_label, units_visible_to
 
 from . import registry
 
@@ -35,6 +35,10 @@ def home(request):
     # 待办: whatever the apps registered (core/registry.py), e.g. supervision's 约谈 proposals
     # awaiting a head's approval and the user's report reminders; up to TODO_LIMIT of each.
     todo, todo_links = registry.todo_items(user, limit=TODO_LIMIT)
+    # the count of units and the user's own unit as lists name it (光明村（城关镇）): one query
+    units = units_visible_to(user).aggregate(
+        n=Count("id"), own=Max(Case(When(pk=user.unit_id, then=unit_label())))
+    )
     return render(
         request,
         "core/home.html",
@@ -42,7 +46,8 @@ def home(request):
             "total": total,
             "by_kind": by_kind,
             "by_status": by_status,
-            "unit_count": units_visible_to(user).count(),
+            "unit_count": units["n"],
+            "own_unit": units["own"] or (user.unit.name if user.unit_id else ""),
             "recent": recent,
             "can_edit": user.can("edit_registry"),
             "todo": todo,

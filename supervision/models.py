@@ -163,7 +163,8 @@ class Interview(models.Model):
     @property
     def subject_label(self) -> str:
         if self.subject_type == SubjectType.TEAM:
-            return f"{self.unit.name}领导班子"
+            # ``unit_label`` where the query annotated it (selectors.unit_label): 光明村（城关镇）领导班子
+            return f"{getattr(self, 'unit_label', None) or self.unit.name}领导班子"
         return self.cadre.name if self.cadre_id else ""
 
 

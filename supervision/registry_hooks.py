@@ -24,7 +24,7 @@ def _approvals(user, limit: int) -> list[registry.TodoItem]:
             tone="approve",
             title=f"约谈提议：{interview.subject_label}",
             url=reverse("supervision:interview_detail", args=[interview.pk]),
-            detail=interview.unit.name,
+            detail=interview.unit_label,
             note=f"{interview.proposed_on or timezone.localtime(interview.proposed_at).date():%Y-%m-%d} 提议",
         )
         for interview in todo_for(user)["approvals"][:limit]
@@ -37,6 +37,7 @@ def _reminders(user, limit: int) -> list[registry.TodoItem]:
     latest = {}
     # A report that was first "due soon" and then "overdue" has two reminders: show the later one.
     for reminder in todo_for(user)["reminders"][: limit * 2]:
+        reminder.interview.unit_label = reminder.unit_label  # for its subject_label
         latest[reminder.interview_id] = reminder
     items = []
     for reminder in sorted(latest.values(), key=lambda r: (r.due_date, r.pk))[:limit]:

@@ -23,6 +23,7 @@ from django.utils import timezone
 from audit.models import AuditAction
 from audit.services import audit_record
 from cadres.models import TeamMembership, Unit
+from cadres.selectors import unit_label
 from core.bulk import bulk_insert, bulk_update_rows
 from core.jobs import jobs_create, progress, register, reusable_pending
 from core.models import Job
@@ -148,8 +149,9 @@ def indicators_by_category(period: Period) -> dict[str, list[IndicatorDef]]:
 
 def policy_resolver(unit_path: str = "") -> PolicyResolver:
     """All rules that can bear on the subtree: the defaults, its ancestors' and its own."""
+    # the owner's name as lists show it (光明村（城关镇）), for the policy page's 继承自…
     rows = PolicyRule.objects.select_related("unit").values_list(
-        "unit__path", "kind", "key", "params", "enabled", "id", "note", "unit__name"
+        "unit__path", "kind", "key", "params", "enabled", "id", "note", unit_label("unit__")
     )
     return PolicyResolver(
         RuleRow(path or "", kind, key, params, enabled, pk, note, unit_name or "")

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 from audit.selectors import audit_visible_to
 from audit.views import present_entries
 from cadres.models import CadreKind
-from cadres.selectors import scope_q, unit_get, units_visible_to
+from cadres.selectors import scope_q, unit_get, unit_label, units_visible_to
 from core.selectors import jobs_visible_to
 
 from ..forms import CategoryForm, CorrectionForm, IndicatorFormSet, OverrideForm, PeriodForm, TransitionForm
@@ -155,7 +155,7 @@ def _render_period(request, period, category_form=None):
     units = (
         assessments_visible_to(user)
         .filter(period=period)
-        .values("unit_id", "unit__name", "unit__path")
+        .values("unit_id", "unit__name", "unit__path", unit_label=unit_label("unit__"))
         .annotate(
             total=Count("id"),
             scored=Count("id", filter=~Q(scores={})),
@@ -441,7 +441,10 @@ def grid(request, pk, unit_pk):
             }
         )
     children = (
-        units_visible_to(user).filter(path__startswith=unit.path, depth=unit.depth + 1).order_by("path")
+        units_visible_to(user)
+        .filter(path__startswith=unit.path, depth=unit.depth + 1)
+        .annotate(label=unit_label())
+        .order_by("path")
     )
     return render(
         request,

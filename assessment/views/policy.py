@@ -178,7 +178,7 @@ def policy_edit(request):
             except ValidationError as exc:
                 apply_service_errors(form, exc)
             else:
-                where = unit.name if unit else "全部单位（默认规则）"
+                where = getattr(unit, "label", unit.name) if unit else "全部单位（默认规则）"
                 messages.success(
                     request,
                     f"已保存“{rule}”规则，适用于{where}；进行中的考核期将重新计算等次。",
@@ -227,7 +227,9 @@ def policy_reset(request):
             messages.error(request, message)
     else:
         if removed:
-            messages.success(request, f"{unit.name}已恢复继承上级的“{RuleKind(kind).label}”规则。")
+            messages.success(
+                request, f"{getattr(unit, 'label', unit.name)}已恢复继承上级的“{RuleKind(kind).label}”规则。"
+            )
         else:
             messages.info(request, "本单位没有单独设置这条规则，无需恢复。")
     return redirect(_policy_url(unit))

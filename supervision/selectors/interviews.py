@@ -5,7 +5,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from cadres.models import Unit
-from cadres.selectors import scope_q
+from cadres.selectors import scope_q, unit_label
 
 from ..models import CONDUCTED_STATUSES, Interview, InterviewKind, InterviewStatus, Reminder
 
@@ -19,6 +19,7 @@ def interview_get(user, pk) -> Interview:
         return (
             interviews_visible_to(user)
             .select_related("unit", "cadre", "proposed_by", "approved_by", "reviewed_by")
+            .annotate(unit_label=unit_label("unit__"))
             .prefetch_related("reasons", "attachments")
             .get(pk=pk)
         )
@@ -38,7 +39,11 @@ def interview_list(
     date_from: datetime.date | None = None,
     date_to: datetime.date | None = None,
 ) -> QuerySet[Interview]:
-    qs = interviews_visible_to(user).select_related("unit", "cadre", "proposed_by")
+    qs = (
+        interviews_visible_to(user)
+        .select_related("unit", "cadre", "proposed_by")
+        .annotate(unit_label=unit_label("unit__"))
+    )
     if kind:
         qs = qs.filter(kind=kind)
     if status:
@@ -65,6 +70,7 @@ def todo_for(user) -> dict:
         Reminder.objects.filter(responsible=user, resolved_at__isnull=True)
         .filter(scope_q(user, prefix="interview__unit__"))
         .select_related("interview__cadre", "interview__unit")
+        .annotate(unit_label=unit_label("interview__unit__"))
         .order_by("due_date", "id")
     )
     approvals = Interview.objects.none()
@@ -73,6 +79,7 @@ def todo_for(user) -> dict:
             interviews_visible_to(user)
             .filter(kind=InterviewKind.YUETAN, status=InterviewStatus.PROPOSED)
             .select_related("cadre", "unit")
+            .annotate(unit_label=unit_label("unit__"))
             .order_by("proposed_at")
         )
     return {"reminders": reminders, "approvals": approvals}
@@ -94,13 +101,15 @@ def monthly_summary(user, *, year: int, month: int, unit: Unit | None = None) ->
     qs = qs.filter(~Q(kind=InterviewKind.YUETAN) | Q(status__in=CONDUCTED_STATUSES))
     if unit is not None:
         qs = qs.filter(unit__path__startswith=unit.path)
-    rows = qs.values("unit_id", "unit__name", "unit__code", "unit__path", "kind").annotate(n=Count("id"))
+    rows = qs.values(
+        "unit_id", "unit__name", "unit__code", "unit__path", "kind", label=unit_label("unit__")
+    ).annotate(n=Count("id"))
     by_unit: dict[int, dict] = {}
     for row in rows:
         entry = by_unit.setdefault(
             row["unit_id"],
             {
-                "unit": row["unit__name"],
+                "unit": row["label"],
                 "code": row["unit__code"],
                 "path": row["unit__path"],
                 "counts": {},
@@ -146,5 +155,6 @@ def cadre_interviews(user, cadre) -> QuerySet[Interview]:
         interviews_visible_to(user)
         .filter(Q(cadre=cadre) | Q(subject_type="team", unit_id__in=team_units))
         .select_related("unit", "cadre")
+        .annotate(unit_label=unit_label("unit__"))
         .order_by("-conducted_on", "-proposed_at")
     )

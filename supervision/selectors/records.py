@@ -11,7 +11,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from cadres.models import Cadre, Unit
-from cadres.selectors import scope_q
+from cadres.selectors import scope_q, unit_label
 
 from ..models import (
     CheckHandling,
@@ -38,7 +38,12 @@ def clues_visible_to(user) -> QuerySet[ProblemClue]:
 
 def clue_get(user, pk) -> ProblemClue:
     try:
-        return clues_visible_to(user).select_related("cadre", "cadre__unit", "created_by").get(pk=pk)
+        return (
+            clues_visible_to(user)
+            .select_related("cadre", "cadre__unit", "created_by")
+            .annotate(unit_label=unit_label("cadre__unit__"))
+            .get(pk=pk)
+        )
     except (ProblemClue.DoesNotExist, ValueError, TypeError):
         raise Http404("问题线索不存在或不在您的管辖范围内。") from None
 
@@ -51,7 +56,11 @@ def clue_list(
     unit: Unit | None = None,
     name: str = "",
 ) -> QuerySet[ProblemClue]:
-    qs = clues_visible_to(user).select_related("cadre", "cadre__unit")
+    qs = (
+        clues_visible_to(user)
+        .select_related("cadre", "cadre__unit")
+        .annotate(unit_label=unit_label("cadre__unit__"))
+    )
     if source:
         qs = qs.filter(source=source)
     if status:
@@ -112,7 +121,11 @@ def check_list(
     unit: Unit | None = None,
     name: str = "",
 ) -> QuerySet[PersonalMattersCheck]:
-    qs = checks_visible_to(user).select_related("cadre", "cadre__unit", "interview")
+    qs = (
+        checks_visible_to(user)
+        .select_related("cadre", "cadre__unit", "interview")
+        .annotate(unit_label=unit_label("cadre__unit__"))
+    )
     if year:
         qs = qs.filter(year=year)
     if outcome:
@@ -208,6 +221,9 @@ def review_secretaries(
             "secretary__post_title",
             "secretary__unit__name",
             "secretary__unit__path",
+            # grouped by the unit's id as well, so the label's subqueries may read the unit's columns
+            "secretary__unit__id",
+            unit_label=unit_label("secretary__unit__"),
         )
         .annotate(
             total=Count("id"),

@@ -551,7 +551,12 @@ def monthly_summary_view(request):
         unit = None
     data = monthly_summary(user, year=year, month=month, unit=unit)
     table = _summary_table(data)
-    scope_name = unit.name if unit else (user.unit.name if getattr(user, "unit_id", None) else "全部单位")
+    # the filter's units carry their label (cadres.forms.unit_field): 光明村（城关镇）
+    scope_name = (
+        getattr(unit, "label", unit.name)
+        if unit
+        else (user.unit.name if getattr(user, "unit_id", None) else "全部单位")
+    )
     title = f"{scope_name}{year}年{month}月谈心谈话等情况统计表"
     last_day = (datetime.date(year, month, 1) + datetime.timedelta(days=32)).replace(
         day=1
