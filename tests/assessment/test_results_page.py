@@ -51,7 +51,7 @@ def test_the_page_shows_the_grade_distribution_with_counts_and_percentages(staff
     }
     html = response.content.decode()
     assert "4 人 · 66.7%" in html
-    assert 'style="width: 66.7%"' in html
+    assert 'pct-67"' in html  # 66.7% rounded: bar widths are whole-percent classes (CSP)
     assert "乙镇" not in html and "李四" not in html
 
 

@@ -47,7 +47,13 @@ def test_compose_app_services_get_every_variable_production_requires():
     services = _compose()["services"]
     for name in ("web", "worker", "beat"):
         env = services[name]["environment"]
-        for var in ("DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS", "DATABASE_URL", "CELERY_BROKER_URL"):
+        for var in (
+            "DJANGO_SECRET_KEY",
+            "DJANGO_ALLOWED_HOSTS",
+            "DATABASE_URL",
+            "CELERY_BROKER_URL",
+            "DJANGO_HTTPS",
+        ):
             assert var in env, (name, var)
         assert env["DJANGO_SETTINGS_MODULE"] == "config.settings.production"
         assert services[name]["depends_on"]["db"]["condition"] == "service_healthy"
@@ -67,6 +73,41 @@ def _manage(*args, env):
 def test_production_settings_pass_the_deploy_check():
     result = _manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION_ENV)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+# The README's plain-HTTP intranet configuration: no TLS anywhere between browser and app.
+INTRANET_ENV = PRODUCTION_ENV | {
+    "DJANGO_HTTPS": "false",
+    "DJANGO_ALLOWED_HOSTS": "10.0.0.5",
+    "DJANGO_CSRF_TRUSTED_ORIGINS": "http://10.0.0.5",
+}
+
+PRINT_TRANSPORT_SETTINGS = (
+    "from django.conf import settings as s; "
+    "print(s.SECURE_SSL_REDIRECT, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, "
+    "s.SECURE_HSTS_SECONDS, sorted(s.SILENCED_SYSTEM_CHECKS))"
+)
+
+
+def _transport_settings(env):
+    result = _manage("shell", "--no-imports", "-c", PRINT_TRANSPORT_SETTINGS, env=env)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip().splitlines()[-1]
+
+
+def test_plain_http_intranet_settings_pass_the_deploy_check():
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", env=INTRANET_ENV)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_plain_http_intranet_sends_cookies_a_browser_keeps_over_http():
+    """A Secure cookie set over plain HTTP is dropped by the browser: nobody could sign in."""
+    shown = _transport_settings(INTRANET_ENV)
+    assert shown.split("[")[0].split() == ["False", "False", "False", "0"]
+
+
+def test_https_deployment_keeps_secure_cookies_hsts_and_silences_nothing():
+    assert _transport_settings(PRODUCTION_ENV).split() == ["True", "True", "True", "31536000", "[]"]
 
 
 def test_production_refuses_to_start_without_a_secret_key():
