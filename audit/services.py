@@ -38,12 +38,18 @@ SKIP_FIELDS = {"created_at", "updated_at", "depth", "numchild", "path"}
 
 
 def snapshot(instance: models.Model) -> dict:
-    """Concrete field values by attribute name (foreign keys as ids)."""
+    """Concrete field values by attribute name (foreign keys as ids). An encrypted field
+    (core.crypto) is kept as its mask (``320102***********4``), never in clear: the trail is
+    append-only and not encrypted. Its keyed hash column, if any, is kept as it is, so a change
+    the mask hides still shows as a change."""
     data = {}
     for f in instance._meta.concrete_fields:
         if f.name in SKIP_FIELDS or f.primary_key:
             continue
-        data[f.name] = _jsonable(getattr(instance, f.attname))
+        value = getattr(instance, f.attname)
+        if getattr(f, "encrypted", False):
+            value = f.audit_value(value)
+        data[f.name] = _jsonable(value)
     return data
 
 
@@ -149,7 +155,6 @@ def audit_view(*, actor, cadres, where: str, scope_path: str = "") -> AuditEntry
         changes={"viewed": [None, [pk for pk, _ in pairs]]},
         cadre_id=pairs[0][0] if len(pairs) == 1 else None,
         scope_path=scope_path,
-        reason=where[:500],
     )
     entry.save(force_insert=True)
     return entry

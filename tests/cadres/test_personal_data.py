@@ -113,7 +113,7 @@ def test_masked_views_are_not_recorded(client, users, person, role):
 def test_an_api_list_with_full_numbers_is_recorded_once_per_answer(users, person):
     api(users[Role.COUNTY_ADMIN]).get("/api/v1/cadres/")
     entry = views().get()
-    assert entry.changes["viewed"][1] == [person.pk] and "cadres/" in entry.reason
+    assert entry.changes["viewed"][1] == [person.pk] and "cadres/" in entry.object_repr
 
 
 def test_a_list_that_shows_nobody_records_nothing(users, person):
@@ -127,6 +127,7 @@ def test_the_auditor_reads_the_views_in_the_audit_trail_but_not_on_the_profile(c
     client.force_login(users[Role.AUDITOR])
     trail = client.get(reverse("audit:list") + "?action=view").content.decode()
     assert "查看完整身份证号" in trail and "干部信息页：王敏" in trail
+    assert 'action-badge action-view">查看完整身份证号<' in trail
     profile = client.get(reverse("cadres:detail", args=[person.pk])).content.decode()
     assert "干部信息页：王敏" not in profile
 
