@@ -551,10 +551,11 @@ def _allocate_excellent(candidates: list[Row], assessed: int, quota: dict, th: d
     )
 
     def key(row: Row):
-        tail = []
+        tail: list = []
         for code in tie_codes:
             value = to_decimal(row.scores.get(code))
-            tail.append(-(value if value is not None else Decimal(-1)))
+            # A missing score ranks after every real one, negative scores (扣分项) included.
+            tail += (1, 0) if value is None else (0, -value)
         return (-results[row.id].total, *tail, row.cadre_id)
 
     ordered = sorted(candidates, key=key)

@@ -110,17 +110,40 @@ def filler(count: int, score=80) -> list[P]:
 # --------------------------------------------------------------------------- thresholds
 
 THRESHOLD_ROWS = [
-    pytest.param("90", "优秀", "总分 90.00 ≥ 称职线 70", id="exactly_on_the_excellent_line_is_a_candidate"),
-    pytest.param("89.99", "称职", "总分 89.99 ≥ 称职线 70", id="a_hundredth_below_the_excellent_line"),
-    pytest.param("70", "称职", "总分 70.00 ≥ 称职线 70", id="exactly_on_the_competent_line"),
+    pytest.param(
+        "90",
+        "优秀",
+        "年度等次分数线:称职:总分 90.00 ≥ 称职线 70 | 优秀比例:优秀:本单位参加考核 10 人 × 20% = 2，"
+        "向下取整为 2 名；总分 90.00 ≥ 优秀线 90，在候选中列第 1 位",
+        id="exactly_on_the_excellent_line_is_a_candidate",
+    ),
+    pytest.param(
+        "89.99",
+        "称职",
+        "年度等次分数线:称职:总分 89.99 ≥ 称职线 70",
+        id="a_hundredth_below_the_excellent_line",
+    ),
+    pytest.param(
+        "70", "称职", "年度等次分数线:称职:总分 70.00 ≥ 称职线 70", id="exactly_on_the_competent_line"
+    ),
     pytest.param(
         "69.99",
         "基本称职",
-        "总分 69.99 低于称职线 70，≥ 基本称职线 60",
+        "年度等次分数线:基本称职:总分 69.99 低于称职线 70，≥ 基本称职线 60",
         id="a_hundredth_below_the_competent_line",
     ),
-    pytest.param("60", "基本称职", "≥ 基本称职线 60", id="exactly_on_the_basic_line"),
-    pytest.param("59.99", "不称职", "总分 59.99 低于基本称职线 60", id="a_hundredth_below_the_basic_line"),
+    pytest.param(
+        "60",
+        "基本称职",
+        "年度等次分数线:基本称职:总分 60.00 低于称职线 70，≥ 基本称职线 60",
+        id="exactly_on_the_basic_line",
+    ),
+    pytest.param(
+        "59.99",
+        "不称职",
+        "年度等次分数线:不称职:总分 59.99 低于基本称职线 60",
+        id="a_hundredth_below_the_basic_line",
+    ),
 ]
 
 
@@ -141,20 +164,36 @@ def test_the_documented_thresholds_apply_when_a_unit_switches_its_row_off(score,
 
 
 @pytest.mark.parametrize(
-    ("score", "grade"),
+    ("score", "grade", "explained"),
     [
-        pytest.param("75", "称职", id="exactly_on_an_overridden_competent_line"),
-        pytest.param("74.99", "基本称职", id="below_an_overridden_competent_line_above_the_default"),
-        pytest.param("65", "基本称职", id="exactly_on_an_overridden_basic_line"),
-        pytest.param("64.99", "不称职", id="below_an_overridden_basic_line_above_the_default"),
-        pytest.param("95", "优秀", id="exactly_on_an_overridden_excellent_line"),
-        pytest.param("94.99", "称职", id="below_an_overridden_excellent_line_above_the_default"),
+        pytest.param("75", "称职", "总分 75.00 ≥ 称职线 75", id="exactly_on_an_overridden_competent_line"),
+        pytest.param(
+            "74.99",
+            "基本称职",
+            "总分 74.99 低于称职线 75，≥ 基本称职线 65",
+            id="below_an_overridden_competent_line_above_the_default",
+        ),
+        pytest.param("65", "基本称职", "≥ 基本称职线 65", id="exactly_on_an_overridden_basic_line"),
+        pytest.param(
+            "64.99",
+            "不称职",
+            "总分 64.99 低于基本称职线 65",
+            id="below_an_overridden_basic_line_above_the_default",
+        ),
+        pytest.param("95", "优秀", "总分 95.00 ≥ 优秀线 95", id="exactly_on_an_overridden_excellent_line"),
+        pytest.param(
+            "94.99",
+            "称职",
+            "总分 94.99 ≥ 称职线 75",
+            id="below_an_overridden_excellent_line_above_the_default",
+        ),
     ],
 )
-def test_a_unit_threshold_override_moves_each_boundary(score, grade):
+def test_a_unit_threshold_override_moves_each_boundary(score, grade, explained):
     policy = rules(("thresholds", "", {"excellent_min": 95, "competent_min": 75, "basic_min": 65}))
     graded, _ = run([P("甲", score), *filler(9)], policy=policy)
     assert graded["甲"].computed == grade
+    assert explained in text(graded["甲"])
 
 
 def test_a_total_that_rounds_to_the_line_is_on_it():
@@ -212,7 +251,17 @@ def test_the_quota_at_half_a_slot_decides_how_many_candidates_are_excellent(asse
     assert excellent == [f"候选{i}" for i in range(slots)]
     label = {"floor": "向下取整", "round": "四舍五入", "ceil": "向上取整"}[rounding]
     stated = f"本单位参加考核 {assessed} 人 × {ratio:.0%} = {fmt(assessed * ratio)}，{label}为 {slots} 名"
-    assert stated in text(graded["候选0"])
+    first, last = graded["候选0"], graded[f"候选{assessed - 1}"]
+    effect = "优秀" if slots else "未获优秀名额"
+    assert f"优秀比例:{effect}:{stated}；总分 99.00 ≥ 优秀线 90，在候选中列第 1 位" in text(first)
+    assert f"优秀比例:未获优秀名额:{stated}；总分 {fmt(last.total)}" in text(last)
+
+
+def test_an_unknown_rounding_rounds_down_and_is_named_as_stored():
+    policy = rules(("quota", "", {"ratio": 0.3, "rounding": "bankers", "tie_break": []}))
+    graded, _ = run([P(f"候选{i}", 99 - i) for i in range(5)], policy=policy)
+    assert [r.computed for r in graded.values()].count("优秀") == 1
+    assert "5 人 × 30% = 1.5，bankers为 1 名" in text(graded["候选0"])
 
 
 def test_the_default_quota_applies_when_a_unit_switches_its_row_off():
@@ -288,6 +337,13 @@ TIE_ROWS = [
         id="a_tie_filling_the_last_slots_exactly_needs_no_review",
     ),
 ]
+ONE_SLOT_TIE_ROWS = [
+    # Five assessed: one slot at 20%.
+    pytest.param(
+        [P("甲", 93, cadre_id=9), P("乙", 93, cadre_id=4)], {"乙"}, {"甲", "乙"}, id="a_tie_for_the_only_slot"
+    ),
+    pytest.param([P("甲", 93), P("乙", 91)], {"甲"}, set(), id="no_tie_for_the_only_slot"),
+]
 
 
 @pytest.mark.parametrize(("top", "excellent", "review"), TIE_ROWS)
@@ -298,9 +354,23 @@ def test_tie_breaks_at_the_quota_boundary(top, excellent, review):
     for name in review:
         tied = sum(1 for p in top if graded[p.name].total == graded[name].total)
         assert (
-            f"共 {tied} 人同分，跨越名额边界；依次比较“绩”得分、“德”得分，仍相同按干部登记顺序确定"
-            in text(graded[name])
-        )
+            f"名额边界同分:待复核:总分 {fmt(graded[name].total)} 共 {tied} 人同分，跨越名额边界；"
+            "依次比较“绩”得分、“德”得分，仍相同按干部登记顺序确定，结果须人工复核"
+        ) in text(graded[name])
+
+
+@pytest.mark.parametrize(("top", "excellent", "review"), ONE_SLOT_TIE_ROWS)
+def test_tie_breaks_for_a_single_slot(top, excellent, review):
+    graded, _ = run([*top, *filler(5 - len(top))])
+    assert {name for name, r in graded.items() if r.computed == "优秀"} == excellent
+    assert {name for name, r in graded.items() if r.review} == review
+
+
+def test_with_no_slot_a_tie_needs_no_review():
+    graded, _ = run([P("甲", 93), P("乙", 93), *filler(2)])  # 4 × 20% = 0.8 → no slot
+    assert {r.computed for r in graded.values()} == {"称职"}
+    assert not any(r.review for r in graded.values())
+    assert "向下取整为 0 名" in text(graded["甲"])
 
 
 def test_without_tie_break_codes_registration_order_decides_and_says_so():
@@ -313,7 +383,7 @@ def test_without_tie_break_codes_registration_order_decides_and_says_so():
     graded, _ = run([*top, *filler(7)], policy=policy)
     assert graded["丙"].computed == "优秀"
     assert graded["乙"].computed == "称职"
-    assert "按干部登记顺序确定，结果须人工复核" in text(graded["乙"])
+    assert "跨越名额边界；按干部登记顺序确定，结果须人工复核" in text(graded["乙"])
 
 
 def test_a_tie_break_code_outside_the_scheme_falls_through_to_registration_order():
@@ -323,6 +393,15 @@ def test_a_tie_break_code_outside_the_scheme_falls_through_to_registration_order
     # 乙 has a 创新 score, 丙 has none: having one ranks first.
     assert graded["乙"].computed == "优秀"
     assert graded["丙"].computed == "称职"
+
+
+@pytest.mark.parametrize("score", [0, -5], ids=["zero", "negative"])
+def test_a_missing_tie_break_score_ranks_after_any_real_one(score):
+    # A tie-break indicator (a 扣分 item, which may be negative) that only 乙 was scored on.
+    policy = rules(("quota", "", {"ratio": 0.2, "rounding": "floor", "tie_break": ["扣分"]}))
+    top = [P("甲", 96), P("乙", 92, cadre_id=30, scores={"扣分": score}), P("丙", 92, cadre_id=20)]
+    graded, _ = run([*top, *filler(7)], policy=policy)
+    assert (graded["乙"].computed, graded["丙"].computed) == ("优秀", "称职")
 
 
 # --------------------------------------------------------------------------- sanctions
@@ -410,6 +489,51 @@ def test_an_exempted_sanction_is_stated_and_does_not_limit():
     )
 
 
+def test_a_rule_without_months_reaches_no_further_than_the_decision_day():
+    params = {"sanction": "demerit", "basis": "overlaps_period", "effect": "undetermined"}
+    for decided_on, grade in ((D(2024, 12, 31), "优秀"), (D(2025, 1, 1), "不定等次")):
+        graded, _ = run(
+            [P("甲", 98, sanctions=[("demerit", decided_on, False)]), *filler(9)],
+            policy=rules(("influence", "demerit", params)),
+        )
+        assert graded["甲"].computed == grade, decided_on
+
+
+@pytest.mark.parametrize(
+    "sanctions",
+    [
+        pytest.param(
+            [("demerit", D(2025, 2, 1), True), ("warning", D(2025, 6, 1), False)], id="after_an_exempted_one"
+        ),
+        pytest.param(
+            [("demerit", D(2020, 2, 1), False), ("warning", D(2025, 6, 1), False)], id="after_an_old_one"
+        ),
+    ],
+)
+def test_every_sanction_of_a_cadre_is_weighed(sanctions):
+    graded, _ = run([P("甲", 98, sanctions=sanctions), *filler(9)])
+    assert graded["甲"].computed == "称职"
+    assert "2025-06-01 受警告处分（考核年度内）" in text(graded["甲"])
+
+
+def test_two_rules_for_one_sanction_kind_are_both_weighed():
+    # The first (by key) does not reach into the year; the second does.
+    policy = rules(
+        (
+            "influence",
+            "demerit",
+            {"sanction": "demerit", "months": 1, "basis": "overlaps_period", "effect": "cap"},
+        ),
+        (
+            "influence",
+            "demerit_long",
+            {"sanction": "demerit", "months": 24, "basis": "overlaps_period", "effect": "undetermined"},
+        ),
+    )
+    graded, _ = run([P("甲", 98, sanctions=[("demerit", D(2024, 6, 1), False)]), *filler(9)], policy=policy)
+    assert graded["甲"].computed == "不定等次"
+
+
 def test_a_sanction_makes_even_an_incomplete_row_undetermined():
     graded, _ = run(
         [P("甲", 98, scores={"绩": None}, sanctions=[("demerit", D(2025, 3, 1), False)]), *filler(9)]
@@ -454,7 +578,8 @@ def test_a_sanction_kind_without_a_rule_has_no_effect():
     ],
 )
 def test_an_influence_rule_may_cap_instead_of_undetermining(params, grade):
-    # Decided 2024-11-15: twelve months reach into 2025, one month does not.
+    # Decided 2024-11-15: twelve months reach into 2025, one month does not, nor does a rule
+    # without months.
     graded, _ = run(
         [P("甲", 98, sanctions=[("demerit", D(2024, 11, 15), False)]), *filler(9)],
         policy=rules(("influence", "demerit", params)),
@@ -486,10 +611,25 @@ def test_interview_caps_on_a_cadre(score, yuetan, kind, grade):
     dates = [D(2025, m, 1) for m in range(2, 2 + yuetan)]
     graded, _ = run([P("甲", score, kind=kind, yuetan=dates), *filler(9)])
     assert graded["甲"].computed == grade
+    if grade in ("基本称职", "不称职"):  # not a candidate, so no word on the quota
+        assert "优秀比例" not in text(graded["甲"])
     if yuetan and kind != GENERAL:
         cap = "称职" if yuetan == 1 else "基本称职"
         listed = "、".join(d.isoformat() for d in dates)
         assert f"约谈限制等次:至多{cap}:约谈 {yuetan} 次（{listed}）→ 至多{cap}" in text(graded["甲"])
+
+
+@pytest.mark.parametrize(
+    ("score", "said"),
+    [
+        pytest.param("90", True, id="capped_exactly_on_the_excellent_line"),
+        pytest.param("89.99", False, id="capped_just_below_the_excellent_line"),
+    ],
+)
+def test_a_capped_cadre_is_told_he_takes_no_slot_from_the_excellent_line_up(score, said):
+    graded, _ = run([P("甲", score, yuetan=[D(2025, 3, 1)]), *filler(9)])
+    assert graded["甲"].computed == "称职"
+    assert ("优秀比例:不占优秀名额:等次受限的干部不参与优秀名额分配" in text(graded["甲"])) is said
 
 
 def test_an_interview_rule_without_kinds_applies_to_every_cadre():
@@ -539,20 +679,27 @@ def test_quarterly_threshold_boundaries(score, grade, explained, switched_off):
 
 
 @pytest.mark.parametrize(
-    ("score", "grade"),
+    ("score", "grade", "explained"),
     [
-        pytest.param("85", "好", id="on_an_overridden_good_line"),
-        pytest.param("84.99", "较好", id="below_an_overridden_good_line"),
-        pytest.param("70", "较好", id="on_an_overridden_fair_line"),
-        pytest.param("69.99", "一般", id="below_an_overridden_fair_line"),
-        pytest.param("50", "一般", id="on_an_overridden_average_line"),
-        pytest.param("49.99", "较差", id="below_an_overridden_average_line"),
+        pytest.param("85", "好", "得分 85.00 ≥ 85 分", id="on_an_overridden_good_line"),
+        pytest.param("84.99", "较好", "得分 84.99 ≥ 70 分", id="below_an_overridden_good_line"),
+        pytest.param("70", "较好", "得分 70.00 ≥ 70 分", id="on_an_overridden_fair_line"),
+        pytest.param("69.99", "一般", "得分 69.99 ≥ 50 分", id="below_an_overridden_fair_line"),
+        pytest.param("50", "一般", "得分 50.00 ≥ 50 分", id="on_an_overridden_average_line"),
+        pytest.param("49.99", "较差", "得分 49.99 < 50 分", id="below_an_overridden_average_line"),
     ],
 )
-def test_a_unit_may_move_each_quarterly_line(score, grade):
+def test_a_unit_may_move_each_quarterly_line(score, grade, explained):
     policy = rules(("quarter_thresholds", "", {"good_min": 85, "fair_min": 70, "average_min": 50}))
     graded, _ = run([P("甲", score)], annual=False, policy=policy)
     assert graded["甲"].computed == grade
+    assert f"季度等次分数线:{grade}:{explained}" in text(graded["甲"])
+
+
+def test_a_quarterly_period_grades_no_team():
+    graded, teams = run([P("书记", 95), P("镇长", 95)], annual=False, facts=team_facts(3))
+    assert teams == []
+    assert graded["书记"].computed == "好"
 
 
 QUARTER_FEED_ROWS = [
@@ -688,6 +835,40 @@ def test_team_threshold_explanations_name_the_line():
     )
 
 
+@pytest.mark.parametrize(
+    ("score", "grade", "explained"),
+    [
+        pytest.param(95, "优秀", "得分 95.00 ≥ 95", id="on_an_overridden_excellent_line"),
+        pytest.param("94.99", "良好", "得分 94.99 ≥ 85", id="below_an_overridden_excellent_line"),
+        pytest.param(85, "良好", "得分 85.00 ≥ 85", id="on_an_overridden_good_line"),
+        pytest.param("84.99", "一般", "得分 84.99 ≥ 65", id="below_an_overridden_good_line"),
+        pytest.param(65, "一般", "得分 65.00 ≥ 65", id="on_an_overridden_average_line"),
+        pytest.param("64.99", "较差", "得分 64.99 低于 65", id="below_an_overridden_average_line"),
+    ],
+)
+def test_a_unit_may_move_each_team_line(score, grade, explained):
+    policy = rules(("team_thresholds", "", {"excellent_min": 95, "good_min": 85, "average_min": 65}))
+    _, (team,) = run([P("书记", score), P("镇长", score), *filler(8)], facts=team_facts(0), policy=policy)
+    assert team.computed == grade
+    assert {"rule": "班子等次分数线", "effect": grade, "facts": explained} in team.explanation
+
+
+def test_every_team_is_graded_after_one_without_totals():
+    facts = team_facts(0)
+    facts.team_members = {9: [99], TOWN_ID: [1, 2]}  # unit 9's only member has no row here
+    facts.unit_paths[9] = "00010002"
+    _, teams = run([P("书记", 92), P("镇长", 92), *filler(8)], facts=facts)
+    assert [(t.unit_id, t.computed) for t in teams] == [(9, ""), (TOWN_ID, "优秀")]
+
+
+def test_a_team_whose_unit_path_is_unknown_follows_the_defaults():
+    facts = team_facts(2)
+    facts.unit_paths.clear()
+    graded, (team,) = run([P("书记", 95), P("镇长", 95), *filler(8)], facts=facts)
+    assert team.computed == "良好"
+    assert graded["书记"].computed == "称职"
+
+
 def test_the_team_average_rounds_half_up():
     _, (team,) = run([P("书记", "90.01"), P("镇长", "90.00"), *filler(8)], facts=team_facts(0))
     assert team.total == Decimal("90.01")  # 90.005 → 90.01
@@ -720,6 +901,9 @@ def test_the_documented_team_lines_apply_when_a_unit_switches_its_row_off():
     ):
         _, (team,) = run([P("书记", score), P("镇长", score), *filler(8)], facts=team_facts(0), policy=policy)
         assert team.computed == grade, score
+        line = {"优秀": 90, "良好": 80, "一般": 60, "较差": 60}[grade]
+        relation = "低于" if grade == "较差" else "≥"
+        assert team.explanation[1]["facts"] == f"得分 {fmt(team.total)} {relation} {line}"
 
 
 def test_a_team_rule_without_a_count_needs_two_interviews():
@@ -729,6 +913,13 @@ def test_a_team_rule_without_a_count_needs_two_interviews():
     assert (once.computed, twice.computed) == ("优秀", "一般")
     # The rule states no main-leader cap, so the leader keeps 优秀.
     assert graded["书记"].computed == "优秀"
+
+
+def test_a_main_leader_rule_without_a_count_needs_two_team_interviews():
+    policy = rules(("yuetan_team", "2", {"main_leader_cap": "基本称职"}), disabled=[("yuetan_team", "3")])
+    once, _ = run([P("书记", 95), P("镇长", 95), *filler(8)], facts=team_facts(1), policy=policy)
+    twice, _ = run([P("书记", 95), P("镇长", 95), *filler(8)], facts=team_facts(2), policy=policy)
+    assert (once["书记"].computed, twice["书记"].computed) == ("优秀", "基本称职")
 
 
 def test_a_team_rule_may_cap_the_main_leader_only():
@@ -757,6 +948,14 @@ def test_the_main_leader_of_another_unit_is_capped_by_that_units_policy():
     )
     graded, _ = run([P("书记", 95), *filler(9)], facts=facts, policy=other)
     assert graded["书记"].computed == "优秀"
+
+
+def test_the_main_leader_of_a_unit_of_unknown_path_follows_his_own_units_policy():
+    facts = Facts(period_start=START, period_end=END)
+    facts.main_leader_of[8] = 1
+    facts.yuetan_team[8] = [D(2025, 2, 1), D(2025, 3, 1)]
+    graded, _ = run([P("书记", 95), *filler(9)], facts=facts)
+    assert graded["书记"].computed == "称职"
 
 
 # --------------------------------------------------------------------------- caps and overrides
@@ -810,8 +1009,21 @@ def test_an_override_of_an_ungraded_row_says_it_was_not_graded():
 
 
 def test_ranks_are_shared_by_equal_totals_and_skip_after_them():
-    graded, _ = run([P("甲", 96), P("乙", 92), P("丙", 92), P("丁", 80), P("戊", None)])
+    graded, _ = run([P("丁", 80), P("乙", 92), P("戊", None), P("甲", 96), P("丙", 92)])
     assert [graded[n].rank for n in ("甲", "乙", "丙", "丁", "戊")] == [1, 2, 2, 4, None]
+
+
+@pytest.mark.parametrize(
+    "first",
+    [
+        pytest.param(P("缺", None), id="an_incomplete_row"),
+        pytest.param(P("缺", 98, sanctions=[("demerit", D(2025, 3, 1), False)]), id="an_undetermined_row"),
+    ],
+)
+def test_rows_after_an_ungraded_one_are_graded(first):
+    graded, _ = run([first, P("甲", 96), *filler(10)])
+    assert graded["甲"].computed == "优秀"
+    assert all(graded[p.name].computed == "称职" for p in filler(10))
 
 
 # --------------------------------------------------------------------------- totals
@@ -833,6 +1045,21 @@ def test_weighted_totals(scores, total):
     graded, _ = run([P("甲", None, scores=scores)])
     assert graded["甲"].total == Decimal(total)
     assert f"加权总分:{total}:" in text(graded["甲"])
+
+
+def test_the_total_is_explained_with_every_score():
+    graded, _ = run([P("甲", 77, scores={"绩": 80})])
+    explained = "加权总分:77.90:德77、能77、勤77、绩80、廉77、民主测评77；按方案权重折算为百分制"
+    assert explained in text(graded["甲"])
+
+
+def test_a_category_without_a_scheme_and_no_base_scheme_has_no_total():
+    rows = [Row(1, 1, TOWN_ID, TOWN, "village", "", {"德": 90})]
+    graded, _ = grade_period(
+        annual=True, rows=rows, indicators_for={LEADER: ANNUAL[""]}, resolver=rules(), facts=Facts(START, END)
+    )
+    assert graded[1].total is None
+    assert "缺少指标得分：方案无适用指标" in text(graded[1])
 
 
 def test_a_total_with_no_applicable_indicator_is_missing():
@@ -908,3 +1135,5 @@ def test_the_nearest_override_wins_and_a_disabled_row_switches_a_rule_off_below_
     assert [r.key for r in resolver.policy("00010001").many("yuetan_cadre")] == ["2"]
     assert [r.key for r in resolver.policy("0002").many("yuetan_cadre")] == ["1", "2"]
     assert resolver.policy("00010001") is resolver.policy("00010001")
+    # A village below the town inherits the town's row, not the county's.
+    assert resolver.policy("000100010003").one("thresholds")["competent_min"] == 72
