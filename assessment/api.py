@@ -5,6 +5,7 @@ through one service of ``services/periods.py`` or ``services/scores.py``.
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -27,6 +28,7 @@ from rest_framework.renderers import BaseRenderer, BrowsableAPIRenderer, JSONRen
 from rest_framework.response import Response
 
 from audit.services import audit_view
+from cadres import idnumber
 from cadres import selectors as cadre_selectors
 from core.api import Conflict
 from core.api_fields import LabelChoiceField, resolve_choice
@@ -748,6 +750,14 @@ class ImportErrorSerializer(serializers.Serializer):
     message = serializers.CharField()
 
 
+# an ID number as a sheet may give it: 18 characters (or the old 15 digits) in a message
+_ID_NUMBER_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])[0-9]{14}(?:[0-9]{3})?[0-9Xx](?![0-9A-Za-z])")
+
+
+def _mask_id_numbers(text: str) -> str:
+    return _ID_NUMBER_IN_TEXT.sub(lambda m: idnumber.mask(m.group()), text)
+
+
 class ImportBatchSerializer(serializers.ModelSerializer):
     status_label = serializers.CharField(source="get_status_display", read_only=True)
     uploaded_by = serializers.SerializerMethodField()
@@ -788,8 +798,17 @@ class ImportBatchSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(ImportErrorSerializer(many=True))
     def get_errors(self, obj):
+        # Every role reads the batches of its scope here; the messages quote the sheet's ID
+        # numbers (unknown_id), masked for the roles that may not see them.
+        request = self.context.get("request")
+        full = bool(request and request.user.can("view_id_number"))
         return [
-            {"row": e.get("row"), "column": e.get("column", ""), "message": e["message"]} for e in obj.errors
+            {
+                "row": e.get("row"),
+                "column": e.get("column", ""),
+                "message": e["message"] if full else _mask_id_numbers(e["message"]),
+            }
+            for e in obj.errors
         ]
 
     @extend_schema_field(serializers.CharField())

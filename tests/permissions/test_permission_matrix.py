@@ -1,0 +1,482 @@
+"""The permission matrix: every URL of the site (pages and API) is asked by every role, by an
+anonymous visitor and by a superuser, about an object inside the user's county (甲县, the users'
+unit) and one in the other county (乙县), and answers as the table below says.
+
+The rules the table writes down (README "Roles and scope", API.md "Auth"):
+- anonymous: a page redirects to the login page (302), the API answers 401;
+- a role without the capability a method needs: 403, and nothing is written;
+- an object outside the user's subtree: 404, exactly as an id no row has (each such answer is
+  compared with the answer for a missing id, role by role);
+- an allowed role, object in scope: 200/201/202/302, or 400 for the empty body these requests
+  send ("allowed past the permission check").
+
+``test_every_url_has_a_row`` walks the URL resolver: a URL added without a row here fails it.
+
+Each request runs in a savepoint that is rolled back afterwards, so the world is built once and
+every request sees it as built; a refused write is checked for changed row counts before the
+rollback.
+"""
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from django.db import transaction
+from django.db.models import Max
+from django.test import Client
+from django.urls import URLResolver, get_resolver, reverse
+from rest_framework.test import APIClient
+
+from accounts.roles import CAPABILITIES, Role
+from assessment.models import Assessment, ImportBatch, Period, PolicyRule, Scheme, TeamAssessment
+from audit.models import AuditEntry
+from cadres.models import Cadre, Education, TeamMembership, Unit
+from core.models import Job
+from supervision.models import (
+    Attachment,
+    Interview,
+    PersonalMattersCheck,
+    ProblemClue,
+    ReviewItem,
+    ReviewItemCheck,
+    Sanction,
+)
+from tests.scope.conftest import MISSING_ID, token_client
+
+IN, OUT, MISSING = "town_a1", "town_b1", None  # 甲一镇 is inside 甲县; 乙一镇 is not
+MISSING_UUID = uuid.UUID(int=1)
+ANONYMOUS, SUPERUSER = "anonymous", "superuser"
+ROLES = (ANONYMOUS, *Role.values, SUPERUSER)
+
+EDIT, MANAGE, IMPORT = "edit_registry", "manage_assessment", "import_sheets"
+AUDIT, APPROVE, SCORES = "view_audit", "approve", "enter_scores"
+
+
+# ------------------------------------------------------------------ URL builders
+
+
+def obj(attr: str) -> Callable:
+    """The pk of the world's object of unit ``k`` (``w.cadres[k]`` ...), or an id no row has."""
+
+    def get(w, k):
+        if k is MISSING:
+            return MISSING_UUID if attr in ("batches", "jobs") else MISSING_ID
+        return getattr(w, attr)[k].pk
+
+    return get
+
+
+def period(w, k):
+    return w.period.pk  # periods are not scoped: every user's periods are the same
+
+
+def year(w, k):
+    return w.review_items[IN].year
+
+
+def url(name: str, *args, query: dict | None = None) -> Callable:
+    """A URL builder ``(world, unit key) -> str``; callables among ``args``/``query`` are given
+    the world and the unit key."""
+
+    def build(w, k):
+        path = reverse(name, args=[a(w, k) if callable(a) else a for a in args])
+        if query:
+            path += "?" + urlencode({q: v(w, k) if callable(v) else v for q, v in query.items()})
+        return path
+
+    return build
+
+
+# ------------------------------------------------------------------ the table
+
+
+@dataclass(frozen=True)
+class Access:
+    """Who may use one method of one URL, and what they get."""
+
+    cap: str | tuple[str, ...] | None = None  # capability needed (any of); None: every signed-in role
+    ok: int = 200  # what an allowed role gets for an object in scope
+    data: dict | None = None  # the body sent (a form for pages, multipart for the API)
+    role_first: bool = False  # the role is checked before the object is looked up: a refused role
+    # gets 403 for an object outside as for a missing one (it learns nothing either way)
+    anon: int | None = None  # anonymous, when not 302 to the login page (pages) / 401 (API)
+    scoped: bool | None = None  # overrides the row's ``scoped`` for this method
+
+
+@dataclass(frozen=True)
+class Row:
+    url: Callable
+    methods: dict[str, Access]
+    scoped: bool = True  # the URL names an object (or a ?unit=) that can lie outside the subtree
+
+
+READ = Access()
+GET = {"GET": READ}
+
+
+def W(cap, ok=200, **kw) -> Access:
+    return Access(cap=cap, ok=ok, **kw)
+
+
+TABLE: dict[str, Row] = {
+    # ---------------------------------------------------------------- core and accounts
+    "home": Row(url("home"), GET, scoped=False),
+    # a signed-in user is sent on from the login page; an empty login form is shown again
+    "login": Row(
+        url("login"), {"GET": Access(ok=302, anon=200), "POST": Access(ok=302, anon=200)}, scoped=False
+    ),
+    "logout": Row(url("logout"), {"POST": Access(ok=302, anon=302)}, scoped=False),
+    # ---------------------------------------------------------------- registry (cadres/)
+    "cadres:list": Row(url("cadres:list"), GET, scoped=False),
+    "cadres:create": Row(
+        url("cadres:create", query={"unit": obj("units")}),
+        {"GET": W(EDIT, role_first=True), "POST": W(EDIT, role_first=True)},
+    ),
+    "cadres:detail": Row(url("cadres:detail", obj("cadres")), GET),
+    "cadres:edit": Row(url("cadres:edit", obj("cadres")), {"GET": W(EDIT), "POST": W(EDIT)}),
+    "cadres:delete": Row(url("cadres:delete", obj("spares")), {"GET": W(EDIT), "POST": W(EDIT)}),
+    "cadres:history_add": Row(
+        url("cadres:history_add", obj("cadres"), "education"), {"GET": W(EDIT), "POST": W(EDIT)}
+    ),
+    "cadres:history_edit": Row(
+        url("cadres:history_edit", obj("cadres"), "education", obj("educations")),
+        {"GET": W(EDIT), "POST": W(EDIT)},
+    ),
+    "cadres:history_delete": Row(
+        url("cadres:history_delete", obj("cadres"), "education", obj("educations")), {"POST": W(EDIT, 302)}
+    ),
+    "cadres:units": Row(url("cadres:units"), GET, scoped=False),
+    "cadres:unit_create": Row(
+        url("cadres:unit_create", query={"parent": obj("units")}),
+        {"GET": W(EDIT, role_first=True), "POST": W(EDIT, role_first=True)},
+    ),
+    "cadres:unit_detail": Row(url("cadres:unit_detail", obj("units")), GET),
+    "cadres:unit_edit": Row(url("cadres:unit_edit", obj("units")), {"GET": W(EDIT), "POST": W(EDIT)}),
+    "cadres:team_add": Row(url("cadres:team_add", obj("units")), {"POST": W(EDIT)}),
+    "cadres:team_remove": Row(
+        url("cadres:team_remove", obj("units"), obj("members")), {"POST": W(EDIT, 302)}
+    ),
+    "cadres:team_set_main": Row(
+        url("cadres:team_set_main", obj("units"), obj("members")), {"POST": W(EDIT, 302)}
+    ),
+    # ---------------------------------------------------------------- audit trail
+    "audit:list": Row(url("audit:list"), {"GET": W(AUDIT)}, scoped=False),
+    # ---------------------------------------------------------------- supervision: talks
+    "supervision:interviews": Row(url("supervision:interviews"), GET, scoped=False),
+    "supervision:interview_new": Row(
+        url("supervision:interview_new", query={"cadre": obj("cadres")}),
+        # the ?cadre= preset is read on GET only; a POST names its subject in the form
+        {"GET": W(EDIT, role_first=True), "POST": W(EDIT, scoped=False)},
+    ),
+    "supervision:interview_detail": Row(url("supervision:interview_detail", obj("interviews")), GET),
+    "supervision:interview_edit": Row(
+        url("supervision:interview_edit", obj("interviews")), {"GET": W(EDIT), "POST": W(EDIT)}
+    ),
+    # approving a 约谈 is the one step only a head may take
+    "supervision:interview_step": Row(
+        url("supervision:interview_step", obj("interviews"), "approve"), {"POST": W(APPROVE)}
+    ),
+    "supervision:attachment_upload": Row(
+        url("supervision:attachment_upload", obj("interviews")), {"POST": W(EDIT)}
+    ),
+    "supervision:attachment_download": Row(url("supervision:attachment_download", obj("attachments")), GET),
+    "supervision:monthly_summary": Row(url("supervision:monthly_summary"), GET, scoped=False),
+    # ---------------------------------------------------------------- supervision: records
+    "supervision:records_home": Row(url("supervision:records_home"), GET, scoped=False),
+    "supervision:clue_list": Row(url("supervision:clue_list"), GET, scoped=False),
+    "supervision:clue_create": Row(
+        url("supervision:clue_create", query={"cadre": obj("cadres")}), {"GET": W(EDIT), "POST": W(EDIT)}
+    ),
+    "supervision:clue_detail": Row(url("supervision:clue_detail", obj("clues")), GET),
+    "supervision:clue_verify": Row(url("supervision:clue_verify", obj("clues")), {"POST": W(EDIT)}),
+    "supervision:clue_close": Row(url("supervision:clue_close", obj("clues")), {"POST": W(EDIT, 302)}),
+    "supervision:check_list": Row(url("supervision:check_list"), GET, scoped=False),
+    "supervision:check_create": Row(
+        url("supervision:check_create", query={"cadre": obj("cadres")}), {"GET": W(EDIT), "POST": W(EDIT)}
+    ),
+    "supervision:review_list": Row(url("supervision:review_list"), GET, scoped=False),
+    "supervision:review_open": Row(url("supervision:review_open"), GET, scoped=False),
+    "supervision:review_detail": Row(url("supervision:review_detail", obj("cadres"), year), GET),
+    "supervision:review_item_add": Row(
+        url("supervision:review_item_add", obj("cadres"), year), {"POST": W(EDIT)}
+    ),
+    "supervision:review_check_add": Row(
+        url("supervision:review_check_add", obj("review_items")), {"POST": W(EDIT)}
+    ),
+    "supervision:review_item_close": Row(
+        url("supervision:review_item_close", obj("review_items")), {"POST": W(EDIT)}
+    ),
+    "supervision:sanction_list": Row(url("supervision:sanction_list"), GET, scoped=False),
+    "supervision:sanction_create": Row(
+        url("supervision:sanction_create", query={"cadre": obj("cadres")}), {"GET": W(EDIT), "POST": W(EDIT)}
+    ),
+    "supervision:sanction_exemption": Row(
+        url("supervision:sanction_exemption", obj("sanctions")), {"POST": W(EDIT, 302, role_first=True)}
+    ),
+    # ---------------------------------------------------------------- assessment: periods
+    "assessment:periods": Row(url("assessment:periods"), {"GET": READ, "POST": W(MANAGE)}, scoped=False),
+    "assessment:period_detail": Row(url("assessment:period_detail", period), GET, scoped=False),
+    "assessment:period_transition": Row(
+        url("assessment:period_transition", period),
+        {"POST": W(MANAGE, 302, data={"to": "grading"})},
+        scoped=False,
+    ),
+    "assessment:recompute": Row(url("assessment:recompute", period), {"POST": W(MANAGE, 302)}, scoped=False),
+    "assessment:scheme": Row(
+        url("assessment:scheme", period, query={"category": ""}),
+        {"GET": READ, "POST": W(MANAGE)},
+        scoped=False,
+    ),
+    "assessment:scheme_add_category": Row(
+        url("assessment:scheme_add_category", period), {"POST": W(MANAGE)}, scoped=False
+    ),
+    "assessment:grid": Row(
+        url("assessment:grid", period, obj("units")), {"GET": READ, "POST": W((SCORES,), 302)}
+    ),
+    "assessment:assessment_detail": Row(url("assessment:assessment_detail", obj("assessments")), GET),
+    "assessment:override": Row(url("assessment:override", obj("assessments")), {"POST": W(MANAGE)}),
+    "assessment:correct": Row(url("assessment:correct", obj("assessments")), {"POST": W(MANAGE)}),
+    "assessment:team_override": Row(
+        url("assessment:team_override", obj("team_assessments")), {"POST": W(MANAGE, 302)}
+    ),
+    "assessment:results": Row(url("assessment:results", period, obj("units")), GET),
+    # ---------------------------------------------------------------- assessment: grading policy
+    "assessment:policy": Row(url("assessment:policy", query={"unit": obj("units")}), GET),
+    "assessment:policy_edit": Row(
+        url("assessment:policy_edit", query={"unit": obj("units"), "kind": "thresholds"}),
+        {"GET": W(MANAGE), "POST": W(MANAGE)},
+    ),
+    "assessment:policy_reset": Row(
+        url("assessment:policy_reset", query={"unit": obj("units")}),
+        {"POST": W(MANAGE, 302, data={"kind": "thresholds"})},
+    ),
+    # ---------------------------------------------------------------- assessment: sheet imports
+    "assessment:import_history": Row(url("assessment:import_history"), {"GET": W(IMPORT)}, scoped=False),
+    "assessment:import_upload": Row(
+        url("assessment:import_upload"), {"GET": W(IMPORT), "POST": W(IMPORT, 400)}, scoped=False
+    ),
+    "assessment:import_detail": Row(
+        url("assessment:import_detail", obj("batches")), {"GET": W(IMPORT, role_first=True)}
+    ),
+    "assessment:import_commit": Row(
+        url("assessment:import_commit", obj("batches")), {"POST": W(IMPORT, 302, role_first=True)}
+    ),
+    "assessment:import_annotated": Row(
+        url("assessment:import_annotated", obj("batches")), {"GET": W(IMPORT, role_first=True)}
+    ),
+    "assessment:import_file": Row(
+        url("assessment:import_file", obj("batches")), {"GET": W(IMPORT, role_first=True)}
+    ),
+    # ---------------------------------------------------------------- API (/api/v1/)
+    # the token endpoint takes no credentials: everyone gets 400 for an empty body
+    "api-token": Row(url("api-token"), {"POST": Access(ok=400, anon=400)}, scoped=False),
+    "api-root": Row(url("api-root"), GET, scoped=False),
+    "api-job": Row(url("api-job", obj("jobs")), GET),
+    "unit-list": Row(url("unit-list"), {"GET": READ, "POST": W(EDIT, 400)}, scoped=False),
+    "unit-detail": Row(url("unit-detail", obj("units")), GET),
+    "cadre-list": Row(url("cadre-list"), {"GET": READ, "POST": W(EDIT, 400)}, scoped=False),
+    # DRF checks the role before it looks the object up
+    "cadre-detail": Row(url("cadre-detail", obj("cadres")), {"GET": READ, "PATCH": W(EDIT, role_first=True)}),
+    "period-list": Row(url("period-list"), {"GET": READ, "POST": W(MANAGE, 400)}, scoped=False),
+    "period-detail": Row(url("period-detail", period), {"GET": READ, "PATCH": W(MANAGE, 400)}, scoped=False),
+    "period-recompute": Row(
+        url("period-recompute", period, query={"unit": obj("units")}),
+        {"POST": W(MANAGE, 202, role_first=True)},
+    ),
+    "period-template": Row(
+        url("period-template", period, query={"unit": obj("units")}), {"GET": W(IMPORT, role_first=True)}
+    ),
+    "assessment-list": Row(
+        url("assessment-list"), {"GET": READ, "POST": W((SCORES, MANAGE), 400)}, scoped=False
+    ),
+    "assessment-detail": Row(
+        url("assessment-detail", obj("assessments")),
+        {"GET": READ, "PATCH": W((SCORES, MANAGE), 400, role_first=True)},
+    ),
+    "grade-report-list": Row(url("grade-report-list", query={"period": period, "unit": obj("units")}), GET),
+    # every role reads the batches in its scope; only importers upload
+    "import-list": Row(url("import-list"), {"GET": READ, "POST": W(IMPORT, 400)}, scoped=False),
+    "import-detail": Row(url("import-detail", obj("batches")), GET),
+    "interview-list": Row(
+        url("interview-list"), {"GET": READ, "POST": W((EDIT, APPROVE), 400)}, scoped=False
+    ),
+    "interview-detail": Row(
+        url("interview-detail", obj("interviews")),
+        {"GET": READ, "PATCH": W((EDIT, APPROVE), role_first=True)},
+    ),
+    "interview-attachments": Row(
+        url("interview-attachments", obj("interviews")), {"POST": W((EDIT, APPROVE), 400, role_first=True)}
+    ),
+    "reminder-list": Row(url("reminder-list"), GET, scoped=False),
+    # the schema and its docs are public (drf-spectacular's default), as the login page is
+    "api-schema": Row(url("api-schema"), {"GET": Access(anon=200)}, scoped=False),
+    "api-docs": Row(url("api-docs"), {"GET": Access(anon=200)}, scoped=False),
+}
+
+# URL patterns with no row, and why.
+SKIPPED = {
+    "admin/": "Django's admin site: is_staff users only, through Django's own permission checks",
+    "format suffix": "DRF's .json/.api duplicates of a router URL: the same view and name as the URL tested",
+}
+
+
+def _skip_reason(route: str) -> str | None:
+    if route.startswith("admin/"):
+        return "admin/"
+    if "(?P<format>" in route or "<drf_format_suffix:format>" in route:
+        return "format suffix"
+    return None
+
+
+def url_patterns() -> list[tuple[str | None, str]]:
+    """(name with its namespaces, route) of every URL pattern the resolver knows."""
+    found = []
+
+    def walk(patterns, prefix, namespace):
+        for pattern in patterns:
+            route = prefix + str(pattern.pattern)
+            if isinstance(pattern, URLResolver):
+                ns = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+                walk(pattern.url_patterns, route, ns)
+            else:
+                found.append((f"{namespace}{pattern.name}" if pattern.name else None, route))
+
+    walk(get_resolver().url_patterns, "", "")
+    return found
+
+
+def test_every_url_has_a_row():
+    patterns = url_patterns()
+    reasons = {r for _, route in patterns if (r := _skip_reason(route))}
+    assert reasons == set(SKIPPED), "a skip rule that matches nothing any more: drop it"
+    kept = [(name, route) for name, route in patterns if _skip_reason(route) is None]
+    unnamed = [route for name, route in kept if name is None]
+    assert unnamed == [], f"URL patterns without a name cannot have a row: {unnamed}"
+    names = {name for name, _ in kept}
+    assert sorted(names - set(TABLE)) == [], "URLs without a row in the permission matrix"
+    assert sorted(set(TABLE) - names) == [], "rows for URLs that no longer exist"
+
+
+# ------------------------------------------------------------------ the matrix
+
+
+def _allowed(role: str, cap) -> bool:
+    if role == SUPERUSER or cap is None:
+        return True
+    caps = (cap,) if isinstance(cap, str) else cap
+    return any(role in CAPABILITIES[c] for c in caps)
+
+
+def expected(api: bool, access: Access, role: str, where) -> int:
+    if role == ANONYMOUS:
+        return access.anon if access.anon is not None else (401 if api else 302)
+    allowed = _allowed(role, access.cap)
+    if where == IN or (role == SUPERUSER and where == OUT):
+        return access.ok if allowed else 403
+    # outside the subtree, or no such object
+    return 403 if access.role_first and not allowed else 404
+
+
+# Refused writes must leave these as they were.
+COUNTED = [
+    Unit,
+    Cadre,
+    Education,
+    TeamMembership,
+    Interview,
+    Attachment,
+    ProblemClue,
+    PersonalMattersCheck,
+    ReviewItem,
+    ReviewItemCheck,
+    Sanction,
+    Period,
+    Scheme,
+    Assessment,
+    TeamAssessment,
+    PolicyRule,
+    ImportBatch,
+    Job,
+    AuditEntry,
+]
+
+
+def fingerprint() -> dict:
+    state = {model.__name__: model.objects.count() for model in COUNTED}
+    # every write goes through a service and leaves an audit entry, updates included
+    state["last audit entry"] = AuditEntry.objects.aggregate(m=Max("id"))["m"]
+    state["period states"] = list(Period.objects.order_by("pk").values_list("status", flat=True))
+    return state
+
+
+def _request(client, method: str, path: str, access: Access, api: bool):
+    if method == "GET":
+        return client.get(path)
+    if api:
+        return getattr(client, method.lower())(path, access.data or {}, format="multipart")
+    return client.post(path, access.data or {})
+
+
+# Allowed writes that must change the fingerprint: the control that it sees writes at all.
+WRITES_SEEN = {"assessment:period_transition", "cadres:team_remove", "cadres:history_delete"}
+
+
+def test_every_url_answers_every_role_as_the_table_says(matrix_world):
+    w = matrix_world
+    users = {role: w.users[f"county_{role}"] for role in Role.values}
+    users[SUPERUSER] = w.users["root"]
+    baseline = fingerprint()
+    mismatches: list[str] = []
+    writes_seen: set[str] = set()
+    checked = 0
+
+    for role in ROLES:
+        page_client = Client(raise_request_exception=False)
+        api_client = APIClient(raise_request_exception=False)
+        if role != ANONYMOUS:
+            page_client.force_login(users[role])
+            api_client = token_client(users[role])
+            api_client.raise_request_exception = False
+        for name, row in TABLE.items():
+            for method, access in row.methods.items():
+                scoped = row.scoped if access.scoped is None else access.scoped
+                wheres = [IN, OUT, MISSING] if scoped else [IN]
+                if role == ANONYMOUS:
+                    wheres = wheres[:2]
+                for where in wheres:
+                    path = row.url(w, where)
+                    api = path.startswith("/api/")
+                    want = expected(api, access, role, where)
+                    refused = want in (401, 403, 404) or (want == 302 and role == ANONYMOUS)
+                    with transaction.atomic():
+                        response = _request(api_client if api else page_client, method, path, access, api)
+                        changed = {}
+                        if method != "GET":
+                            after = fingerprint()
+                            changed = {k: (baseline[k], v) for k, v in after.items() if baseline[k] != v}
+                        transaction.set_rollback(True)
+                    checked += 1
+                    got = response.status_code
+                    label = f"{name} {method} {path} as {role} ({where or 'missing'})"
+                    if got != want:
+                        exc = getattr(response, "exc_info", None)
+                        mismatches.append(
+                            f"{label}: expected {want}, got {got}" + (f" ({exc[1]!r})" if exc else "")
+                        )
+                    elif want == 302 and role == ANONYMOUS and access.anon is None:
+                        if not response["Location"].startswith(reverse("login")):
+                            mismatches.append(f"{label}: redirected to {response['Location']}, not to log in")
+                    elif api and want >= 400 and "error" not in response.json():
+                        mismatches.append(f"{label}: {want} without the API's error shape")
+                    if changed and refused:
+                        mismatches.append(f"{label}: refused, but wrote {changed}")
+                    elif changed and where == IN and role == Role.STAFF:
+                        writes_seen.add(name)
+                    if name == "logout" and role != ANONYMOUS:
+                        page_client.force_login(users[role])
+
+    assert writes_seen >= WRITES_SEEN, "the fingerprint does not see these writes"
+    assert not mismatches, f"{len(mismatches)} of {checked} answers differ from the table:\n" + "\n".join(
+        mismatches
+    )
