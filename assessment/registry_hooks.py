@@ -35,6 +35,9 @@ def _published_grades(user, cadre, limit: int):
 
 
 def register() -> None:
+    from .demo import seed_assessment
+
+    registry.demo_step("assessment", order=200, seed=seed_assessment)
     registry.profile_section(
         "assessment.grades",
         title="考核结果",

@@ -63,9 +63,17 @@ class TodoSource:
     link: tuple[str, str] | None = None  # (label, URL name) shown in the panel's header
 
 
+@dataclasses.dataclass(frozen=True)
+class DemoStep:
+    key: str  # also what ``seed_demo --skip`` names
+    order: int
+    seed: Callable[..., dict]  # (seed=int) -> counts for the command's summary
+
+
 _sections: dict[str, ProfileSection] = {}
 _timeline: dict[str, TimelineSource] = {}
 _todo: dict[str, TodoSource] = {}
+_demo: dict[str, DemoStep] = {}
 
 
 # Registering a key again replaces it, so a second ``ready()`` does no harm.
@@ -84,10 +92,20 @@ def todo_source(key, *, order, items, link=None) -> TodoSource:
     return _todo[key]
 
 
+def demo_step(key, *, order, seed) -> DemoStep:
+    """A part of the demo city ``seed_demo`` builds after the registry's own (cadres, teams)."""
+    _demo[key] = DemoStep(key, order, seed)
+    return _demo[key]
+
+
+def demo_steps() -> list[DemoStep]:
+    return sorted(_demo.values(), key=lambda s: (s.order, s.key))
+
+
 @contextlib.contextmanager
 def restored() -> Iterator[None]:
     """Undo, on leaving the block, whatever was registered or removed in it (for tests)."""
-    saved = [(registry, dict(registry)) for registry in (_sections, _timeline, _todo)]
+    saved = [(registry, dict(registry)) for registry in (_sections, _timeline, _todo, _demo)]
     try:
         yield
     finally:

@@ -98,6 +98,9 @@ def _sanction_entries(user, cadre, limit: int):
 
 
 def register() -> None:
+    from .demo import seed_supervision
+
+    registry.demo_step("supervision", order=100, seed=seed_supervision)
     registry.profile_section(
         "supervision.on_hold",
         title="暂缓使用",

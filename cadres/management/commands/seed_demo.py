@@ -5,6 +5,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from cadres import demo
+from core import registry
 
 URL = "http://127.0.0.1:8000"  # runserver's default; ./dev start passes --url when PORT is set
 
@@ -22,23 +23,31 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-assessments",
             action="store_true",
-            help="不生成演示考核期和考核结果（基准测试用）",
+            help="不生成演示考核期和考核结果（基准测试用；同 --skip assessment）",
+        )
+        parser.add_argument(
+            "--skip",
+            action="append",
+            default=[],
+            metavar="PART",
+            help="不生成某部分演示数据（可重复）：" + "、".join(s.key for s in registry.demo_steps()),
         )
 
-    def handle(self, *args, cadres, seed, password, url=URL, no_assessments=False, **options):
+    def handle(self, *args, cadres, seed, password, url=URL, no_assessments=False, skip=(), **options):
+        skipped = set(skip) | ({"assessment"} if no_assessments else set())
+        unknown = skipped - {s.key for s in registry.demo_steps()}
+        if unknown:
+            raise CommandError("未知的演示数据部分：" + "、".join(sorted(unknown)))
         started = time.monotonic()
         try:
             result = demo.seed_demo(cadres=cadres, seed=seed, password=password)
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
         if result["created"]:
-            from supervision.demo import seed_supervision
-
-            result["counts"].update(seed_supervision(seed=seed))
-            if not no_assessments:
-                from assessment.demo import seed_assessment
-
-                result["counts"].update(seed_assessment(seed=seed))
+            # the apps above the registry add their parts (core/registry.py, from their ready())
+            for step in registry.demo_steps():
+                if step.key not in skipped:
+                    result["counts"].update(step.seed(seed=seed))
         elapsed = time.monotonic() - started
         out = self.stdout
         if result["created"]:
