@@ -52,7 +52,9 @@ class InterviewSerializer(serializers.ModelSerializer):
     status = LabelChoiceField(InterviewStatus, required=False)
     status_code = serializers.CharField(source="status", read_only=True)
     cadre = serializers.IntegerField(source="cadre_id", required=False, allow_null=True)
-    cadre_name = serializers.CharField(source="cadre.name", read_only=True, default=None)
+    cadre_name = serializers.CharField(
+        source="cadre.name", read_only=True, default=None, allow_null=True, help_text="班子谈话为 null"
+    )
     unit = serializers.IntegerField(source="unit_id", required=False)
     unit_name = serializers.CharField(source="unit.name", read_only=True)
     reasons = serializers.PrimaryKeyRelatedField(

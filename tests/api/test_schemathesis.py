@@ -3,6 +3,7 @@ bounded in examples; no 5xx, and every response fits the schema (status, body)."
 
 import json
 
+import pytest
 import schemathesis
 from django.core.wsgi import get_wsgi_application
 from hypothesis import HealthCheck, settings
@@ -33,19 +34,42 @@ def _load():
 schema = _load()
 
 
+@pytest.fixture
+def api_data(users, tree, cadre_a):
+    """Something behind each list: a cadre, a team talk (no cadre), a talk with a cadre, a
+    period with an assessment, a job."""
+    import datetime
+
+    from assessment.models import Assessment
+    from core.models import Job
+    from supervision.services.interviews import interview_record
+    from tests.factories import make_period
+
+    staff = users[Role.STAFF]
+    day = datetime.date(2025, 3, 1)
+    for subject, cadre, unit in (("team", None, tree["town_a"]), ("cadre", cadre_a, None)):
+        interview_record(
+            actor=staff, kind="talk", subject_type=subject, cadre=cadre, unit=unit, conducted_on=day,
+            record="谈话记录",
+        )  # fmt: skip
+    period = make_period()
+    Assessment.objects.create(period=period, cadre=cadre_a, unit=tree["town_a"], scores={"德": 90})
+    Job.objects.create(kind="worker_check", created_by=staff, scope_path=tree["county_a"].path)
+
+
 def _token(users, role) -> str:
     return Token.objects.get_or_create(user=users[role])[0].key
 
 
 @schema.parametrize()
 @settings(max_examples=4, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
-def test_the_api_answers_staff_within_its_schema(case, users, cadre_a):
+def test_the_api_answers_staff_within_its_schema(case, users, api_data):
     case.call_and_validate(headers={"Authorization": f"Token {_token(users, Role.STAFF)}"}, checks=CHECKS)
 
 
 @schema.parametrize()
 @settings(max_examples=4, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
-def test_the_api_answers_a_county_admin_within_its_schema(case, users, cadre_a):
+def test_the_api_answers_a_county_admin_within_its_schema(case, users, api_data):
     case.call_and_validate(
         headers={"Authorization": f"Token {_token(users, Role.COUNTY_ADMIN)}"}, checks=CHECKS
     )
