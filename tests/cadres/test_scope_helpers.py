@@ -40,10 +40,12 @@ def test_units_and_cadres_visible_to(tree, cadres, unit, superuser, seen):
             assert unit_get(user, str(tree[key].pk)) == tree[key]
             assert cadre_get(user, cadres[key].pk) == cadres[key]
         else:
-            with pytest.raises(Http404, match="单位不存在或不在您的管辖范围内"):
+            with pytest.raises(Http404) as unit_refused:
                 unit_get(user, tree[key].pk)
-            with pytest.raises(Http404, match="干部不存在或不在您的管辖范围内"):
+            assert str(unit_refused.value) == "单位不存在或不在您的管辖范围内。"
+            with pytest.raises(Http404) as cadre_refused:
                 cadre_get(user, cadres[key].pk)
+            assert str(cadre_refused.value) == "干部不存在或不在您的管辖范围内。"
 
 
 def test_an_anonymous_visitor_sees_nothing(tree, cadres):
@@ -86,3 +88,8 @@ def test_a_superuser_holds_every_capability_unless_inactive(tree, capability):
     root.is_active = False
     assert root.can(capability) is False
     assert has_capability(AnonymousUser(), capability) is False
+
+
+def test_no_user_at_all_holds_no_capability():
+    # What a service sees when called without an actor (a job, a shell).
+    assert not any(has_capability(None, capability) for capability in CAPABILITIES)
