@@ -34,6 +34,20 @@ def _load():
 schema = _load()
 
 
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection():
+    """The WSGI app closes "old" connections when a request ends, which would close the test's
+    own (its transaction is open); Django's test client unhooks that as well."""
+    from django.core import signals
+    from django.db import close_old_connections
+
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
 @pytest.fixture
 def api_data(users, tree, cadre_a):
     """Something behind each list: a cadre, a team talk (no cadre), a talk with a cadre, a
