@@ -17,7 +17,8 @@ COPY . .
 COPY --from=assets /app/node_modules ./node_modules
 # collectstatic needs settings but no real secrets
 RUN DJANGO_SECRET_KEY=build-only DJANGO_ALLOWED_HOSTS=localhost DATABASE_URL=sqlite:////tmp/build.db \
-    CELERY_BROKER_URL=redis://localhost:6379/0 python manage.py collectstatic --noinput \
+    CELERY_BROKER_URL=redis://localhost:6379/0 DJANGO_FIELD_ENCRYPTION_KEYS=YnVpbGQtb25seS1rZXktbm90LWZvci1hbnktZGF0YSE= \
+    DJANGO_ID_HASH_KEY=build-only-hash-key-not-used-for-any-data python manage.py collectstatic --noinput \
     && useradd --system --uid 1000 app && chown -R app /app
 USER app
 EXPOSE 8000

@@ -502,6 +502,7 @@ class _Generator:
         county_area = {name: area for _, name, area, _ in COUNTIES}
         self.home_area = {u.id: county_area.get(u.county, "430121") for u in units}
         self.used_ids = set(Cadre.objects.values_list("id_number", flat=True))
+        self.digest = idnumber.digester()
         self.valid_areas = self._valid_areas()
         self.village_of_township = {}
         for v in self.villages:
@@ -778,14 +779,16 @@ class _Generator:
             )[0]
 
         name = self._name(male)
+        ethnicity = rng.choices(ETHNICITIES, cum_weights=ETHNICITY_CUM_WEIGHTS)[0]
+        number = self._id_number(slot.unit, born, male)
         out.cadres.append(
             [
                 pk,
                 slot.unit.id,
                 name,
                 Gender.MALE if male else Gender.FEMALE,
-                rng.choices(ETHNICITIES, cum_weights=ETHNICITY_CUM_WEIGHTS)[0],
-                self._id_number(slot.unit, born, male),
+                ethnicity,
+                number,
                 born,
                 work_start,
                 political,
@@ -799,6 +802,7 @@ class _Generator:
                 township_start,
                 f"1{rng.choice('3578')}{rng.randrange(10**9):09d}",
                 "",
+                self.digest(number),  # id_number_hash (bulk_insert does not call save())
             ]
         )
         if slot.team_title:
@@ -946,7 +950,7 @@ def _age(born: datetime.date, on: datetime.date) -> int:
 # ---------------------------------------------------------------- writing
 
 # The registry's writable fields (services.CADRE_FIELDS) with the key and the unit by id.
-CADRE_FIELDS = ["id", *("unit_id" if f == "unit" else f for f in CADRE_FIELDS_WRITABLE)]
+CADRE_FIELDS = ["id", *("unit_id" if f == "unit" else f for f in CADRE_FIELDS_WRITABLE), "id_number_hash"]
 EDUCATION_FIELDS = ["id", "cadre_id", "level", "degree", "school", "major", "mode", "start_date", "end_date"]
 POST_FIELDS = ["id", "cadre_id", "unit_id", "unit_name", "title", "kind", "start_date", "end_date"]
 # Positions in a post row (POST_FIELDS order).
@@ -969,12 +973,16 @@ def _changes_maker(model, fields: list[str]):
     position = {names[name]: i for i, name in enumerate(fields) if name != "id"}
     order = [(name, position[name]) for name in _snapshot_order(model)]
 
+    masks = {f.name: f.audit_value for f in model._meta.concrete_fields if getattr(f, "encrypted", False)}
+
     def changes(row):
         out = {}
         for name, i in order:
             value = row[i]
             if value is None:
                 continue
+            if name in masks:  # as snapshot() keeps an encrypted field: masked
+                value = masks[name](value)
             if isinstance(value, datetime.date):
                 value = value.isoformat()
             out[name] = [None, value]

@@ -11,6 +11,8 @@ import unicodedata
 from stdnum import exceptions as stdnum_exceptions
 from stdnum.cn import ric
 
+from core.crypto import keyed_hash, keyed_hasher
+
 
 class IdNumberError(ValueError):
     """Raised with a Chinese message a user can act on."""
@@ -20,6 +22,17 @@ def normalize(value: str) -> str:
     """Full-width to half-width, drop spaces, upper-case the trailing x."""
     value = unicodedata.normalize("NFKC", str(value or ""))
     return "".join(value.split()).upper()
+
+
+def digest(value: str) -> str:
+    """The keyed hash (HMAC-SHA256) of a number as normalised: what ``Cadre.id_number_hash``
+    holds, and what every lookup by ID number compares."""
+    return keyed_hash(normalize(value))
+
+
+def digester():
+    """``digest`` for many numbers at once, already normalised (a sheet's): the key is read once."""
+    return keyed_hasher()
 
 
 def validate(value: str) -> str:

@@ -6,6 +6,8 @@ from django.db.models import Q
 from django.utils import timezone
 from treebeard.mp_tree import MP_Node
 
+from core.crypto import EncryptedCharField
+
 from . import idnumber
 
 
@@ -124,7 +126,16 @@ class Cadre(models.Model):
     name = models.CharField("姓名", max_length=50)
     gender = models.CharField("性别", max_length=1, choices=Gender.choices)
     ethnicity = models.CharField("民族", max_length=20, default="汉族")
-    id_number = models.CharField("身份证号", max_length=18, unique=True)
+    # Encrypted at rest (core/crypto.py); found and kept unique through id_number_hash.
+    id_number = EncryptedCharField("身份证号", max_length=18, mask=idnumber.mask)
+    id_number_hash = models.CharField(
+        "身份证号摘要",
+        max_length=64,
+        unique=True,
+        editable=False,
+        error_messages={"unique": "该身份证号已登记在册，不能重复登记。"},
+        help_text="身份证号的 HMAC-SHA256（密钥 DJANGO_ID_HASH_KEY），用于查找和唯一性。",
+    )
     birth_date = models.DateField("出生日期")
     work_start_date = models.DateField("参加工作时间")
     political_status = models.CharField(
@@ -140,7 +151,7 @@ class Cadre(models.Model):
     township_service_start = models.DateField(
         "到乡镇工作时间", null=True, blank=True, help_text="新录用人员在乡镇服务满3年，未满2年不得借调。"
     )
-    phone = models.CharField("联系电话", max_length=20, blank=True)
+    phone = EncryptedCharField("联系电话", max_length=20, blank=True, mask=idnumber.mask_phone)
     notes = models.TextField("备注", blank=True)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
@@ -157,6 +168,13 @@ class Cadre(models.Model):
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        self.id_number_hash = idnumber.digest(self.id_number)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "id_number" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "id_number_hash"}
+        super().save(*args, **kwargs)
 
     @property
     def masked_id_number(self) -> str:

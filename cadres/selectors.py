@@ -113,7 +113,7 @@ def cadre_list(
     if name:
         qs = qs.filter(name__contains=name.strip())
     if id_number:
-        qs = qs.filter(id_number=id_number)
+        qs = qs.filter(id_number_hash=idnumber.digest(id_number))
     today = timezone.localdate()
     if age_min is not None:
         # aged at least N: born on or before today N years ago
@@ -138,7 +138,7 @@ def cadre_lookup(user, text: str, *, unit: Unit | None = None) -> list[Cadre]:
     if len(normalized) == 18 and normalized[:17].isdigit():
         if not user.can("view_id_number"):  # a lookup by number would confirm a guess
             return []
-        return list(qs.filter(id_number=normalized)[:1])
+        return list(qs.filter(id_number_hash=idnumber.digest(normalized))[:1])
     exact = list(qs.filter(name=text).order_by("unit__path", "id")[: LOOKUP_LIMIT + 1])
     if exact:
         return exact

@@ -131,8 +131,9 @@ def _validate_cadre(actor, cadre: Cadre) -> None:
     if cadre.id_number:
         cadre.id_number = idnumber.normalize(cadre.id_number)
     cadre.full_clean(validate_unique=False)
-    clash = Cadre.objects.filter(id_number=cadre.id_number).exclude(pk=cadre.pk).first()
-    if clash is not None:
+    # The number is encrypted: its keyed hash is what the database can compare.
+    clash = Cadre.objects.filter(id_number_hash=idnumber.digest(cadre.id_number)).exclude(pk=cadre.pk)
+    if clash.exists():
         raise ValidationError({"id_number": "该身份证号已登记在册，不能重复登记。"})
 
 

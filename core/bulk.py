@@ -305,6 +305,14 @@ def _escape(text: str) -> str:
 
 def _converter(field: models.Field, connection) -> Callable[[Any], str]:
     """A function turning a Python value of ``field`` into COPY text format."""
+    if getattr(field, "encrypted", False):
+        # core.crypto.EncryptedCharField: the column holds the token, never the clear value.
+        def to_token(v):
+            v = field.get_db_prep_save(v, connection)
+            return NULL if v is None else _escape(v)
+
+        return to_token
+
     if isinstance(field, models.JSONField):
         encoder = field.encoder
 

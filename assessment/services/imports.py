@@ -30,6 +30,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
+from cadres import idnumber
 from cadres.models import Cadre, Unit
 from cadres.selectors import unit_in_scope, unit_label
 from core.bulk import RawJSON, gc_paused, pick, plain_rows
@@ -323,19 +324,24 @@ def plan_sheet(
     name_col = col_of.get("name")
     bad_rows = {e.row for e in parsed.errors if e.row is not None}
 
+    # ID numbers are encrypted in the registry: the sheet's are found by their keyed hash,
+    # computed here in one pass (no clear number is sent to the database or decrypted).
+    digest = idnumber.digester()
     ids = {r.id_number for r in parsed.rows if r.id_number}
+    number_of = {digest(number): number for number in ids}
     # units by their label (光明村（城关镇） where two share a name), as the preview and messages show them
     labelled = Unit.objects.order_by().annotate(label=unit_label()).values_list("pk", "path", "label")
     units = {pk: (path, label) for pk, path, label in labelled}
     cadres: dict[str, tuple] = {}
     cadre_versions: list[int] = []
     for row in plain_rows(
-        pick(Cadre.objects.order_by(), "id_number", ids).values_list(
-            "id_number", "pk", "name", "unit_id", "kind", row_version()
+        pick(Cadre.objects.order_by(), "id_number_hash", number_of).values_list(
+            "id_number_hash", "pk", "name", "unit_id", "kind", row_version()
         )
     ):
-        if row[0] in ids:
-            cadres[row[0]] = row[:5]
+        number = number_of.get(row[0])
+        if number is not None:
+            cadres[number] = (number, *row[1:5])
             cadre_versions.append(row[5])
     versions: dict[int, int] = {}
     existing = assessment_rows(period, (c[1] for c in cadres.values()), versions=versions)

@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from audit.models import AuditAction
 from audit.services import audit_record, audit_rows_bulk, new_batch_id
+from cadres import idnumber
 from cadres.models import Cadre, Unit
 from cadres.selectors import unit_in_scope
 from core.bulk import bulk_insert, bulk_update_rows, pick, plain_rows, reads_whole, reserve_pks
@@ -383,11 +384,13 @@ def scores_save(
     ids = {cid for cid in (_cadre_id(e.get("cadre")) for e in entries) if cid is not None}
     paths = unit_paths()
 
+    # The ID number's keyed hash, not the encrypted number: an entry's expected number is
+    # compared by its hash (no decryption per row).
     cadres = {
-        pk: (unit_id, kind, id_number, name)
-        for pk, unit_id, kind, id_number, name in plain_rows(
+        pk: (unit_id, kind, number_hash, name)
+        for pk, unit_id, kind, number_hash, name in plain_rows(
             pick(Cadre.objects.order_by(), "pk", ids).values_list(
-                "pk", "unit_id", "kind", "id_number", "name"
+                "pk", "unit_id", "kind", "id_number_hash", "name"
             )
         )
         if pk in ids
@@ -412,7 +415,7 @@ def scores_save(
         if scope is None or not path.startswith(scope):
             errors.setdefault(key, []).append(_unknown(entry, "该干部不在您的管辖范围内。"))
             continue
-        if "id_number" in entry and entry["id_number"] != cadre[2]:
+        if "id_number" in entry and idnumber.digest(entry["id_number"]) != cadre[2]:
             errors.setdefault(key, []).append("该干部的身份证号在预览后已被修改，请重新上传。")
             continue
         if entry.get("name") and not same_name(entry["name"], cadre[3]):

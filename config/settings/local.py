@@ -1,7 +1,20 @@
 """Developer / embedded default: SQLite and in-process tasks unless the environment says otherwise."""
 
+import base64
+import hashlib
+
 from .base import *  # noqa: F403
 from .base import env
+
+
+def _fixed_key(purpose: str) -> str:
+    """A key for local use only, the same on every machine (a Fernet key is 32 bytes, URL-safe
+    Base64), so a database made here stays readable; production has no default."""
+    return base64.urlsafe_b64encode(hashlib.sha256(f"cadre-local-{purpose}".encode()).digest()).decode()
+
+
+FIELD_ENCRYPTION_KEYS = env.list("DJANGO_FIELD_ENCRYPTION_KEYS", default=[_fixed_key("field-encryption")])
+ID_HASH_KEY = env.str("DJANGO_ID_HASH_KEY", default=_fixed_key("id-hash"))
 
 # Debug pages off unless asked for (DJANGO_DEBUG=true): a newcomer running ./dev start sees the
 # app's own Chinese 404/403/500 pages, never Django's debug page listing every URL.

@@ -10,6 +10,10 @@ DATABASES = {"default": env.db("DATABASE_URL")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL")
 CELERY_TASK_ALWAYS_EAGER = False
+# Personal data encrypted at rest (core/crypto.py): Fernet keys, comma-separated, the first
+# encrypts and every one decrypts; the HMAC key behind the ID-number lookup column.
+FIELD_ENCRYPTION_KEYS = env.list("DJANGO_FIELD_ENCRYPTION_KEYS")
+ID_HASH_KEY = env.str("DJANGO_ID_HASH_KEY")
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # DJANGO_HTTPS=false is the plain-HTTP intranet: browsers drop Secure cookies sent over HTTP

@@ -17,6 +17,9 @@ PRODUCTION_ENV = {
     "DJANGO_ALLOWED_HOSTS": "cadre.example.gov.cn",
     "DATABASE_URL": "sqlite:////tmp/deploy-check.db",
     "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
+    "DJANGO_FIELD_ENCRYPTION_KEYS": "Yt9k3n7hGk1Zc0q2m5r8v1x4z7C0F3I6L9O2R5U8X1A=,"
+    "KbqOvCUKyyq4rX8o3-xb9Uk1lY8Uj3kq7Ve1E2dUqKM=",
+    "DJANGO_ID_HASH_KEY": "p4S9wQ2eR7tY1uI6oP3aS8dF5gH0jK2lZ7xC4vB9nM1qW6eR3tY8uI5oP0aS2dF7",
 }
 
 
@@ -53,6 +56,8 @@ def test_compose_app_services_get_every_variable_production_requires():
             "DATABASE_URL",
             "CELERY_BROKER_URL",
             "DJANGO_HTTPS",
+            "DJANGO_FIELD_ENCRYPTION_KEYS",
+            "DJANGO_ID_HASH_KEY",
         ):
             assert var in env, (name, var)
         assert env["DJANGO_SETTINGS_MODULE"] == "config.settings.production"
@@ -115,6 +120,20 @@ def test_production_refuses_to_start_without_a_secret_key():
     result = _manage("check", env=env)
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY" in result.stderr
+
+
+@pytest.mark.parametrize("var", ["DJANGO_FIELD_ENCRYPTION_KEYS", "DJANGO_ID_HASH_KEY"])
+def test_production_refuses_to_start_without_the_encryption_keys(var):
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != var}
+    result = _manage("check", env=env)
+    assert result.returncode != 0
+    assert var in result.stderr
+
+
+def test_production_refuses_an_encryption_key_that_is_not_a_fernet_key():
+    result = _manage("check", env=PRODUCTION_ENV | {"DJANGO_FIELD_ENCRYPTION_KEYS": "correct horse battery"})
+    assert result.returncode != 0
+    assert "DJANGO_FIELD_ENCRYPTION_KEYS" in result.stdout + result.stderr
 
 
 def test_healthz_answers_ok_without_login(client, db):
