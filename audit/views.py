@@ -21,7 +21,7 @@ PAGE_SIZE = 50
 # Values shown masked to roles without ``view_id_number``.
 SENSITIVE_FIELDS = {"id_number", "phone", "birth_date"}
 # Fields kept in the trail for machines (grade_code follows final_grade, which is shown).
-HIDDEN_FIELDS = {"grade_code", "viewed"}  # viewed: the ids behind an entry's "查看" text
+HIDDEN_FIELDS = {"grade_code", "viewed", "id_number_hash"}  # viewed: the ids behind an entry's "查看" text
 # Labels for fields declared without a Chinese verbose_name (a foreign key without one is
 # named after the model it points to).
 FIELD_LABELS = {

@@ -145,3 +145,14 @@ def test_the_audit_trail_masks_phone_and_birth_day_for_restricted_roles(client, 
     text = client.get(reverse("audit:list")).content.decode()
     assert "139****1111" in text and "13900001111" not in text
     assert "1985-02" in text and "1985-02-03" not in text
+
+
+def test_the_audit_trail_does_not_show_the_id_numbers_keyed_hash(client, users, person):
+    from cadres.services import cadre_update
+
+    new_id = idnumber.make("430122", person.birth_date, 13)
+    cadre_update(actor=users[Role.STAFF], cadre=person, id_number=new_id)
+    client.force_login(users[Role.STAFF])
+    text = client.get(reverse("audit:list")).content.decode()
+    assert idnumber.mask(new_id) in text
+    assert "身份证号摘要" not in text and person.id_number_hash not in text
