@@ -866,6 +866,7 @@ def test_an_id_number_excel_made_a_number_is_an_error_showing_it_as_excel_does(c
 def test_an_id_cell_holding_a_date_or_a_truth_value_is_not_an_id_number(cell, shown):
     sheet = read(xlsx(("S", [HEADER, row(1, ("张三", cell), [80] * 6)])))
     [error] = sheet.errors
+    assert (error.row, error.column, error.col) == (2, "身份证号", 2)
     assert error.message == f"身份证号“{shown}”不是身份证号码。"
     assert sheet.rows[0].id_number is None
 
@@ -886,6 +887,7 @@ def test_an_id_cell_holding_a_date_or_a_truth_value_is_not_an_id_number(cell, sh
 def test_an_invalid_id_number_gives_the_exact_reason(cell, message):
     sheet = read(xlsx(("S", [HEADER, row(1, ("张三", cell), [80] * 6)])))
     [error] = sheet.errors
+    assert (error.row, error.column, error.col) == (2, "身份证号", 2)
     assert error.message == message and sheet.rows[0].id_number is None
 
 
@@ -1101,6 +1103,7 @@ def test_csv_in_utf8_with_and_without_bom_gbk_and_gb18030():
         sheet = read(data, filename="a.csv")
         assert (sheet.rows[0].name, sheet.rows[0].unit, sheet.rows[0].values["德"]) == ("张三", "城关镇", 80)
         assert sheet.columns["id_number"] == 2
+        assert sheet.columns["seq"] == 0 and sheet.ignored == []  # the BOM is not part of 序号
     rare = text.replace("张三", "张䶮")  # a name only GB18030 (not GBK) can write
     sheet = read(rare.encode("gb18030"), filename="a.csv")
     assert sheet.rows[0].name == "张䶮"
@@ -1135,14 +1138,21 @@ def test_a_csv_in_no_known_encoding_is_refused(data):
 
 
 def test_a_csv_with_a_nul_past_the_first_4096_bytes_is_binary():
-    data = f"{CSV_HEADER}\n".encode() + b"x" * 5000 + b"\x00\n"
+    head = f"{CSV_HEADER}\n".encode()
+    for nul_at in (4096, 5000):
+        data = head + b"x" * (nul_at - len(head)) + b"\x00\n"
+        with pytest.raises(SheetRejected) as exc:
+            read(data, filename="a.csv")
+        assert (exc.value.code, exc.value.status, exc.value.message) == (
+            "not_spreadsheet",
+            415,
+            "CSV 文件中含有二进制内容，不是文本表格。",
+        )
+    # within the first 4096 bytes a NUL means UTF-16 or binary: no encoding known
+    data = head + b"x" * (4095 - len(head)) + b"\x00\n"
     with pytest.raises(SheetRejected) as exc:
         read(data, filename="a.csv")
-    assert (exc.value.code, exc.value.status, exc.value.message) == (
-        "not_spreadsheet",
-        415,
-        "CSV 文件中含有二进制内容，不是文本表格。",
-    )
+    assert exc.value.code == "bad_encoding"
 
 
 @pytest.mark.parametrize("sep", ["\t", ";", "，"])
@@ -1158,11 +1168,11 @@ def test_csv_separated_by_tabs_semicolons_or_full_width_commas(sep):
 
 
 def test_csv_quoted_cells_and_forced_text_ids():
-    text = f'姓名,身份证号,德,单位\n"张,三",="{ID1}",80,\'城关镇\n李四,\'{ID2},70,"="\n'
+    text = f'姓名,身份证号,德,单位,备注\n"张,三",="{ID1}",80,\'城关镇,"见""附件"""\n李四,\'{ID2},70,"=",=""\n'
     sheet = read(text.encode(), filename="a.csv", indicator_codes=["德"])
-    assert [(r.name, r.id_number, r.unit) for r in sheet.rows] == [
-        ("张,三", ID1, "城关镇"),
-        ("李四", ID2, "="),
+    assert [(r.name, r.id_number, r.unit, r.note) for r in sheet.rows] == [
+        ("张,三", ID1, "城关镇", '见"附件"'),
+        ("李四", ID2, "=", ""),
     ]
 
 
