@@ -1295,3 +1295,18 @@ def test_names_are_compared_without_spaces(typed, registered, same):
     from assessment.sheets.parse import same_name
 
     assert same_name(typed, registered) is same
+
+
+def test_the_separator_is_taken_from_the_header_line_alone():
+    lines = [
+        "姓名\t身份证号\t德\t备注",
+        f"张三\t{ID1}\t80\t甲,乙,丙,丁,戊,己,庚",
+        f"李四\t{ID2}\t70\t子,丑,寅,卯,辰,巳,午",
+        "",
+    ]
+    sheet = read("\n".join(lines).encode(), filename="a.csv", indicator_codes=["德"])
+    assert [(r.name, r.values["德"], r.note) for r in sheet.rows] == [
+        ("张三", 80, "甲,乙,丙,丁,戊,己,庚"),
+        ("李四", 70, "子,丑,寅,卯,辰,巳,午"),
+    ]
+    assert sheet.errors == []
