@@ -1310,3 +1310,9 @@ def test_the_separator_is_taken_from_the_header_line_alone():
         ("李四", 70, "子,丑,寅,卯,辰,巳,午"),
     ]
     assert sheet.errors == []
+
+
+def test_a_multi_line_csv_cell_keeps_its_line_break_as_written():
+    text = f'姓名,身份证号,德,备注\r\n张三,{ID1},80,"第一行\r\n第二行"\r\n李四,{ID2},70,\r\n'
+    sheet = read(text.encode(), filename="a.csv", indicator_codes=["德"])
+    assert [(r.row, r.name, r.note) for r in sheet.rows] == [(2, "张三", "第一行\r\n第二行"), (3, "李四", "")]
