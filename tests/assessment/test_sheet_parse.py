@@ -583,6 +583,8 @@ def test_a_two_row_header_whose_lower_row_is_shorter_reads_every_column():
         "德:",
         " 德 ",
         "德\n(15%)",
+        "德_(15%)",
+        "德：（15分）",
     ],
 )
 def test_an_indicator_header_with_brackets_score_words_separators_or_spaces_is_recognised(header):
@@ -1316,3 +1318,21 @@ def test_a_multi_line_csv_cell_keeps_its_line_break_as_written():
     text = f'姓名,身份证号,德,备注\r\n张三,{ID1},80,"第一行\r\n第二行"\r\n李四,{ID2},70,\r\n'
     sheet = read(text.encode(), filename="a.csv", indicator_codes=["德"])
     assert [(r.row, r.name, r.note) for r in sheet.rows] == [(2, "张三", "第一行\r\n第二行"), (3, "李四", "")]
+
+
+def test_a_name_for_an_indicator_not_asked_for_does_not_hide_the_names_after_it():
+    names = {"勤勉敬业": "勤", "政治品德": "德"}
+    sheet = read(
+        xlsx(("S", [["身份证号", "勤勉敬业", "政治品德"], [ID1, 5, 9]])),
+        indicator_codes=["德"],
+        indicator_names=names,
+    )
+    assert sheet.rows[0].values == {"德": 9} and sheet.ignored_headers == ["勤勉敬业"]
+
+
+def test_the_quarterly_score_words_are_not_read_on_an_annual_sheet():
+    sheet = read(
+        xlsx(("S", [["身份证号", "德", "考核得分", "分数"], [ID1, 80, 85, 86]])), indicator_codes=["德"]
+    )
+    assert sheet.rows[0].values == {"德": 80}
+    assert sheet.ignored_headers == ["考核得分", "分数"]
