@@ -1336,3 +1336,24 @@ def test_the_quarterly_score_words_are_not_read_on_an_annual_sheet():
     )
     assert sheet.rows[0].values == {"德": 80}
     assert sheet.ignored_headers == ["考核得分", "分数"]
+
+
+def test_a_lower_header_row_adding_one_score_column_makes_a_two_row_header():
+    top = ["姓名", "身份证号", "德", "成绩"]
+    bottom = [None, None, None, "能"]
+    sheet = read(xlsx(("S", [top, bottom, ["张三", ID1, 80, 81]])), indicator_codes=["德", "能"])
+    assert (sheet.header_row, sheet.rows[0].row) == (1, 3)
+    assert sheet.rows[0].values == {"德": 80, "能": 81} and sheet.errors == []
+
+
+def test_of_two_equally_good_header_rows_the_first_is_the_header():
+    sheet = read(xlsx(("S", [["身份证号", "德"], ["身份证号", "德"], [ID1, 80]])), indicator_codes=["德"])
+    assert sheet.header_row == 1
+    assert [e.row for e in sheet.errors] == [2]  # the repeated header line: an invalid ID number
+
+
+def test_a_fuller_header_three_rows_below_a_partial_one_is_still_found():
+    rows = [["身份证号", "德"], [ID1, 80], [ID2, 70], HEADER, row(1, CADRES[3], [50] * 6)]
+    sheet = read(xlsx(("S", rows)))
+    assert sheet.header_row == 4
+    assert [r.id_number for r in sheet.rows] == [CADRES[3][1]]
