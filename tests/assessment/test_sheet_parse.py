@@ -1349,7 +1349,9 @@ def test_a_lower_header_row_adding_one_score_column_makes_a_two_row_header():
 def test_of_two_equally_good_header_rows_the_first_is_the_header():
     sheet = read(xlsx(("S", [["身份证号", "德"], ["身份证号", "德"], [ID1, 80]])), indicator_codes=["德"])
     assert sheet.header_row == 1
-    assert [e.row for e in sheet.errors] == [2]  # the repeated header line: an invalid ID number
+    # the repeated header line is a data row: an invalid ID number and a score that is no number
+    assert [(e.row, e.col) for e in sheet.errors] == [(2, 0), (2, 1)]
+    assert [r.values for r in sheet.rows] == [{"德": None}, {"德": 80}]
 
 
 def test_a_fuller_header_three_rows_below_a_partial_one_is_still_found():
