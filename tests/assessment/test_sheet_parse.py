@@ -1361,16 +1361,16 @@ def test_a_fuller_header_three_rows_below_a_partial_one_is_still_found():
     assert [r.id_number for r in sheet.rows] == [CADRES[3][1]]
 
 
-def test_every_wrong_check_digit_and_a_day_00_birth_date_are_caught():
+def test_every_wrong_check_digit_and_impossible_birth_dates_are_caught():
     from tests.sheet_corpus import make_id
 
     valid = [number for _, number in CADRES] + [make_id("19991231", s) for s in range(1, 60)]
     wrong = [number[:17] + c for number in valid for c in "0123456789X" if c != number[17]]
     lines = [f"{i},某,{number},,1,,,,," for i, number in enumerate(wrong, start=1)]
-    day_00 = make_id("19800100", 111)
-    lines.append(f"0,某,{day_00},,1,,,,,")
+    bad_dates = [make_id("19800100", 111), make_id("19810229", 11)]  # day 00; 29 February 1981
+    lines += [f"0,某,{number},,1,,,,," for number in bad_dates]
     sheet = csv_read(lines)
     messages = [e.message for e in sheet.errors]
-    assert messages[:-1] == [f"身份证号“{n}”无效：身份证号校验位不正确，请核对是否录入有误。" for n in wrong]
-    assert messages[-1] == f"身份证号“{day_00}”无效：身份证号中的出生日期无效。"
+    assert messages[:-2] == [f"身份证号“{n}”无效：身份证号校验位不正确，请核对是否录入有误。" for n in wrong]
+    assert messages[-2:] == [f"身份证号“{n}”无效：身份证号中的出生日期无效。" for n in bad_dates]
     assert all(r.id_number is None for r in sheet.rows)
