@@ -482,10 +482,8 @@ def _csv_rows(data: bytes) -> list[list]:
     if "\x00" in text:
         raise SheetRejected("not_spreadsheet", "CSV 文件中含有二进制内容，不是文本表格。", 415)
     first = text[:4096].split("\n", 1)[0]
+    # (a full-width comma is a delimiter of its own: quoted cells keep theirs, 同意，无异议)
     delimiter = max((",", "\t", ";", "，"), key=first.count)
-    if delimiter == "，":
-        text = text.replace("，", ",")
-        delimiter = ","
     rows: list[list] = []
     try:
         for line in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):

@@ -1169,6 +1169,12 @@ def test_csv_separated_by_tabs_semicolons_or_full_width_commas(sep):
     assert sheet.rows[0].name == "张三" and sheet.rows[0].values["德"] == 80
 
 
+def test_a_full_width_comma_inside_a_quoted_cell_is_kept_in_a_csv_separated_by_them():
+    text = f'姓名，身份证号，德，备注\n张三，{ID1}，80，"同意，无异议"\n'
+    sheet = read(text.encode(), filename="a.csv", indicator_codes=["德"])
+    assert (sheet.rows[0].values["德"], sheet.rows[0].note) == (80, "同意，无异议")
+
+
 def test_csv_quoted_cells_and_forced_text_ids():
     text = f'姓名,身份证号,德,单位,备注\n"张,三",="{ID1}",80,\'城关镇,"见""附件"""\n李四,\'{ID2},70,"=",=""\n'
     sheet = read(text.encode(), filename="a.csv", indicator_codes=["德"])
