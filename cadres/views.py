@@ -179,6 +179,8 @@ def cadre_edit(request, pk):
         else:
             messages.success(request, f"已保存“{cadre.name}”的修改。")
             return redirect("cadres:detail", pk=cadre.pk)
+    if request.method == "GET":  # the form shows the full ID number: on the record too
+        audit_view(actor=user, cadres=[cadre], where="修改干部信息页", scope_path=cadre.unit.path)
     return render(
         request,
         "cadres/form.html",

@@ -156,3 +156,10 @@ def test_the_audit_trail_does_not_show_the_id_numbers_keyed_hash(client, users, 
     text = client.get(reverse("audit:list")).content.decode()
     assert idnumber.mask(new_id) in text
     assert "身份证号摘要" not in text and person.id_number_hash not in text
+
+
+def test_opening_the_edit_form_with_the_full_number_is_recorded(client, users, person):
+    client.force_login(users[Role.STAFF])
+    client.get(reverse("cadres:edit", args=[person.pk]))
+    entry = views().get()
+    assert entry.cadre_id == person.pk and "修改干部信息页" in entry.object_repr
