@@ -693,13 +693,9 @@ class GradeReportViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         page = self.paginate_queryset(rows)
         response = self.get_paginated_response(self.get_serializer(page, many=True).data)
         if self.get_serializer_context()["full_id_numbers"]:
-            self._record_view([(r["cadre_id"], r["cadre__name"]) for r in page], "接口 grade-reports/")
+            shown = [(r["cadre_id"], r["cadre__name"]) for r in page]
+            audit_view(actor=request.user, cadres=shown, where="接口 grade-reports/")
         return response
-
-    def _record_view(self, shown, where: str) -> None:
-        """Full ID numbers were sent: on the record (who, when, which cadres, how many)."""
-        user = self.request.user
-        audit_view(actor=user, cadres=shown, where=where, scope_path=user.scope_path or "")
 
     def _xlsx(self, rows):
         period, unit, grade = self.report
@@ -721,7 +717,7 @@ class GradeReportViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             full_id_numbers=full,
         )
         if full:
-            self._record_view(shown, f"导出 {title}")
+            audit_view(actor=self.request.user, cadres=shown, where=f"导出 {title}")
         filename = f"{period.titled('考核等次')}-{scope}.xlsx"
         response = FileResponse(out, as_attachment=True, filename=filename, content_type=XLSX_CONTENT_TYPE)
         response["X-Content-Type-Options"] = "nosniff"

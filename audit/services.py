@@ -135,10 +135,11 @@ def audit_record(
 VIEW_NAMES_SHOWN = 10
 
 
-def audit_view(*, actor, cadres, where: str, scope_path: str = "") -> AuditEntry | None:
+def audit_view(*, actor, cadres, where: str, scope_path: str | None = None) -> AuditEntry | None:
     """Record that ``actor`` was shown the full ID numbers of ``cadres`` (a page, an API answer,
     an export): who, when, where, which cadres (ids kept under ``viewed``) and how many. Nothing
-    is written when no cadre was shown. ``cadres`` holds Cadre objects or ``(id, name)`` pairs."""
+    is written when no cadre was shown. ``cadres`` holds Cadre objects or ``(id, name)`` pairs;
+    ``scope_path`` (who may read the entry) defaults to the viewer's own scope."""
     pairs = [(c.pk, c.name) if hasattr(c, "pk") else (c[0], c[1]) for c in cadres]
     if not pairs:
         return None
@@ -154,7 +155,7 @@ def audit_view(*, actor, cadres, where: str, scope_path: str = "") -> AuditEntry
         object_repr=f"{where}：{names}（{more}）"[:200],
         changes={"viewed": [None, [pk for pk, _ in pairs]]},
         cadre_id=pairs[0][0] if len(pairs) == 1 else None,
-        scope_path=scope_path,
+        scope_path=(actor.scope_path or "") if scope_path is None else scope_path,
     )
     entry.save(force_insert=True)
     return entry

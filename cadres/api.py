@@ -334,12 +334,7 @@ class CadreViewSet(
         """Full ID numbers were sent: on the record (who, when, which cadres, how many)."""
         user = self.request.user
         if response.status_code == 200 and user.can("view_id_number"):
-            audit_view(
-                actor=user,
-                cadres=[(row["id"], row["name"]) for row in rows],
-                where=where,
-                scope_path=user.scope_path or "",
-            )
+            audit_view(actor=user, cadres=[(row["id"], row["name"]) for row in rows], where=where)
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)

@@ -78,12 +78,7 @@ def cadre_list(request):
         cadre.current_age = cadre.age(today)
     show_id_number = user.can("view_id_number")
     if show_id_number:  # every view of full ID numbers is on the record
-        audit_view(
-            actor=user,
-            cadres=page.object_list,
-            where=f"干部名册第{page.number}页",
-            scope_path=user.scope_path or "",
-        )
+        audit_view(actor=user, cadres=page.object_list, where=f"干部名册第{page.number}页")
     return render(
         request,
         "cadres/list.html",
