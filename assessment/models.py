@@ -308,6 +308,15 @@ class RuleKind(models.TextChoices):
     YUETAN_CADRE = "yuetan_cadre", "约谈次数限制个人等次"
     YUETAN_TEAM = "yuetan_team", "约谈次数限制班子等次"
     INFLUENCE = "influence", "处分影响期"
+    # recall/: the points system, the limits of a case's steps, the 不适宜担任现职 flag rules
+    RECALL_POINTS = "recall_points", "召回记分制"
+    RECALL_LIMITS = "recall_limits", "召回办理期限"
+    FLAG_GRADE = "flag_grade", "预警：年度等次"
+    FLAG_INTERVIEWS = "flag_interviews", "预警：约谈诫勉次数"
+    FLAG_RECALL = "flag_recall", "预警：召回情况"
+    FLAG_VOTES = "flag_votes", "预警：民主测评不称职票"
+    FLAG_TRACK = "flag_track", "预警：赛马末位"
+    FLAG_INACTION = "flag_inaction", "预警：主要负责人不作为"
 
 
 class PolicyRule(models.Model):

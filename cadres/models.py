@@ -104,6 +104,8 @@ class CadreStatus(models.TextChoices):
     NON_LEADING = "non_leading", "改任非领导职务"
     RETIRED = "retired", "退休"
     DISMISSED = "dismissed", "辞退/解聘"
+    SUSPENDED = "suspended", "停职"
+    RESIGNED = "resigned", "辞去领导职务"
 
 
 class Gender(models.TextChoices):

@@ -7,8 +7,10 @@ recomputation of the open periods over the unit's subtree.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from fractions import Fraction
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -31,7 +33,7 @@ EFFECT_LABELS = {"cap": "限制最高等次", "undetermined": "不定等次"}
 class Param:
     name: str
     label: str
-    type: str  # number | int | percent | choice | multichoice | codes
+    type: str  # number | int | percent | fraction | choice | multichoice | codes
     choices: tuple = ()
     min: float | None = None
     max: float | None = None
@@ -114,6 +116,41 @@ PARAM_SPECS: dict[str, list[Param]] = {
 SINGLE_KINDS = {RuleKind.THRESHOLDS, RuleKind.QUOTA, RuleKind.QUARTER_THRESHOLDS, RuleKind.TEAM_THRESHOLDS}
 
 
+@dataclass(frozen=True)
+class KindHooks:
+    text: Callable[[dict], str]
+    tag: Callable[[dict], str] | None = None
+    check: Callable[[dict, dict], None] | None = None  # (params, errors): cross-parameter checks
+    on_change: Callable[..., None] | None = None  # (actor=, unit=) after a save or a reset
+
+
+# Rule kinds another app evaluates (recall/: the points system and the flag rules) plug into the
+# same rows, inheritance, page and audit trail through ``register_kind`` from their AppConfig.
+KIND_HOOKS: dict[str, KindHooks] = {}
+
+
+def register_kind(kind: str, params: list[Param], *, single: bool = False, **hooks) -> None:
+    PARAM_SPECS[kind] = params
+    if single:
+        SINGLE_KINDS.add(kind)
+    KIND_HOOKS[kind] = KindHooks(**hooks)
+
+
+def parse_fraction(value) -> Fraction:
+    """``1/3``, ``20%``, ``0.2`` → an exact fraction (a share compared without rounding)."""
+    text = str(value).strip().replace("％", "%").replace("／", "/")
+    if text.endswith("%"):
+        return Fraction(Decimal(text[:-1].strip())) / 100
+    return Fraction(text)
+
+
+def fraction_text(value) -> str:
+    share = parse_fraction(value)
+    if share.denominator in (1, 2, 4, 5, 10, 20, 25, 50, 100):
+        return f"{float(share * 100):g}%"
+    return f"{share.numerator}/{share.denominator}"
+
+
 def _number(value, label, errors, name, *, integer=False):
     try:
         number = Decimal(str(value).strip())
@@ -153,6 +190,16 @@ def clean_params(kind: str, raw: dict) -> dict:
                 out[p.name] = float(number / 100)
             else:
                 out[p.name] = int(number) if number == number.to_integral_value() else float(number)
+        elif p.type == "fraction":
+            try:
+                share = parse_fraction(value)
+            except (ValueError, ZeroDivisionError, InvalidOperation):
+                errors[p.name] = f"“{p.label}”须为比例，如 1/3 或 20%。"
+                continue
+            if not 0 <= share <= 1:
+                errors[p.name] = f"“{p.label}”须在 0 到 100% 之间。"
+                continue
+            out[p.name] = f"{share.numerator}/{share.denominator}"
         elif p.type == "choice":
             if value not in dict(p.choices):
                 errors[p.name] = f"“{p.label}”的取值无效。"
@@ -196,11 +243,16 @@ def _check_order(kind, params, errors) -> None:
             params["cap"] = ""
     if kind == RuleKind.YUETAN_TEAM and params.get("main_leader_cap") == "":
         params.pop("main_leader_cap")
+    hooks = KIND_HOOKS.get(kind)
+    if hooks and hooks.check:
+        hooks.check(params, errors)
 
 
 def rule_text(kind: str, params: dict) -> str:
     """The rule in one Chinese sentence, for the policy page and the audit trail."""
     p = params
+    if kind in KIND_HOOKS:
+        return KIND_HOOKS[kind].text(params or {})
     if kind == RuleKind.THRESHOLDS:
         return (
             f"总分 ≥ {p.get('competent_min')} 称职，≥ {p.get('basic_min')} 基本称职，其余不称职；"
@@ -241,6 +293,9 @@ def rule_text(kind: str, params: dict) -> str:
 def rule_tag(kind: str, params: dict) -> str:
     """What tells rules of one kind apart, in Chinese (the stored key is for machines)."""
     p = params or {}
+    if kind in KIND_HOOKS:
+        tag = KIND_HOOKS[kind].tag
+        return tag(p) if tag else ""
     if kind == RuleKind.QUARTER_FEED:
         return f"{p.get('min_count')}个季度{p.get('grade')}"
     if kind in (RuleKind.YUETAN_CADRE, RuleKind.YUETAN_TEAM):
@@ -286,6 +341,8 @@ def param_text(param: Param, value) -> str:
         return "（空）"
     if param.type == "percent":
         return f"{number_text(Decimal(str(value)) * 100)}%"
+    if param.type == "fraction":
+        return fraction_text(value)
     if param.type in ("number", "int"):
         return number_text(value)
     if param.type in ("choice", "multichoice"):
@@ -360,7 +417,7 @@ def policy_rule_save(
         scope_path=unit.path if unit else "",
         reason=rule_text(kind, cleaned),
     )
-    _after_change(actor, unit)
+    _after_change(actor, unit, kind)
     return rule
 
 
@@ -384,9 +441,14 @@ def policy_rule_reset(*, actor, unit: Unit, kind: str, key: str = "") -> bool:
         reason="恢复继承上级规则",
     )
     rule.delete()
-    _after_change(actor, unit)
+    _after_change(actor, unit, kind)
     return True
 
 
-def _after_change(actor, unit: Unit | None) -> None:
+def _after_change(actor, unit: Unit | None, kind: str) -> None:
+    hooks = KIND_HOOKS.get(kind)
+    if hooks is not None:
+        if hooks.on_change:
+            hooks.on_change(actor=actor, unit=unit)
+        return
     recompute_open_periods(unit_paths=[unit.path if unit else ""], actor=actor, reason="评定规则变化")

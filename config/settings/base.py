@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "cadres",
     "supervision",
     "assessment",
+    "recall",
 ]
 
 MIDDLEWARE = [
@@ -233,6 +234,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "supervision.scan_reminders",
         "schedule": crontab(hour=7, minute=0),
     },
+    "recall-flags-daily": {"task": "recall.evaluate_flags", "schedule": crontab(hour=6, minute=30)},
 }
 
 # Attachments of interviews: PDF or images only (checked from the content), size-limited.

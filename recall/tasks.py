@@ -1,0 +1,29 @@
+"""The flag job: evaluate the flag rules over the whole registry (recall.flags)."""
+
+from celery import shared_task
+
+from core.jobs import jobs_create, register, reusable_pending
+from core.models import Job
+
+JOB_KIND = "recall.flags"
+
+
+def queue_flag_job(*, actor=None, reason: str = "") -> Job:
+    """Queue one evaluation (after commit); a waiting one that will really run is reused."""
+    waiting = reusable_pending(Job.objects.filter(kind=JOB_KIND)).first()
+    if waiting is not None:
+        return waiting
+    return jobs_create(kind=JOB_KIND, actor=actor, items=[({"reason": reason}, "")])[0]
+
+
+@register(JOB_KIND)
+def _run(job: Job) -> dict:
+    from .flags import flags_evaluate
+
+    return flags_evaluate(job=job)
+
+
+@shared_task(name="recall.evaluate_flags")
+def evaluate_flags() -> dict:
+    """Daily (Celery beat): queue the flag job (time alone makes some rules fire)."""
+    return {"job": str(queue_flag_job(reason="每日定时预警").id)}
