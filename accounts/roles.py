@@ -28,6 +28,8 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "import_sheets": frozenset({Role.STAFF, Role.HEAD, Role.COUNTY_ADMIN}),
     # run assessment periods: schemes, period steps, grading policy, grade adjustments
     "manage_assessment": frozenset({Role.STAFF, Role.HEAD}),
+    # propose and run recall cases, record points, review flags and propose adjustments
+    "manage_recall": frozenset({Role.STAFF, Role.HEAD}),
     # enter indicator scores (the grid and the API) for cadres in scope
     "enter_scores": frozenset({Role.STAFF, Role.HEAD, Role.COUNTY_ADMIN}),
 }
