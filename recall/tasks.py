@@ -1,5 +1,8 @@
 """The flag job: evaluate the flag rules over the whole registry (recall.flags)."""
 
+import threading
+from contextlib import contextmanager
+
 from celery import shared_task
 
 from core.jobs import jobs_create, register, reusable_pending
@@ -8,8 +11,28 @@ from core.models import Job
 JOB_KIND = "recall.flags"
 
 
-def queue_flag_job(*, actor=None, reason: str = "") -> Job:
-    """Queue one evaluation (after commit); a waiting one that will really run is reused."""
+_deferred = threading.local()
+
+
+@contextmanager
+def flags_deferred(*, actor=None, reason: str = ""):
+    """Many recall changes in a row (demo data, a bulk entry): one flag job at the end instead
+    of one per change."""
+    depth = getattr(_deferred, "depth", 0)
+    _deferred.depth = depth + 1
+    try:
+        yield
+    finally:
+        _deferred.depth = depth
+    if depth == 0:
+        queue_flag_job(actor=actor, reason=reason or "批量办理召回")
+
+
+def queue_flag_job(*, actor=None, reason: str = "") -> Job | None:
+    """Queue one evaluation (after commit); a waiting one that will really run is reused.
+    Inside ``flags_deferred`` nothing is queued until it ends (returns None)."""
+    if getattr(_deferred, "depth", 0):
+        return None
     waiting = reusable_pending(Job.objects.filter(kind=JOB_KIND)).first()
     if waiting is not None:
         return waiting
