@@ -76,13 +76,14 @@ TARGETS = {
 STATUS = {1: "killed", 3: "killed", 0: "survived", 5: "no tests", 33: "no tests", None: "not checked"}
 
 
-def run_mutmut(target: str, max_children: int) -> None:
+def run_mutmut(target: str, max_children: int, timeout_multiplier: float) -> None:
     """In this process: mutmut's ``run`` with the target's files and tests."""
     from mutmut import configuration
     from mutmut.__main__ import cli
 
     spec = TARGETS[target]
     config = configuration.config()
+    config.timeout_multiplier = timeout_multiplier
     config.only_mutate = list(spec.files)
     config.pytest_add_cli_args_test_selection = list(spec.tests)
     try:
@@ -114,11 +115,18 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("target", nargs="?", default="all", choices=[*TARGETS, "all"])
     parser.add_argument("--max-children", type=int, default=2, help="parallel test processes (default 2)")
+    parser.add_argument(
+        "--timeout-multiplier",
+        type=float,
+        default=15.0,
+        help="a mutant times out after (its tests' time + 1 s) x this, wall clock (mutmut's default 15); "
+        "raise it on a busy machine, where slow runs are otherwise counted as timeouts",
+    )
     parser.add_argument("--in-process", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     os.chdir(ROOT)
     if args.in_process:
-        run_mutmut(args.target, args.max_children)
+        run_mutmut(args.target, args.max_children, args.timeout_multiplier)
         return 0
 
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
@@ -127,7 +135,16 @@ def main() -> int:
     for target in TARGETS if args.target == "all" else [args.target]:
         shutil.rmtree(ROOT / "mutants", ignore_errors=True)
         print(f"== {target}: {', '.join(TARGETS[target].files)}", flush=True)
-        command = [sys.executable, __file__, target, "--in-process", "--max-children", str(args.max_children)]
+        command = [
+            sys.executable,
+            __file__,
+            target,
+            "--in-process",
+            "--max-children",
+            str(args.max_children),
+            "--timeout-multiplier",
+            str(args.timeout_multiplier),
+        ]
         done = subprocess.run(command, env=env, check=False)
         if done.returncode:
             print(f"mutmut stopped on {target} (exit {done.returncode})", file=sys.stderr)
