@@ -20,6 +20,26 @@ from ..services import policy as services
 from ..services.recompute import policy_resolver
 
 KIND_ORDER = list(RuleKind.values)
+# The page's two sections: the grading rules, and the recall/ kinds (its points system, step
+# limits and the 不适宜担任现职 flag rules), which are stored and inherited the same way.
+RECALL_KINDS = {
+    RuleKind.RECALL_POINTS,
+    RuleKind.RECALL_LIMITS,
+    RuleKind.FLAG_GRADE,
+    RuleKind.FLAG_INTERVIEWS,
+    RuleKind.FLAG_RECALL,
+    RuleKind.FLAG_VOTES,
+    RuleKind.FLAG_TRACK,
+    RuleKind.FLAG_INACTION,
+}
+SECTIONS = [
+    ("grading-rules", "考核评定规则", "等次分数线、优秀比例、季度结果、约谈与处分对等次的限制"),
+    ("recall-rules", "召回与预警规则", "召回记分制、召回办理期限，以及“不适宜担任现职”预警规则"),
+]
+
+
+def _section_of(kind: str) -> str:
+    return "recall-rules" if kind in RECALL_KINDS else "grading-rules"
 
 
 class UnitPickForm(BootstrapMixin, forms.Form):
@@ -131,6 +151,17 @@ def policy(request):
             }
         )
     can_edit = user.can("manage_assessment") and (unit is not None or user.scope_path == "")
+    multi_kinds = [(k, RuleKind(k).label) for k in KIND_ORDER if k not in services.SINGLE_KINDS]
+    sections = [
+        {
+            "anchor": anchor,
+            "title": title,
+            "about": about,
+            "rows": [r for r in rows if _section_of(r["kind"]) == anchor],
+            "multi_kinds": [(k, label) for k, label in multi_kinds if _section_of(k) == anchor],
+        }
+        for anchor, title, about in SECTIONS
+    ]
     return render(
         request,
         "assessment/policy.html",
@@ -138,8 +169,9 @@ def policy(request):
             "unit": unit,
             "pick": pick,
             "rows": rows,
+            "sections": sections,
             "can_edit": can_edit,
-            "multi_kinds": [(k, RuleKind(k).label) for k in KIND_ORDER if k not in services.SINGLE_KINDS],
+            "multi_kinds": multi_kinds,
         },
     )
 
