@@ -64,6 +64,9 @@ class InterviewSerializer(serializers.ModelSerializer):
     follow_up = LabelChoiceField(FollowUp, required=False, allow_blank=True)
     report_overdue = serializers.SerializerMethodField()
     attachments = AttachmentSerializer(many=True, read_only=True)
+    exempted = serializers.BooleanField(
+        required=False, help_text="所涉事项认定为容错免责（修改时可用，须同时写明 exemption_note）"
+    )
     # write-only inputs of the workflow steps
     approve_note = serializers.CharField(write_only=True, required=False, allow_blank=True)
 
@@ -103,6 +106,8 @@ class InterviewSerializer(serializers.ModelSerializer):
             "reviewed_on",
             "review_note",
             "follow_up",
+            "exempted",
+            "exemption_note",
             "attachments",
             "approve_note",
         ]
@@ -235,6 +240,8 @@ class InterviewViewSet(
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         v = serializer.validated_data
+        if v.get("exempted"):
+            raise ValidationError({"exempted": "新登记的谈话不能直接认定容错免责，请登记后再修改。"})
         cadre, unit = self._resolve_subject(v)
         common = {
             "actor": request.user,

@@ -138,6 +138,13 @@ class Interview(models.Model):
     reviewed_on = models.DateField("评估日期", null=True, blank=True)
     review_note = models.TextField("评估意见", blank=True)
     follow_up = models.CharField("后续处理建议", max_length=20, choices=FollowUp.choices, blank=True)
+    # 容错纠错: a matter found exempt no longer counts toward grade caps nor flag rules.
+    exempted = models.BooleanField(
+        "容错免责",
+        default=False,
+        help_text="所涉事项经认定属于可容错情形的，不再因此限制考核等次或触发预警。",
+    )
+    exemption_note = models.TextField("容错认定说明", blank=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
     class Meta:

@@ -91,6 +91,12 @@ def reminders_visible_to(user) -> QuerySet[Reminder]:
     )
 
 
+def interviews_held_q() -> Q:
+    """Talks that took place: a 约谈 once conducted, the other kinds once recorded (they are
+    recorded with the date they were held). The monthly report and the flag rules count these."""
+    return Q(conducted_on__isnull=False) & (~Q(kind=InterviewKind.YUETAN) | Q(status__in=CONDUCTED_STATUSES))
+
+
 def monthly_summary(user, *, year: int, month: int, unit: Unit | None = None) -> dict:
     """Talks held in a month, by unit and kind (for the report to the superior org department).
 
@@ -98,7 +104,7 @@ def monthly_summary(user, *, year: int, month: int, unit: Unit | None = None) ->
     start = datetime.date(year, month, 1)
     end = (start + datetime.timedelta(days=32)).replace(day=1)
     qs = interviews_visible_to(user).filter(conducted_on__gte=start, conducted_on__lt=end)
-    qs = qs.filter(~Q(kind=InterviewKind.YUETAN) | Q(status__in=CONDUCTED_STATUSES))
+    qs = qs.filter(interviews_held_q())
     if unit is not None:
         qs = qs.filter(unit__path__startswith=unit.path)
     rows = qs.values(
@@ -132,9 +138,10 @@ def monthly_summary(user, *, year: int, month: int, unit: Unit | None = None) ->
 
 def yuetan_counts(*, year: int, cadre_ids=None, unit_ids=None) -> dict:
     """Conducted 约谈 in a year with their dates, for the grade caps: {"cadres": {id: [dates]},
-    "teams": {unit_id: [dates]}}. One query."""
+    "teams": {unit_id: [dates]}}. One query. A 约谈 whose matter was exempted as 容错 does not
+    count: the exemption lifts the caps it caused."""
     qs = Interview.objects.filter(
-        kind=InterviewKind.YUETAN, status__in=CONDUCTED_STATUSES, conducted_on__year=year
+        kind=InterviewKind.YUETAN, status__in=CONDUCTED_STATUSES, conducted_on__year=year, exempted=False
     ).values_list("subject_type", "cadre_id", "unit_id", "conducted_on")
     if cadre_ids is not None or unit_ids is not None:
         qs = qs.filter(Q(cadre_id__in=cadre_ids or []) | Q(subject_type="team", unit_id__in=unit_ids or []))
