@@ -40,6 +40,9 @@ MESSAGES = {
 
 
 class Conflict(exceptions.APIException):
+    """409. ``Conflict(message, code="step_out_of_order")`` answers with that code instead of
+    ``conflict``, for clients that tell one kind of conflict from another."""
+
     status_code = status.HTTP_409_CONFLICT
     default_detail = "与现有数据冲突。"
     default_code = "conflict"
@@ -57,8 +60,12 @@ def _flatten(detail):
 def exception_handler(exc, context):
     """``{"error": {"code", "message", "fields"}}`` for every error."""
     if isinstance(exc, DjangoValidationError):
+        # a service's error keyed by field answers 400 with those fields; a model's whole-row
+        # error (``__all__``) is the non-field message
         exc = exceptions.ValidationError(
-            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+            {k if k != "__all__" else "non_field_errors": v for k, v in exc.message_dict.items()}
+            if hasattr(exc, "error_dict")
+            else {"non_field_errors": exc.messages}
         )
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
@@ -73,6 +80,8 @@ def exception_handler(exc, context):
         response.data = {"error": {"code": "csrf_failed", "message": CSRF_MESSAGE, "fields": {}}}
         return response
     code, message = MESSAGES.get(response.status_code, ("error", "请求失败。"))
+    if isinstance(exc, Conflict) and isinstance(exc.get_codes(), str):
+        code = exc.get_codes()
     fields = {}
     if isinstance(exc, exceptions.ValidationError):
         detail = _flatten(exc.detail)
