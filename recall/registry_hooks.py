@@ -3,7 +3,9 @@ and (core.registry) profile sections, timeline entries, 待办 items and demo da
 
 
 def register() -> None:
-    from . import tasks  # noqa: F401  (registers the flag job's kind with core.jobs)
+    # tasks registers the flag job's kind with core.jobs; receivers start it when grades are
+    # published or corrected and when interviews change
+    from . import receivers, tasks  # noqa: F401
     from .policy import register as register_policy
 
     register_policy()

@@ -29,7 +29,7 @@ from ..models import (
     Scheme,
     Track,
 )
-from .recompute import period_recompute, recompute_queue
+from .recompute import announce_grades, period_recompute, recompute_queue
 
 # Cadres who are assessed in a period; others (免职, 退休 …) get no row when the period opens.
 ASSESSED_STATUSES = (
@@ -204,6 +204,8 @@ def period_transition(*, actor, period: Period, to: str) -> Period:
         current.published_at = timezone.now()
     current.status = to
     current.save(update_fields=["status", "published_at"])
+    if to == PeriodStatus.PUBLISHED:
+        announce_grades(current)  # the grades are now published results
     if to == PeriodStatus.GRADING:
         recompute_queue(period=current, actor=actor, reason="进入评定等次")
     audit_record(

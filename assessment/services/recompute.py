@@ -32,6 +32,7 @@ from supervision.selectors.interviews import yuetan_counts
 
 from ..grading import Facts, IndicatorDef, PolicyResolver, Row, RuleRow, grade_period
 from ..models import OPEN_STATUSES, Assessment, Indicator, Period, PolicyRule, Scheme, TeamAssessment
+from ..signals import grades_recomputed
 
 JOB_KIND = "assessment.recompute"
 # Sanctions older than this cannot reach into a period (the longest default influence is 24 months).
@@ -301,7 +302,18 @@ def period_recompute(
             )
         if job is not None:
             progress(job, total, total)
+        announce_grades(period, unit_path)
         return summary
+
+
+def announce_grades(period: Period, unit_path: str = "") -> None:
+    """``grades_recomputed`` once the transaction commits (what listeners read is then there)."""
+    period_id, status, annual = period.pk, period.status, period.quarter is None
+    transaction.on_commit(
+        lambda: grades_recomputed.send(
+            sender=Period, period_id=period_id, unit_path=unit_path, status=status, annual=annual
+        )
+    )
 
 
 def _dec(value) -> Decimal | None:
