@@ -195,6 +195,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # choice sets whose field names (status_code) recur with other choices elsewhere
+    "ENUM_NAME_OVERRIDES": {
+        "FlagStatusEnum": "recall.models.FlagStatus",
+        "DecisionStatusEnum": "recall.models.DecisionStatus",
+    },
     # every operation documents its error answers (core/schema.py)
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
