@@ -58,6 +58,7 @@ class _Run:
             .values_list("id", "kind", "rank")
         )
         self.pool = {kind: [pk for pk, k, _ in pool if k == kind] for kind in CadreKind.values}
+        self.everyone = [pk for pk, _, _ in pool]
         self.zheng_ke = [pk for pk, k, r in pool if k == CadreKind.LEADER_KE and r == Rank.ZHENG_KE]
 
     def cadre(self, kind: str | None = None, *, ids: list[int] | None = None) -> Cadre:
@@ -70,7 +71,8 @@ class _Run:
             )
             ids = self.pool[kind] or self.pool[CadreKind.GENERAL]
         free = [pk for pk in ids[:600] if pk not in self.used]
-        pk = self.rng.choice(free)
+        # a small demo city runs out of one kind: anyone still on post will do
+        pk = self.rng.choice(free or [pk for pk in self.everyone if pk not in self.used])
         self.used.add(pk)
         return Cadre.objects.select_related("unit").get(pk=pk)
 
@@ -214,10 +216,11 @@ def _cases(r: _Run) -> None:
         outcome=Outcome.TRANSFER,
         new_post_title="县档案馆科员",
     )
-    r.run(
-        r.cadre(ids=r.zheng_ke), "L03", Stage.CLOSED, 110, outcome=Outcome.DEMOTION,
-        new_post_title="副镇长", new_rank=Rank.FU_KE, note="长期不能正常履职，降职使用。",
-    )  # fmt: skip
+    if any(pk not in r.used for pk in r.zheng_ke):
+        r.run(
+            r.cadre(ids=r.zheng_ke), "L03", Stage.CLOSED, 110, outcome=Outcome.DEMOTION,
+            new_post_title="副镇长", new_rank=Rank.FU_KE, note="长期不能正常履职，降职使用。",
+        )  # fmt: skip
     r.run(
         r.cadre(),
         "S09",

@@ -10,7 +10,7 @@ from django.utils import timezone
 from core import registry
 
 from .models import RecallStep
-from .selectors import adjustments_visible_to, cases_visible_to, flags_visible_to, points_visible_to
+from .selectors import adjustments_visible_to, cases_visible_to, flags_visible_to
 from .selectors_pages import (
     cases_awaiting_approval,
     decisions_awaiting_approval,
@@ -125,19 +125,6 @@ def _decision_entries(user, cadre, limit: int):
         )
 
 
-def _point_entries(user, cadre, limit: int):
-    records = points_visible_to(user).filter(cadre=cadre).select_related("situation")
-    anchor = reverse("cadres:detail", args=[cadre.pk]) + "#recall"
-    for record in records.order_by("-occurred_on", "-id")[:limit]:
-        yield registry.TimelineEntry(
-            on=record.occurred_on,
-            kind="记分",
-            title=f"{record.situation.name}",
-            detail=f"{record.points}分",
-            url=anchor,
-        )
-
-
 def register() -> None:
     from .demo import seed_recall
 
@@ -153,7 +140,6 @@ def register() -> None:
     registry.timeline_source("recall.steps", label="召回", entries=_step_entries)
     registry.timeline_source("recall.flags", label="预警", entries=_flag_entries)
     registry.timeline_source("recall.decisions", label="调整决定", entries=_decision_entries)
-    registry.timeline_source("recall.points", label="记分", entries=_point_entries)
     registry.todo_source(
         "recall.approvals", order=150, items=_case_approvals, link=("召回管理", "recall:cases")
     )
