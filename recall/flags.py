@@ -25,6 +25,7 @@ flags whose anchor moved) are recorded in the audit trail, by the system.
 from __future__ import annotations
 
 import datetime
+import hashlib
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -45,7 +46,7 @@ from assessment.services.recompute import policy_resolver
 from audit.models import AuditAction
 from audit.services import Change, audit_record_bulk
 from cadres.models import Cadre, CadreStatus, TeamMembership, Unit
-from core.bulk import bulk_update_rows, pick, plain_rows
+from core.bulk import bulk_insert, bulk_update_rows, gc_paused, pick, plain_rows, reserve_pks
 from core.jobs import progress
 from supervision.models import Interview, InterviewKind, SubjectType
 from supervision.selectors.interviews import interviews_held_q
@@ -57,7 +58,11 @@ from .policy import FLAG_KINDS
 GONE_STATUSES = {CadreStatus.RETIRED, CadreStatus.DISMISSED, CadreStatus.REMOVED, CadreStatus.RESIGNED}
 NOT_ANY_MORE = "，预警条件不再成立"
 EXEMPTED_REASON = "所涉事项已认定容错免责，预警条件不再成立"
-CREATE_BATCH = 2000
+ANCHOR_MAX = Flag._meta.get_field("anchor").max_length
+# Plain strings for the loops over thousands of cadres (an enum member's lookup costs more).
+GRADE_RANK = {str(g): i for i, g in enumerate(INDIVIDUAL_SCALE)}
+FAILED = str(Result.FAILED)
+K_GRADE, K_INTERVIEWS, K_RECALL, K_VOTES, K_TRACK, K_INACTION = (str(k) for k in FLAG_KINDS)
 
 
 @dataclass
@@ -90,12 +95,13 @@ class KindResult:
     exempted: set[tuple[int, str]] = field(default_factory=set)
     # (context, open flags not firing any more) -> {flag id: reason}
     close_reasons: Callable[[Context, list[OpenFlag]], dict[int, str]] | None = None
+    _named: dict[int, tuple[str, str]] = field(default_factory=dict)
 
     def fire(self, cadre_id: int, row: RuleRow, anchor: str, facts: list[dict], unit_id=None) -> None:
-        key = rule_key(row.kind, row.key)
-        self.firings[(cadre_id, key)] = Firing(
-            cadre_id, key, rule_name(row.kind, row.params), anchor, facts, unit_id
-        )
+        named = self._named.get(id(row))
+        if named is None:  # once per rule row, not once per cadre
+            named = self._named[id(row)] = (rule_key(row.kind, row.key), rule_name(row.kind, row.params))
+        self.firings[(cadre_id, named[0])] = Firing(cadre_id, named[0], named[1], anchor, facts, unit_id)
 
 
 def rule_key(kind: str, key: str) -> str:
@@ -110,14 +116,16 @@ class Context:
     """What every kind reads: today, the rules per unit, the units, the cadres, the annual
     periods whose results are published. Loaded once, a query per table."""
 
-    def __init__(self, today: datetime.date, resolver: PolicyResolver):
+    def __init__(self, today: datetime.date, resolver: PolicyResolver, cadre_ids=None):
         self.today = today
         self.resolver = resolver
+        # Only these cadres' flags (a change of one cadre's record), or None: the whole registry.
+        self.scope: set[int] | None = None if cadre_ids is None else set(cadre_ids)
         self.unit_path: dict[int, str] = dict(Unit.objects.values_list("id", "path"))
-        self.unit_name: dict[int, str] = {}
         self.cadre_unit: dict[int, int] = {}
         self.cadre_status: dict[int, str] = {}
-        for pk, unit_id, status in plain_rows(Cadre.objects.values_list("id", "unit_id", "status")):
+        cadres = self.scoped(Cadre.objects.all(), "id").values_list("id", "unit_id", "status")
+        for pk, unit_id, status in plain_rows(cadres):
             self.cadre_unit[pk] = unit_id
             self.cadre_status[pk] = status
         # Published (or archived) annual periods, latest first: (id, year).
@@ -131,17 +139,34 @@ class Context:
         self.period_of_year = {year: pk for pk, year in self.published}
         self.year_of_period = dict(self.published)
         self._rules: dict[int, dict[str, list[RuleRow]]] = {}
+        self._compiled: dict[tuple[str, int], object] = {}
+
+    def compiled(self, row: RuleRow, compile: Callable[[Context, dict], object]):
+        """``compile(ctx, params)`` of a rule row, worked out once per row and kind of use."""
+        key = (compile.__name__, id(row))
+        found = self._compiled.get(key)
+        if found is None:
+            found = self._compiled[key] = compile(self, row.params)
+        return found
+
+    def scoped(self, qs, field: str = "cadre_id"):
+        """``qs`` narrowed to the cadres in scope (it may still hold others: ``in_scope``)."""
+        return qs if self.scope is None else pick(qs, field, self.scope)
+
+    def in_scope(self, cadre_id: int) -> bool:
+        return self.scope is None or cadre_id in self.scope
 
     def active(self, cadre_id: int) -> bool:
+        """In scope and holding a post."""
         status = self.cadre_status.get(cadre_id)
-        return status is not None and status not in GONE_STATUSES
+        return self.in_scope(cadre_id) and status is not None and status not in GONE_STATUSES
 
     def rules_at(self, unit_id: int) -> dict[str, list[RuleRow]]:
         """The enabled flag rules in force for a unit, by kind (cached per unit)."""
         found = self._rules.get(unit_id)
         if found is None:
             policy = self.resolver.policy(self.unit_path.get(unit_id, ""))
-            found = {kind: policy.many(kind) for kind in FLAG_KINDS}
+            found = {str(kind): policy.many(kind) for kind in FLAG_KINDS}
             self._rules[unit_id] = found
         return found
 
@@ -175,13 +200,22 @@ def _years_in(anchor: str) -> set[int]:
 
 
 def _cases_anchor(ids: Iterable[int]) -> str:
-    return "cases:" + ",".join(str(i) for i in sorted(ids))
+    """``cases:3,7``; a list too long for the column is named by its ends, count and digest."""
+    ordered = sorted(ids)
+    text = "cases:" + ",".join(str(i) for i in ordered)
+    if len(text) <= ANCHOR_MAX:
+        return text
+    digest = hashlib.sha1(text.encode()).hexdigest()[:16]
+    return f"cases:{ordered[0]}..{ordered[-1]}({len(ordered)}):{digest}"
 
 
-def _cases_in(anchor: str) -> list[int]:
-    if not anchor.startswith("cases:"):
-        return []
-    return [int(i) for i in anchor[len("cases:") :].split(",") if i]
+def _refs(facts: list, model: str) -> list[int]:
+    """The ids of ``model`` the facts refer to."""
+    return [
+        f["ref"]["id"]
+        for f in facts or []
+        if isinstance(f, dict) and isinstance(f.get("ref"), dict) and f["ref"].get("model") == model
+    ]
 
 
 def _params_of(ctx: Context, flag: OpenFlag, kind: str) -> dict | None:
@@ -198,6 +232,10 @@ def _year_label(year: int) -> str:
 # --------------------------------------------------------------------------- 年度等次
 
 
+def _grade_rule(ctx: Context, p: dict) -> tuple[int, list[int]]:
+    return GRADE_RANK[p.get("grade")], ctx.latest_years(int(p.get("years") or 1))
+
+
 def evaluate_grade(ctx: Context) -> KindResult:
     """The cadre's final grade in each of the latest ``years`` published annual periods
     (consecutive years back from the latest one published) is ``grade`` or worse.
@@ -210,17 +248,17 @@ def evaluate_grade(ctx: Context) -> KindResult:
     mildest = min(INDIVIDUAL_SCALE.index(r.params.get("grade")) for r in rows)
     periods = [ctx.period_of_year[y] for y in ctx.latest_years(depth) if y in ctx.period_of_year]
     grades: dict[int, dict[int, tuple[str, int]]] = defaultdict(dict)
-    for pk, cadre_id, period_id, grade in Assessment.objects.filter(
-        period_id__in=periods, final_grade__in=INDIVIDUAL_SCALE[mildest:]
-    ).values_list("id", "cadre_id", "period_id", "final_grade"):
+    qs = ctx.scoped(
+        Assessment.objects.filter(period_id__in=periods, final_grade__in=INDIVIDUAL_SCALE[mildest:])
+    )
+    for pk, cadre_id, period_id, grade in qs.values_list("id", "cadre_id", "period_id", "final_grade"):
         grades[cadre_id][ctx.year_of_period[period_id]] = (grade, pk)
     for cadre_id, by_year in grades.items():
         if not ctx.active(cadre_id):
             continue
-        for row in ctx.rules_for(cadre_id, RuleKind.FLAG_GRADE):
-            worst_allowed = INDIVIDUAL_SCALE.index(row.params.get("grade"))
-            years = ctx.latest_years(int(row.params.get("years") or 1))
-            if all(y in by_year and INDIVIDUAL_SCALE.index(by_year[y][0]) >= worst_allowed for y in years):
+        for row in ctx.rules_for(cadre_id, K_GRADE):
+            limit, years = ctx.compiled(row, _grade_rule)
+            if all(y in by_year and GRADE_RANK.get(by_year[y][0], -1) >= limit for y in years):
                 facts = [
                     {
                         "label": _year_label(y),
@@ -271,6 +309,11 @@ def _votes_text(incompetent: int, total: int) -> str:
     return f"不称职票 {incompetent} 票，共 {total} 票（含弃权），占 {incompetent / total:.1%}"
 
 
+def _votes_rule(ctx: Context, p: dict) -> tuple[int, int, list[int]]:
+    share = parse_fraction(p.get("share", "0"))
+    return share.numerator, share.denominator, ctx.latest_years(int(p.get("years") or 1))
+
+
 def evaluate_votes(ctx: Context) -> KindResult:
     """In each of the latest ``years`` published annual periods, 不称职票 over all votes cast
     (弃权 included) is strictly more than ``share``, compared exactly (1 of 3 is not more
@@ -284,7 +327,7 @@ def evaluate_votes(ctx: Context) -> KindResult:
     periods = [ctx.period_of_year[y] for y in ctx.latest_years(depth) if y in ctx.period_of_year]
     total = sum((F(c) for c in VOTE_COLUMNS[1:]), F(VOTE_COLUMNS[0]))
     # Only rows over the lowest share in force anywhere can fire: the database keeps the rest.
-    qs = Assessment.objects.filter(period_id__in=periods, votes_incompetent__gt=0).filter(
+    qs = ctx.scoped(Assessment.objects.filter(period_id__in=periods, votes_incompetent__gt=0)).filter(
         GreaterThan(F("votes_incompetent") * lowest.denominator, total * lowest.numerator)
     )
     votes: dict[int, dict[int, tuple[int, int, int]]] = defaultdict(dict)
@@ -293,10 +336,10 @@ def evaluate_votes(ctx: Context) -> KindResult:
     for cadre_id, by_year in votes.items():
         if not ctx.active(cadre_id):
             continue
-        for row in ctx.rules_for(cadre_id, RuleKind.FLAG_VOTES):
-            share = parse_fraction(row.params.get("share", "0"))
-            years = ctx.latest_years(int(row.params.get("years") or 1))
-            if all(y in by_year and Fraction(by_year[y][0], by_year[y][1]) > share for y in years):
+        for row in ctx.rules_for(cadre_id, K_VOTES):
+            num, den, years = ctx.compiled(row, _votes_rule)
+            # incompetent / total > num / den, in integers: exact, 1 of 3 is not over 1/3
+            if all(y in by_year and by_year[y][0] * den > num * by_year[y][1] for y in years):
                 facts = [
                     {
                         "label": f"{y}年度民主测评",
@@ -344,6 +387,10 @@ def _place_text(position: int, of_total: int) -> str:
     return f"第 {position} 名，共 {of_total} 名（{place}）"
 
 
+def _track_rule(ctx: Context, p: dict) -> tuple[int, list[int]]:
+    return int(p.get("bottom") or 1), ctx.latest_years(int(p.get("periods") or 1))
+
+
 def evaluate_track(ctx: Context) -> KindResult:
     """Within the last ``bottom`` places of a 赛马 track (any track the cadre runs in) in each
     of the latest ``periods`` published annual periods."""
@@ -357,7 +404,7 @@ def evaluate_track(ctx: Context) -> KindResult:
     # per cadre and year, the lowest place held: (from bottom, track, position, of total, id)
     lowest: dict[int, dict[int, tuple]] = defaultdict(dict)
     qs = (
-        TrackStanding.objects.filter(period_id__in=periods)
+        ctx.scoped(TrackStanding.objects.filter(period_id__in=periods))
         .alias(from_bottom=F("of_total") - F("position") + 1)
         .filter(from_bottom__lte=widest)
     )
@@ -372,9 +419,8 @@ def evaluate_track(ctx: Context) -> KindResult:
     for cadre_id, by_year in lowest.items():
         if not ctx.active(cadre_id):
             continue
-        for row in ctx.rules_for(cadre_id, RuleKind.FLAG_TRACK):
-            bottom = int(row.params.get("bottom") or 1)
-            years = ctx.latest_years(int(row.params.get("periods") or 1))
+        for row in ctx.rules_for(cadre_id, K_TRACK):
+            bottom, years = ctx.compiled(row, _track_rule)
             if all(y in by_year and by_year[y][0] <= bottom for y in years):
                 facts = [
                     {
@@ -418,6 +464,12 @@ def _track_close_reasons(ctx: Context, flags: list[OpenFlag]) -> dict[int, str]:
 # --------------------------------------------------------------------------- 约谈、诫勉次数
 
 
+def _interviews_rule(ctx: Context, p: dict) -> tuple[set[str], int, list[int]]:
+    back = int(p.get("years_back") or 0)
+    years = [ctx.today.year - i for i in range(back + 1)]  # the latest year first
+    return set(p.get("kinds") or []), int(p.get("min_count") or 1), years
+
+
 def evaluate_interviews(ctx: Context) -> KindResult:
     """At least ``min_count`` talks of ``kinds`` about the cadre in one calendar year, this year
     or up to ``years_back`` years before, counting those that took place (a 约谈 once conducted,
@@ -430,7 +482,7 @@ def evaluate_interviews(ctx: Context) -> KindResult:
     kinds = {k for r in rows for k in r.params.get("kinds") or []}
     first_year = ctx.today.year - max(int(r.params.get("years_back") or 0) for r in rows)
     talks: dict[int, list[tuple[int, str, datetime.date, bool]]] = defaultdict(list)
-    qs = Interview.objects.filter(
+    qs = ctx.scoped(Interview.objects.all()).filter(
         interviews_held_q(),
         subject_type=SubjectType.CADRE,
         kind__in=kinds,
@@ -445,10 +497,8 @@ def evaluate_interviews(ctx: Context) -> KindResult:
     for cadre_id, held in talks.items():
         if not ctx.active(cadre_id):
             continue
-        for row in ctx.rules_for(cadre_id, RuleKind.FLAG_INTERVIEWS):
-            wanted = set(row.params.get("kinds") or [])
-            need = int(row.params.get("min_count") or 1)
-            years = range(ctx.today.year, ctx.today.year - int(row.params.get("years_back") or 0) - 1, -1)
+        for row in ctx.rules_for(cadre_id, K_INTERVIEWS):
+            wanted, need, years = ctx.compiled(row, _interviews_rule)
             fired = exempt_only = False
             for year in years:
                 in_year = [t for t in held if t[1] in wanted and t[2].year == year]
@@ -492,16 +542,20 @@ def _interviews_close_reasons(ctx: Context, flags: list[OpenFlag]) -> dict[int, 
 # --------------------------------------------------------------------------- 召回情况
 
 
-def _recall_events(row: RuleRow, cases, today: datetime.date) -> list[tuple[int, str, str]]:
+def _recall_rule(ctx: Context, p: dict) -> tuple[bool, datetime.date, int]:
+    since = ctx.today - relativedelta(years=int(p.get("years") or 1))
+    return p.get("mode") == "followup_failed", since, int(p.get("min_count") or 1)
+
+
+def _recall_events(failures: bool, since: datetime.date, cases) -> list[tuple[int, str, str]]:
     """The cases a flag_recall rule counts: (case id, label, value)."""
-    since = today - relativedelta(years=int(row.params.get("years") or 1))
     found = []
     for pk, _, approved_on, followup_result, followup_on, frontline_result, frontline_on in cases:
-        if row.params.get("mode") == "followup_failed":
+        if failures:
             failed = []
-            if followup_result == Result.FAILED and followup_on and followup_on >= since:
+            if followup_result == FAILED and followup_on and followup_on >= since:
                 failed.append(f"跟踪考察不合格（{followup_on.isoformat()}）")
-            if frontline_result == Result.FAILED and frontline_on and frontline_on >= since:
+            if frontline_result == FAILED and frontline_on and frontline_on >= since:
                 failed.append(f"一线锻炼考察不合格（{frontline_on.isoformat()}）")
             if failed:
                 label = f"召回案件（{approved_on.isoformat()}批准）" if approved_on else "召回案件"
@@ -520,11 +574,15 @@ def evaluate_recall(ctx: Context) -> KindResult:
     if not rows:
         return result
     since = ctx.today - relativedelta(years=max(int(r.params.get("years") or 1) for r in rows))
-    qs = RecallCase.objects.filter(
-        Q(followup_result=Result.FAILED, followup_on__gte=since)
-        | Q(frontline_result=Result.FAILED, frontline_checked_on__gte=since)
-        | Q(approved_on__gte=since)
-    ).order_by("approved_on", "id")
+    qs = (
+        ctx.scoped(RecallCase.objects.all())
+        .filter(
+            Q(followup_result=Result.FAILED, followup_on__gte=since)
+            | Q(frontline_result=Result.FAILED, frontline_checked_on__gte=since)
+            | Q(approved_on__gte=since)
+        )
+        .order_by("approved_on", "id")
+    )
     cases: dict[int, list[tuple]] = defaultdict(list)
     for case in qs.values_list(
         "id",
@@ -539,9 +597,10 @@ def evaluate_recall(ctx: Context) -> KindResult:
     for cadre_id, held in cases.items():
         if not ctx.active(cadre_id):
             continue
-        for row in ctx.rules_for(cadre_id, RuleKind.FLAG_RECALL):
-            events = _recall_events(row, held, ctx.today)
-            if len(events) >= int(row.params.get("min_count") or 1):
+        for row in ctx.rules_for(cadre_id, K_RECALL):
+            failures, since, need = ctx.compiled(row, _recall_rule)
+            events = _recall_events(failures, since, held)
+            if len(events) >= need:
                 facts = [
                     {"label": label, "value": value, "ref": ref("recall.recallcase", pk)}
                     for pk, label, value in events
@@ -574,26 +633,27 @@ def evaluate_inaction(ctx: Context) -> KindResult:
     if not rows:
         return result
     shortest = min(int(r.params.get("days") or 1) for r in rows)
-    stale = list(
+    waiting_cases = (
         RecallCase.objects.filter(
             stage=Stage.PROPOSED, proposed_on__lt=ctx.today - datetime.timedelta(days=shortest)
         )
         .order_by("proposed_on", "id")
         .values_list("id", "unit_id", "cadre_id", "proposed_on", "cadre__name")
     )
-    if not stale:
-        return result
-    leaders = dict(
-        TeamMembership.objects.filter(
-            is_main_leader=True, unit_id__in={unit_id for _, unit_id, _, _, _ in stale}
-        ).values_list("unit_id", "cadre_id")
-    )
+    main_leaders = TeamMembership.objects.filter(is_main_leader=True).values_list("unit_id", "cadre_id")
+    if ctx.scope is None:
+        stale = list(waiting_cases)
+        units = {unit_id for _, unit_id, _, _, _ in stale}
+        leaders = dict(main_leaders.filter(unit_id__in=units)) if units else {}
+    else:  # the units the cadres in scope lead, then the proposals waiting there
+        leaders = {u: c for u, c in ctx.scoped(main_leaders) if ctx.in_scope(c)}
+        stale = list(waiting_cases.filter(unit_id__in=leaders)) if leaders else []
     waiting: dict[int, list[tuple]] = defaultdict(list)  # leader -> [(case..., rule row)]
     for pk, unit_id, cadre_id, proposed_on, name in stale:
         leader = leaders.get(unit_id)
         if leader is None or leader == cadre_id or not ctx.active(leader):
             continue
-        for row in ctx.rules_at(unit_id)[RuleKind.FLAG_INACTION]:
+        for row in ctx.rules_at(unit_id)[K_INACTION]:
             waited = (ctx.today - proposed_on).days
             if waited > int(row.params.get("days") or 1):
                 waiting[leader].append((pk, unit_id, name, proposed_on, waited, row))
@@ -607,12 +667,12 @@ def evaluate_inaction(ctx: Context) -> KindResult:
             for pk, _, name, proposed_on, waited, _ in cases
         ]
         # One flag per leader (one open flag per rule): the rule of the first case names it.
-        result.fire(leader, cases[0][5], _cases_anchor(c[0] for c in cases), facts)
+        result.fire(leader, cases[0][5], _cases_anchor([c[0] for c in cases]), facts)
     return result
 
 
 def _inaction_close_reasons(ctx: Context, flags: list[OpenFlag]) -> dict[int, str]:
-    ids = {pk for f in flags for pk in _cases_in(f.anchor)}
+    ids = {pk for f in flags for pk in _refs(f.facts, "recall.recallcase")}
     cases = {
         pk: (stage, unit_id, proposed_on)
         for pk, stage, unit_id, proposed_on in pick(RecallCase.objects.all(), "id", ids).values_list(
@@ -622,13 +682,15 @@ def _inaction_close_reasons(ctx: Context, flags: list[OpenFlag]) -> dict[int, st
     reasons = {}
     for flag in flags:
         pending = [
-            cases[pk] for pk in _cases_in(flag.anchor) if pk in cases and cases[pk][0] == Stage.PROPOSED
+            cases[pk]
+            for pk in _refs(flag.facts, "recall.recallcase")
+            if pk in cases and cases[pk][0] == Stage.PROPOSED
         ]
         if not pending:
             reasons[flag.id] = f"所涉召回提议均已办理{NOT_ANY_MORE}"
             continue
         _, unit_id, proposed_on = pending[0]
-        rows = ctx.rules_at(unit_id)[RuleKind.FLAG_INACTION]
+        rows = ctx.rules_at(unit_id)[K_INACTION]
         if not rows:
             reasons[flag.id] = f"预警规则“{flag.rule_name}”已对所涉单位停用"
         elif (ctx.today - proposed_on).days <= int(rows[0].params.get("days") or 1):
@@ -688,16 +750,21 @@ def _generic_reason(ctx: Context, flag: OpenFlag) -> str | None:
     return None
 
 
-def flags_evaluate(*, job=None, today: datetime.date | None = None) -> dict:
+def flags_evaluate(*, job=None, today: datetime.date | None = None, cadre_ids=None) -> dict:
     """Evaluate every enabled flag rule over the whole registry and reconcile the stored flags.
-    Returns ``{raised, updated, closed, reopened, open}``."""
+    ``cadre_ids`` (or the job's ``cadre_ids`` parameter) limits both to those cadres' flags (a
+    change of their record: the same reads, narrowed to them). Returns ``{raised, updated,
+    closed, reopened, open}`` (open: of the cadres evaluated)."""
     today = today or timezone.localdate()
+    if cadre_ids is None and job is not None:
+        cadre_ids = job.params.get("cadre_ids")
     steps = len(EVALUATORS) + 2
     if job is not None:
         progress(job, 0, steps)
-    with transaction.atomic():
+    # The cyclic collector would walk the registry's rows again and again while they pile up.
+    with gc_paused(), transaction.atomic():
         _lock()
-        ctx = Context(today, policy_resolver())
+        ctx = Context(today, policy_resolver(), cadre_ids)
         results: dict[str, KindResult] = {}
         for done, (kind, evaluate) in enumerate(EVALUATORS.items(), start=1):
             results[kind] = evaluate(ctx)
@@ -716,15 +783,17 @@ def _reconcile(ctx: Context, results: dict[str, KindResult]) -> dict:
         firings.update(result.firings)
 
     open_flags: dict[tuple[int, str], OpenFlag] = {}
-    for pk, cadre_id, unit_id, key, name, anchor, facts in Flag.objects.filter(
-        status=FlagStatus.OPEN
+    for pk, cadre_id, unit_id, key, name, anchor, facts in ctx.scoped(
+        Flag.objects.filter(status=FlagStatus.OPEN)
     ).values_list("id", "cadre_id", "unit_id", "rule_key", "rule_name", "anchor", Cast("facts", TextField())):
+        if not ctx.in_scope(cadre_id):
+            continue
         open_flags[(cadre_id, key)] = OpenFlag(
             pk, cadre_id, unit_id, key, name, anchor, orjson.loads(facts) if facts else []
         )
     others: dict[tuple[int, str, str], tuple[int, str, str]] = {}
-    for pk, cadre_id, key, anchor, status, close_reason in Flag.objects.exclude(
-        status=FlagStatus.OPEN
+    for pk, cadre_id, key, anchor, status, close_reason in ctx.scoped(
+        Flag.objects.exclude(status=FlagStatus.OPEN)
     ).values_list("id", "cadre_id", "rule_key", "anchor", "status", "close_reason"):
         others[(cadre_id, key, anchor)] = (pk, status, close_reason)
 
@@ -780,10 +849,7 @@ def _reconcile(ctx: Context, results: dict[str, KindResult]) -> dict:
 
 
 def _anchor_text(anchor: str) -> str:
-    cases = _cases_in(anchor)
-    if cases:
-        return f"召回案件 {len(cases)} 件"
-    return f"{anchor}年度"
+    return "新的召回案件" if anchor.startswith("cases:") else f"{anchor}年度"
 
 
 def _names(cadre_ids) -> dict[int, str]:
@@ -874,36 +940,31 @@ def _write(ctx: Context, now, open_before: int, closes, updates, reopens, create
                 )
             )
     if creates:
-        made = Flag.objects.bulk_create(
-            [
-                Flag(
-                    cadre_id=f.cadre_id,
-                    unit_id=unit_id,
-                    rule_key=f.rule_key,
-                    rule_name=f.rule_name,
-                    anchor=f.anchor,
-                    facts=f.facts,
-                    status=FlagStatus.OPEN,
-                    raised_at=now,
-                )
-                for f, unit_id in creates
-            ],
-            batch_size=CREATE_BATCH,
+        # COPY with ids taken beforehand (the audit entries name them): thousands of flags at once
+        ids = reserve_pks(Flag, len(creates))
+        bulk_insert(
+            Flag,
+            (
+                (pk, f.cadre_id, unit_id, f.rule_key, f.rule_name, f.anchor, f.facts)
+                for pk, (f, unit_id) in zip(ids, creates, strict=True)
+            ),
+            fields=["id", "cadre_id", "unit_id", "rule_key", "rule_name", "anchor", "facts"],
+            constants={"status": FlagStatus.OPEN, "raised_at": now},
         )
-        for flag in made:
+        for pk, (f, unit_id) in zip(ids, creates, strict=True):
             changes.append(
                 change(
                     AuditAction.CREATE,
-                    flag.pk,
-                    flag.cadre_id,
-                    flag.unit_id,
-                    flag.rule_name,
+                    pk,
+                    f.cadre_id,
+                    unit_id,
+                    f.rule_name,
                     None,
                     {
-                        "rule_key": flag.rule_key,
-                        "rule_name": flag.rule_name,
-                        "anchor": flag.anchor,
-                        "facts": flag.facts,
+                        "rule_key": f.rule_key,
+                        "rule_name": f.rule_name,
+                        "anchor": f.anchor,
+                        "facts": f.facts,
                         "status": FlagStatus.OPEN,
                     },
                 )

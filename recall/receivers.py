@@ -4,6 +4,7 @@ from django.dispatch import receiver
 
 from assessment.models import PeriodStatus
 from assessment.signals import grades_recomputed
+from supervision.models import Interview
 from supervision.signals import interviews_changed
 
 from .tasks import queue_flag_job
@@ -19,5 +20,13 @@ def _grades_recomputed(sender, *, status="", annual=True, **kwargs):
 
 
 @receiver(interviews_changed, dispatch_uid="recall.interviews_changed")
-def _interviews_changed(sender, *, actor=None, **kwargs):
-    queue_flag_job(actor=actor, reason="谈话记录变化")
+def _interviews_changed(sender, *, interview_ids=(), actor=None, **kwargs):
+    # Only the cadres talked to can see their flags change (a team's talk flags nobody): a
+    # narrow evaluation, cheap when run in-process after each recorded talk.
+    cadre_ids = set(
+        Interview.objects.filter(pk__in=list(interview_ids), cadre__isnull=False).values_list(
+            "cadre_id", flat=True
+        )
+    )
+    if cadre_ids:
+        queue_flag_job(actor=actor, reason="谈话记录变化", cadre_ids=cadre_ids)

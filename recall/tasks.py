@@ -28,15 +28,21 @@ def flags_deferred(*, actor=None, reason: str = ""):
         queue_flag_job(actor=actor, reason=reason or "批量办理召回")
 
 
-def queue_flag_job(*, actor=None, reason: str = "") -> Job | None:
-    """Queue one evaluation (after commit); a waiting one that will really run is reused.
+def queue_flag_job(*, actor=None, reason: str = "", cadre_ids=None) -> Job | None:
+    """Queue one evaluation (after commit), of the whole registry or of ``cadre_ids`` only (a
+    change of their record); a waiting whole-registry one that will really run is reused.
     Inside ``flags_deferred`` nothing is queued until it ends (returns None)."""
     if getattr(_deferred, "depth", 0):
         return None
-    waiting = reusable_pending(Job.objects.filter(kind=JOB_KIND)).first()
+    waiting = (
+        reusable_pending(Job.objects.filter(kind=JOB_KIND)).filter(params__cadre_ids__isnull=True).first()
+    )
     if waiting is not None:
         return waiting
-    return jobs_create(kind=JOB_KIND, actor=actor, items=[({"reason": reason}, "")])[0]
+    params = {"reason": reason}
+    if cadre_ids is not None:
+        params["cadre_ids"] = sorted(set(cadre_ids))
+    return jobs_create(kind=JOB_KIND, actor=actor, items=[(params, "")])[0]
 
 
 @register(JOB_KIND)

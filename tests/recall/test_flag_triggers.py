@@ -87,3 +87,20 @@ def test_recorded_talks_raise_the_flag(users, cadre_a, django_capture_on_commit_
             )
     (flag,) = Flag.objects.all()
     assert (flag.cadre, flag.rule_key, flag.anchor) == (cadre_a, "flag_interviews:2", "2026")
+
+
+def test_a_recorded_talk_evaluates_only_the_cadre_talked_to(
+    users, cadre_a, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        interview_record(
+            actor=users[Role.STAFF],
+            kind="admonish",
+            subject_type="cadre",
+            cadre=cadre_a,
+            conducted_on=datetime.date(2026, 2, 10),
+            record="诫勉谈话记录",
+        )
+    (job,) = Job.objects.filter(kind=JOB_KIND)
+    assert job.params["cadre_ids"] == [cadre_a.pk]
+    assert job.state == "done"

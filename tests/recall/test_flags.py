@@ -12,7 +12,7 @@ from assessment.models import PolicyRule, RuleKind
 from audit.models import AuditEntry
 from cadres.models import CadreStatus, TeamMembership
 from recall.flags import flags_evaluate
-from recall.models import Flag, FlagStatus, Stage
+from recall.models import Flag, FlagStatus, RecallCase, Stage
 from tests.factories import CadreFactory
 
 from .flag_facts import (
@@ -588,3 +588,45 @@ def test_today_can_be_given(cadre_a):
     talk(cadre_a, "yuetan", "2024-03-10")
     flags_evaluate(today=datetime.date(2024, 12, 31))
     assert [f.anchor for f in flags(cadre_a)] == ["2024"]
+
+
+# --------------------------------------------------------------------------- narrowed to cadres
+
+
+def test_an_evaluation_of_some_cadres_leaves_the_others_flags_alone(cadre_a, cadre_b):
+    a = grade(cadre_a, 2025, "不称职")
+    b = grade(cadre_b, 2025, "不称职")
+    flags_evaluate()
+    for assessment in (a, b):
+        assessment.final_grade = "称职"
+        assessment.save()
+    summary = flags_evaluate(cadre_ids=[cadre_a.pk])
+    assert summary == {"raised": 0, "updated": 0, "closed": 1, "reopened": 0, "open": 0}
+    assert [f.status for f in flags(cadre_a)] == [FlagStatus.CLOSED]
+    assert [f.status for f in flags(cadre_b)] == [FlagStatus.OPEN]
+
+
+def test_an_evaluation_of_a_main_leader_looks_at_the_proposals_in_the_units_he_leads(tree, cadre_a, cadre_b):
+    leader = CadreFactory(unit=tree["town_a"])
+    main_leader(tree["town_a"], leader)
+    case(cadre_a, stage=Stage.PROPOSED, proposed_on="2026-04-01")
+    flags_evaluate(cadre_ids=[cadre_a.pk, cadre_b.pk])
+    assert flags() == []
+    flags_evaluate(cadre_ids=[leader.pk])
+    assert open_keys(leader) == {"flag_inaction:"}
+
+
+def test_a_leader_with_many_waiting_proposals_gets_an_anchor_that_fits(tree):
+    leader = CadreFactory(unit=tree["town_a"])
+    main_leader(tree["town_a"], leader)
+    for _ in range(30):
+        case(CadreFactory(unit=tree["town_a"]), stage=Stage.PROPOSED, proposed_on="2026-04-01")
+    flags_evaluate()
+    (flag,) = flags(leader)
+    assert len(flag.facts) == 30
+    assert len(flag.anchor) <= 100 and flag.anchor.startswith("cases:")
+    assert flags_evaluate()["updated"] == 0
+    RecallCase.objects.update(stage=Stage.REJECTED)
+    flags_evaluate()
+    flag.refresh_from_db()
+    assert flag.close_reason == "所涉召回提议均已办理，预警条件不再成立"
