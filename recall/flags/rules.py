@@ -1,233 +1,47 @@
-"""The flag job: the "不适宜担任现职" rules evaluated over the whole registry, set-based.
-
-Every enabled rule of the six flag kinds (``recall.policy``; ``assessment.PolicyRule`` rows
-inherited down the org tree, read through the grading's ``PolicyResolver``) is evaluated for every
-cadre at once: one read per table a kind looks at (``values_list``, grouped here in Python), never
-a query per cadre. A rule resolves per unit, so a unit that overrides or disables a rule does so
-for its own subtree. Each firing carries its facts (what a page shows as "which facts fired it")
-and an *anchor*, what the facts are about (``2025``, ``2024-2025``, ``cases:3,7``): the same rule
-on the same anchor after a review raises nothing new.
-
-The result is reconciled against the stored flags:
-
-- fires and an open flag exists: its facts (anchor, unit, rule name) are rewritten only if they
-  changed;
-- fires and no flag is open: a flag on the same anchor that people reviewed (dismissed, decided)
-  stays as it is, one that was closed by this job opens again, otherwise a new flag is raised;
-- an open flag whose rule no longer fires is closed with the reason in Chinese (the grade that
-  changed, the rule that was switched off, the 容错 exemption of the matter...). Reviewed flags
-  are never touched.
-
-Running it twice writes nothing the second time. Raised, reopened and closed flags (and open
-flags whose anchor moved) are recorded in the audit trail, by the system.
-"""
+"""The six flag rule kinds: each reads its table once for every cadre (or the cadres in scope),
+fires with the facts, and words why an open flag of its kind closes."""
 
 from __future__ import annotations
 
 import datetime
-import hashlib
 from collections import defaultdict
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from fractions import Fraction
 
-import orjson
 from dateutil.relativedelta import relativedelta
-from django.db import connection, transaction
-from django.db.models import F, Q, TextField
-from django.db.models.functions import Cast
+from django.db.models import F, Q
 from django.db.models.lookups import GreaterThan
-from django.utils import timezone
 
-from assessment.grading import PolicyResolver, RuleRow
-from assessment.models import INDIVIDUAL_SCALE, Assessment, Period, PeriodStatus, RuleKind, Track
-from assessment.services.policy import fraction_text, parse_fraction, rule_name
-from assessment.services.recompute import policy_resolver
-from audit.models import AuditAction
-from audit.services import Change, audit_record_bulk
-from cadres.models import Cadre, CadreStatus, TeamMembership, Unit
-from core.bulk import bulk_insert, bulk_update_rows, gc_paused, pick, plain_rows, reserve_pks
-from core.jobs import progress
+from assessment.models import INDIVIDUAL_SCALE, Assessment, RuleKind, Track
+from assessment.services.policy import fraction_text, parse_fraction
+from cadres.models import TeamMembership
+from core.bulk import pick
 from supervision.models import Interview, InterviewKind, SubjectType
 from supervision.selectors.interviews import interviews_held_q
 
-from .models import Flag, FlagStatus, RecallCase, Result, Stage, TrackStanding
-from .policy import FLAG_KINDS
-
-# Cadres no longer holding a post: no flag is raised for them, and their open flags close.
-GONE_STATUSES = {CadreStatus.RETIRED, CadreStatus.DISMISSED, CadreStatus.REMOVED, CadreStatus.RESIGNED}
-NOT_ANY_MORE = "，预警条件不再成立"
-EXEMPTED_REASON = "所涉事项已认定容错免责，预警条件不再成立"
-ANCHOR_MAX = Flag._meta.get_field("anchor").max_length
-# Plain strings for the loops over thousands of cadres (an enum member's lookup costs more).
-GRADE_RANK = {str(g): i for i, g in enumerate(INDIVIDUAL_SCALE)}
-FAILED = str(Result.FAILED)
-K_GRADE, K_INTERVIEWS, K_RECALL, K_VOTES, K_TRACK, K_INACTION = (str(k) for k in FLAG_KINDS)
-
-
-@dataclass
-class Firing:
-    cadre_id: int
-    rule_key: str
-    rule_name: str
-    anchor: str
-    facts: list[dict]
-    unit_id: int | None = None  # the cadre's unit unless the kind says otherwise
-
-
-@dataclass
-class OpenFlag:
-    id: int
-    cadre_id: int
-    unit_id: int
-    rule_key: str
-    rule_name: str
-    anchor: str
-    facts: list
-
-
-@dataclass
-class KindResult:
-    """What one kind found: its firings, the flags that would still fire were it not for a
-    容错 exemption, and how to word the closing of its other open flags."""
-
-    firings: dict[tuple[int, str], Firing] = field(default_factory=dict)
-    exempted: set[tuple[int, str]] = field(default_factory=set)
-    # (context, open flags not firing any more) -> {flag id: reason}
-    close_reasons: Callable[[Context, list[OpenFlag]], dict[int, str]] | None = None
-    _named: dict[int, tuple[str, str]] = field(default_factory=dict)
-
-    def fire(self, cadre_id: int, row: RuleRow, anchor: str, facts: list[dict], unit_id=None) -> None:
-        named = self._named.get(id(row))
-        if named is None:  # once per rule row, not once per cadre
-            named = self._named[id(row)] = (rule_key(row.kind, row.key), rule_name(row.kind, row.params))
-        self.firings[(cadre_id, named[0])] = Firing(cadre_id, named[0], named[1], anchor, facts, unit_id)
-
-
-def rule_key(kind: str, key: str) -> str:
-    return f"{kind}:{key}"
-
-
-def ref(model: str, pk: int) -> dict:
-    return {"model": model, "id": pk}
-
-
-class Context:
-    """What every kind reads: today, the rules per unit, the units, the cadres, the annual
-    periods whose results are published. Loaded once, a query per table."""
-
-    def __init__(self, today: datetime.date, resolver: PolicyResolver, cadre_ids=None):
-        self.today = today
-        self.resolver = resolver
-        # Only these cadres' flags (a change of one cadre's record), or None: the whole registry.
-        self.scope: set[int] | None = None if cadre_ids is None else set(cadre_ids)
-        self.unit_path: dict[int, str] = dict(Unit.objects.values_list("id", "path"))
-        self.cadre_unit: dict[int, int] = {}
-        self.cadre_status: dict[int, str] = {}
-        cadres = self.scoped(Cadre.objects.all(), "id").values_list("id", "unit_id", "status")
-        for pk, unit_id, status in plain_rows(cadres):
-            self.cadre_unit[pk] = unit_id
-            self.cadre_status[pk] = status
-        # Published (or archived) annual periods, latest first: (id, year).
-        self.published: list[tuple[int, int]] = list(
-            Period.objects.filter(
-                quarter__isnull=True, status__in=(PeriodStatus.PUBLISHED, PeriodStatus.ARCHIVED)
-            )
-            .order_by("-year")
-            .values_list("id", "year")
-        )
-        self.period_of_year = {year: pk for pk, year in self.published}
-        self.year_of_period = dict(self.published)
-        self._rules: dict[int, dict[str, list[RuleRow]]] = {}
-        self._compiled: dict[tuple[str, int], object] = {}
-
-    def compiled(self, row: RuleRow, compile: Callable[[Context, dict], object]):
-        """``compile(ctx, params)`` of a rule row, worked out once per row and kind of use."""
-        key = (compile.__name__, id(row))
-        found = self._compiled.get(key)
-        if found is None:
-            found = self._compiled[key] = compile(self, row.params)
-        return found
-
-    def scoped(self, qs, field: str = "cadre_id"):
-        """``qs`` narrowed to the cadres in scope (it may still hold others: ``in_scope``)."""
-        return qs if self.scope is None else pick(qs, field, self.scope)
-
-    def in_scope(self, cadre_id: int) -> bool:
-        return self.scope is None or cadre_id in self.scope
-
-    def active(self, cadre_id: int) -> bool:
-        """In scope and holding a post."""
-        status = self.cadre_status.get(cadre_id)
-        return self.in_scope(cadre_id) and status is not None and status not in GONE_STATUSES
-
-    def rules_at(self, unit_id: int) -> dict[str, list[RuleRow]]:
-        """The enabled flag rules in force for a unit, by kind (cached per unit)."""
-        found = self._rules.get(unit_id)
-        if found is None:
-            policy = self.resolver.policy(self.unit_path.get(unit_id, ""))
-            found = {str(kind): policy.many(kind) for kind in FLAG_KINDS}
-            self._rules[unit_id] = found
-        return found
-
-    def rules_for(self, cadre_id: int, kind: str) -> list[RuleRow]:
-        unit_id = self.cadre_unit.get(cadre_id)
-        return [] if unit_id is None else self.rules_at(unit_id)[kind]
-
-    def all_rows(self, kind: str) -> list[RuleRow]:
-        """Every enabled row of a kind anywhere in the tree (for how far back to read)."""
-        return [r for rows in self.resolver.by_path.values() for r in rows if r.kind == kind and r.enabled]
-
-    def latest_years(self, count: int) -> list[int]:
-        """The latest ``count`` years back from the latest published annual period, latest first."""
-        if not self.published:
-            return []
-        latest = self.published[0][1]
-        return [latest - i for i in range(count)]
-
-
-def _anchor_years(years: list[int]) -> str:
-    first, last = min(years), max(years)
-    return str(last) if first == last else f"{first}-{last}"
-
-
-def _years_in(anchor: str) -> set[int]:
-    try:
-        first, _, last = anchor.partition("-")
-        return set(range(int(first), int(last or first) + 1))
-    except ValueError:
-        return set()
-
-
-def _cases_anchor(ids: Iterable[int]) -> str:
-    """``cases:3,7``; a list too long for the column is named by its ends, count and digest."""
-    ordered = sorted(ids)
-    text = "cases:" + ",".join(str(i) for i in ordered)
-    if len(text) <= ANCHOR_MAX:
-        return text
-    digest = hashlib.sha1(text.encode()).hexdigest()[:16]
-    return f"cases:{ordered[0]}..{ordered[-1]}({len(ordered)}):{digest}"
-
-
-def _refs(facts: list, model: str) -> list[int]:
-    """The ids of ``model`` the facts refer to."""
-    return [
-        f["ref"]["id"]
-        for f in facts or []
-        if isinstance(f, dict) and isinstance(f.get("ref"), dict) and f["ref"].get("model") == model
-    ]
-
-
-def _params_of(ctx: Context, flag: OpenFlag, kind: str) -> dict | None:
-    for row in ctx.rules_for(flag.cadre_id, kind):
-        if rule_key(row.kind, row.key) == flag.rule_key:
-            return row.params
-    return None
-
-
-def _year_label(year: int) -> str:
-    return f"{year}年度考核"
-
+from ..models import RecallCase, Result, Stage, TrackStanding
+from .context import (
+    FAILED,
+    GRADE_RANK,
+    K_GRADE,
+    K_INACTION,
+    K_INTERVIEWS,
+    K_RECALL,
+    K_TRACK,
+    K_VOTES,
+    NOT_ANY_MORE,
+    Context,
+    KindResult,
+    OpenFlag,
+    anchor_years,
+    cases_anchor,
+    params_of,
+    ref,
+    refs,
+    rule_key,
+    year_label,
+    years_in,
+)
 
 # --------------------------------------------------------------------------- 年度等次
 
@@ -261,18 +75,18 @@ def evaluate_grade(ctx: Context) -> KindResult:
             if all(y in by_year and GRADE_RANK.get(by_year[y][0], -1) >= limit for y in years):
                 facts = [
                     {
-                        "label": _year_label(y),
+                        "label": year_label(y),
                         "value": by_year[y][0],
                         "ref": ref("assessment.assessment", by_year[y][1]),
                     }
                     for y in sorted(years)
                 ]
-                result.fire(cadre_id, row, _anchor_years(years), facts)
+                result.fire(cadre_id, row, anchor_years(years), facts)
     return result
 
 
 def _grade_close_reasons(ctx: Context, flags: list[OpenFlag]) -> dict[int, str]:
-    depth = max((len(_years_in(f.anchor)) for f in flags), default=0)
+    depth = max((len(years_in(f.anchor)) for f in flags), default=0)
     years = ctx.latest_years(max(depth, 5))
     periods = [ctx.period_of_year[y] for y in years if y in ctx.period_of_year]
     now: dict[tuple[int, int], str] = {}
@@ -281,9 +95,9 @@ def _grade_close_reasons(ctx: Context, flags: list[OpenFlag]) -> dict[int, str]:
         now[(cadre_id, ctx.year_of_period[period_id])] = grade
     reasons = {}
     for flag in flags:
-        params = _params_of(ctx, flag, RuleKind.FLAG_GRADE) or {}
+        params = params_of(ctx, flag, RuleKind.FLAG_GRADE) or {}
         limit = params.get("grade")
-        for year in ctx.latest_years(int(params.get("years") or len(_years_in(flag.anchor)) or 1)):
+        for year in ctx.latest_years(int(params.get("years") or len(years_in(flag.anchor)) or 1)):
             grade = now.get((flag.cadre_id, year))
             if year not in ctx.period_of_year:
                 reasons[flag.id] = f"{year}年度考核结果尚未公布{NOT_ANY_MORE}"
@@ -292,7 +106,7 @@ def _grade_close_reasons(ctx: Context, flags: list[OpenFlag]) -> dict[int, str]:
             elif grade not in INDIVIDUAL_SCALE or (
                 limit in INDIVIDUAL_SCALE and INDIVIDUAL_SCALE.index(grade) < INDIVIDUAL_SCALE.index(limit)
             ):
-                verb = "已调整为" if year in _years_in(flag.anchor) else "为"
+                verb = "已调整为" if year in years_in(flag.anchor) else "为"
                 reasons[flag.id] = f"{year}年度考核等次{verb}{grade}{NOT_ANY_MORE}"
             else:
                 continue
@@ -348,7 +162,7 @@ def evaluate_votes(ctx: Context) -> KindResult:
                     }
                     for y in sorted(years)
                 ]
-                result.fire(cadre_id, row, _anchor_years(years), facts)
+                result.fire(cadre_id, row, anchor_years(years), facts)
     return result
 
 
@@ -361,9 +175,9 @@ def _votes_close_reasons(ctx: Context, flags: list[OpenFlag]) -> dict[int, str]:
         now[(cadre_id, ctx.year_of_period[period_id])] = (counts[3], sum(c or 0 for c in counts))
     reasons = {}
     for flag in flags:
-        params = _params_of(ctx, flag, RuleKind.FLAG_VOTES) or {}
+        params = params_of(ctx, flag, RuleKind.FLAG_VOTES) or {}
         share = parse_fraction(params.get("share", "0"))
-        for year in ctx.latest_years(int(params.get("years") or len(_years_in(flag.anchor)) or 1)):
+        for year in ctx.latest_years(int(params.get("years") or len(years_in(flag.anchor)) or 1)):
             incompetent, total = now.get((flag.cadre_id, year), (None, 0))
             if incompetent is None or not total:
                 reasons[flag.id] = f"{year}年度无民主测评票数{NOT_ANY_MORE}"
@@ -430,7 +244,7 @@ def evaluate_track(ctx: Context) -> KindResult:
                     }
                     for y in sorted(years)
                 ]
-                result.fire(cadre_id, row, _anchor_years(years), facts)
+                result.fire(cadre_id, row, anchor_years(years), facts)
     return result
 
 
@@ -446,9 +260,9 @@ def _track_close_reasons(ctx: Context, flags: list[OpenFlag]) -> dict[int, str]:
         now[key] = min(now.get(key, of_total + 1), of_total - position + 1)
     reasons = {}
     for flag in flags:
-        params = _params_of(ctx, flag, RuleKind.FLAG_TRACK) or {}
+        params = params_of(ctx, flag, RuleKind.FLAG_TRACK) or {}
         bottom = int(params.get("bottom") or 1)
-        for year in ctx.latest_years(int(params.get("periods") or len(_years_in(flag.anchor)) or 1)):
+        for year in ctx.latest_years(int(params.get("periods") or len(years_in(flag.anchor)) or 1)):
             place = now.get((flag.cadre_id, year))
             if place is None:
                 reasons[flag.id] = f"{year}年度无赛马排名{NOT_ANY_MORE}"
@@ -530,7 +344,7 @@ def _kinds_text(kinds) -> str:
 def _interviews_close_reasons(ctx: Context, flags: list[OpenFlag]) -> dict[int, str]:
     reasons = {}
     for flag in flags:
-        params = _params_of(ctx, flag, RuleKind.FLAG_INTERVIEWS) or {}
+        params = params_of(ctx, flag, RuleKind.FLAG_INTERVIEWS) or {}
         back = int(params.get("years_back") or 0)
         span = "本年度" if back == 0 else f"{ctx.today.year - back}年以来各年度"
         reasons[flag.id] = (
@@ -605,14 +419,14 @@ def evaluate_recall(ctx: Context) -> KindResult:
                     {"label": label, "value": value, "ref": ref("recall.recallcase", pk)}
                     for pk, label, value in events
                 ]
-                result.fire(cadre_id, row, _cases_anchor(pk for pk, _, _ in events), facts)
+                result.fire(cadre_id, row, cases_anchor(pk for pk, _, _ in events), facts)
     return result
 
 
 def _recall_close_reasons(ctx: Context, flags: list[OpenFlag]) -> dict[int, str]:
     reasons = {}
     for flag in flags:
-        params = _params_of(ctx, flag, RuleKind.FLAG_RECALL) or {}
+        params = params_of(ctx, flag, RuleKind.FLAG_RECALL) or {}
         what = "召回后跟踪考察不合格" if params.get("mode") == "followup_failed" else "被召回"
         reasons[flag.id] = (
             f"{params.get('years')} 年内{what}已不足 {params.get('min_count')} 次{NOT_ANY_MORE}"
@@ -667,12 +481,12 @@ def evaluate_inaction(ctx: Context) -> KindResult:
             for pk, _, name, proposed_on, waited, _ in cases
         ]
         # One flag per leader (one open flag per rule): the rule of the first case names it.
-        result.fire(leader, cases[0][5], _cases_anchor([c[0] for c in cases]), facts)
+        result.fire(leader, cases[0][5], cases_anchor([c[0] for c in cases]), facts)
     return result
 
 
 def _inaction_close_reasons(ctx: Context, flags: list[OpenFlag]) -> dict[int, str]:
-    ids = {pk for f in flags for pk in _refs(f.facts, "recall.recallcase")}
+    ids = {pk for f in flags for pk in refs(f.facts, "recall.recallcase")}
     cases = {
         pk: (stage, unit_id, proposed_on)
         for pk, stage, unit_id, proposed_on in pick(RecallCase.objects.all(), "id", ids).values_list(
@@ -683,7 +497,7 @@ def _inaction_close_reasons(ctx: Context, flags: list[OpenFlag]) -> dict[int, st
     for flag in flags:
         pending = [
             cases[pk]
-            for pk in _refs(flag.facts, "recall.recallcase")
+            for pk in refs(flag.facts, "recall.recallcase")
             if pk in cases and cases[pk][0] == Stage.PROPOSED
         ]
         if not pending:
@@ -708,273 +522,3 @@ EVALUATORS: dict[str, Callable[[Context], KindResult]] = {
     RuleKind.FLAG_TRACK: evaluate_track,
     RuleKind.FLAG_INACTION: evaluate_inaction,
 }
-
-
-# --------------------------------------------------------------------------- reconciling
-
-
-@dataclass
-class FlagChange(Change):
-    """An audit entry of a flag written in bulk, named without loading the flag."""
-
-    flag_id: int = 0
-    label: str = ""
-
-    def target(self) -> tuple[str, str, str]:
-        return "recall.flag", str(self.flag_id), self.label
-
-
-def _lock() -> None:
-    """Two evaluations never interleave (PostgreSQL; SQLite writes one at a time anyway)."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(hashtext('recall.flags'))")
-
-
-def _generic_reason(ctx: Context, flag: OpenFlag) -> str | None:
-    """Why an open flag closes whatever its kind: the cadre left the post, the rule was
-    switched off for the cadre's unit or removed."""
-    status = ctx.cadre_status.get(flag.cadre_id)
-    if status in GONE_STATUSES:
-        return f"干部状态已为“{CadreStatus(status).label}”，不再担任现职{NOT_ANY_MORE}"
-    kind, _, key = flag.rule_key.partition(":")
-    if kind == RuleKind.FLAG_INACTION:
-        return None  # resolved at the cases' units, not the leader's
-    unit_id = ctx.cadre_unit.get(flag.cadre_id)
-    row = ctx.resolver.effective_rows(ctx.unit_path.get(unit_id, "")).get((kind, key))
-    if row is None:
-        return f"预警规则“{flag.rule_name}”已删除"
-    if not row.enabled:
-        owner = row.unit_name or "默认规则"
-        return f"预警规则“{flag.rule_name}”已停用（{owner}）"
-    return None
-
-
-def flags_evaluate(*, job=None, today: datetime.date | None = None, cadre_ids=None) -> dict:
-    """Evaluate every enabled flag rule over the whole registry and reconcile the stored flags.
-    ``cadre_ids`` (or the job's ``cadre_ids`` parameter) limits both to those cadres' flags (a
-    change of their record: the same reads, narrowed to them). Returns ``{raised, updated,
-    closed, reopened, open}`` (open: of the cadres evaluated)."""
-    today = today or timezone.localdate()
-    if cadre_ids is None and job is not None:
-        cadre_ids = job.params.get("cadre_ids")
-    steps = len(EVALUATORS) + 2
-    if job is not None:
-        progress(job, 0, steps)
-    # The cyclic collector would walk the registry's rows again and again while they pile up.
-    with gc_paused(), transaction.atomic():
-        _lock()
-        ctx = Context(today, policy_resolver(), cadre_ids)
-        results: dict[str, KindResult] = {}
-        for done, (kind, evaluate) in enumerate(EVALUATORS.items(), start=1):
-            results[kind] = evaluate(ctx)
-            if job is not None:
-                progress(job, done, steps)
-        summary = _reconcile(ctx, results)
-        if job is not None:
-            progress(job, steps, steps)
-    return summary
-
-
-def _reconcile(ctx: Context, results: dict[str, KindResult]) -> dict:
-    now = timezone.now()
-    firings: dict[tuple[int, str], Firing] = {}
-    for result in results.values():
-        firings.update(result.firings)
-
-    open_flags: dict[tuple[int, str], OpenFlag] = {}
-    for pk, cadre_id, unit_id, key, name, anchor, facts in ctx.scoped(
-        Flag.objects.filter(status=FlagStatus.OPEN)
-    ).values_list("id", "cadre_id", "unit_id", "rule_key", "rule_name", "anchor", Cast("facts", TextField())):
-        if not ctx.in_scope(cadre_id):
-            continue
-        open_flags[(cadre_id, key)] = OpenFlag(
-            pk, cadre_id, unit_id, key, name, anchor, orjson.loads(facts) if facts else []
-        )
-    others: dict[tuple[int, str, str], tuple[int, str, str]] = {}
-    for pk, cadre_id, key, anchor, status, close_reason in ctx.scoped(
-        Flag.objects.exclude(status=FlagStatus.OPEN)
-    ).values_list("id", "cadre_id", "rule_key", "anchor", "status", "close_reason"):
-        others[(cadre_id, key, anchor)] = (pk, status, close_reason)
-
-    closes: list[tuple[OpenFlag, str]] = []
-    updates: list[tuple[OpenFlag, Firing, int]] = []
-    reopens: list[tuple[int, Firing, int, str]] = []
-    creates: list[tuple[Firing, int]] = []
-
-    def unit_of(firing: Firing) -> int:
-        return firing.unit_id or ctx.cadre_unit[firing.cadre_id]
-
-    for key, firing in firings.items():
-        current = open_flags.get(key)
-        unit_id = unit_of(firing)
-        if current is not None and current.anchor == firing.anchor:
-            if (current.facts, current.unit_id, current.rule_name) != (
-                firing.facts,
-                unit_id,
-                firing.rule_name,
-            ):
-                updates.append((current, firing, unit_id))
-            continue
-        held = others.get((firing.cadre_id, firing.rule_key, firing.anchor))
-        if current is not None:
-            if held is None:
-                updates.append((current, firing, unit_id))  # the facts moved on (another year)
-                continue
-            closes.append((current, f"预警事实范围已变为{_anchor_text(firing.anchor)}"))
-        if held is None:
-            creates.append((firing, unit_id))
-        elif held[1] == FlagStatus.CLOSED:
-            reopens.append((held[0], firing, unit_id, held[2]))
-        # reviewed (dismissed or decided) on these very facts: nothing new
-
-    not_firing = [f for key, f in open_flags.items() if key not in firings]
-    by_kind: dict[str, list[OpenFlag]] = defaultdict(list)
-    for flag in not_firing:
-        reason = _generic_reason(ctx, flag)
-        kind = flag.rule_key.partition(":")[0]
-        if reason is None and (flag.cadre_id, flag.rule_key) in results.get(kind, KindResult()).exempted:
-            reason = EXEMPTED_REASON
-        if reason is not None:
-            closes.append((flag, reason))
-        else:
-            by_kind[kind].append(flag)
-    for kind, flags in by_kind.items():
-        result = results.get(kind)
-        worded = result.close_reasons(ctx, flags) if result and result.close_reasons else {}
-        for flag in flags:
-            closes.append((flag, worded.get(flag.id) or f"预警规则“{flag.rule_name}”的条件不再成立"))
-
-    return _write(ctx, now, len(open_flags), closes, updates, reopens, creates)
-
-
-def _anchor_text(anchor: str) -> str:
-    return "新的召回案件" if anchor.startswith("cases:") else f"{anchor}年度"
-
-
-def _names(cadre_ids) -> dict[int, str]:
-    ids = set(cadre_ids)
-    if not ids:
-        return {}
-    return dict(pick(Cadre.objects.all(), "id", ids).values_list("id", "name"))
-
-
-def _write(ctx: Context, now, open_before: int, closes, updates, reopens, creates) -> dict:
-    cadres = (
-        {f.cadre_id for f, _ in closes}
-        | {f.cadre_id for f, _, _ in updates}
-        | {f.cadre_id for _, f, _, _ in reopens}
-        | {f.cadre_id for f, _ in creates}
-    )
-    names = _names(cadres)
-    changes: list[FlagChange] = []
-
-    def change(action, pk, cadre_id, unit_id, name, before, after) -> FlagChange:
-        return FlagChange(
-            action=action,
-            before=before,
-            after=after,
-            cadre_id=cadre_id,
-            scope_path=ctx.unit_path.get(unit_id, ""),
-            flag_id=pk,
-            label=f"{names.get(cadre_id, '')}：{name}"[:200],
-        )
-
-    # Closing first: a flag reopened or moved to new facts below may need its rule's open slot.
-    if closes:
-        bulk_update_rows(
-            Flag,
-            ["status", "closed_at", "close_reason"],
-            [(f.id, FlagStatus.CLOSED, now, reason[:200]) for f, reason in closes],
-        )
-        for f, reason in closes:
-            changes.append(
-                change(
-                    AuditAction.UPDATE,
-                    f.id,
-                    f.cadre_id,
-                    f.unit_id,
-                    f.rule_name,
-                    {"status": FlagStatus.OPEN, "close_reason": ""},
-                    {"status": FlagStatus.CLOSED, "close_reason": reason[:200]},
-                )
-            )
-    if updates:
-        bulk_update_rows(
-            Flag,
-            ["anchor", "facts", "unit", "rule_name"],
-            [(f.id, new.anchor, new.facts, unit_id, new.rule_name) for f, new, unit_id in updates],
-        )
-        for f, new, unit_id in updates:
-            if f.anchor != new.anchor:
-                changes.append(
-                    change(
-                        AuditAction.UPDATE,
-                        f.id,
-                        f.cadre_id,
-                        unit_id,
-                        new.rule_name,
-                        {"anchor": f.anchor, "facts": f.facts},
-                        {"anchor": new.anchor, "facts": new.facts},
-                    )
-                )
-    if reopens:
-        bulk_update_rows(
-            Flag,
-            ["status", "closed_at", "close_reason", "facts", "unit", "rule_name", "raised_at"],
-            [
-                (pk, FlagStatus.OPEN, None, "", new.facts, unit_id, new.rule_name, now)
-                for pk, new, unit_id, _ in reopens
-            ],
-        )
-        for pk, new, unit_id, reason in reopens:
-            changes.append(
-                change(
-                    AuditAction.UPDATE,
-                    pk,
-                    new.cadre_id,
-                    unit_id,
-                    new.rule_name,
-                    {"status": FlagStatus.CLOSED, "close_reason": reason},
-                    {"status": FlagStatus.OPEN, "close_reason": "", "facts": new.facts},
-                )
-            )
-    if creates:
-        # COPY with ids taken beforehand (the audit entries name them): thousands of flags at once
-        ids = reserve_pks(Flag, len(creates))
-        bulk_insert(
-            Flag,
-            (
-                (pk, f.cadre_id, unit_id, f.rule_key, f.rule_name, f.anchor, f.facts)
-                for pk, (f, unit_id) in zip(ids, creates, strict=True)
-            ),
-            fields=["id", "cadre_id", "unit_id", "rule_key", "rule_name", "anchor", "facts"],
-            constants={"status": FlagStatus.OPEN, "raised_at": now},
-        )
-        for pk, (f, unit_id) in zip(ids, creates, strict=True):
-            changes.append(
-                change(
-                    AuditAction.CREATE,
-                    pk,
-                    f.cadre_id,
-                    unit_id,
-                    f.rule_name,
-                    None,
-                    {
-                        "rule_key": f.rule_key,
-                        "rule_name": f.rule_name,
-                        "anchor": f.anchor,
-                        "facts": f.facts,
-                        "status": FlagStatus.OPEN,
-                    },
-                )
-            )
-    if changes:
-        audit_record_bulk(actor=None, changes=changes, reason="不适宜担任现职预警")
-    return {
-        "raised": len(creates),
-        "updated": len(updates),
-        "closed": len(closes),
-        "reopened": len(reopens),
-        "open": open_before - len(closes) + len(reopens) + len(creates),
-    }
