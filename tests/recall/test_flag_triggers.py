@@ -104,3 +104,16 @@ def test_a_recorded_talk_evaluates_only_the_cadre_talked_to(
     (job,) = Job.objects.filter(kind=JOB_KIND)
     assert job.params["cadre_ids"] == [cadre_a.pk]
     assert job.state == "done"
+
+
+def test_a_team_talk_starts_no_flag_job(users, tree, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        interview_record(
+            actor=users[Role.STAFF],
+            kind="reminder",
+            subject_type="team",
+            unit=tree["town_a"],
+            conducted_on=datetime.date(2026, 2, 10),
+            record="提醒谈话记录",
+        )
+    assert not Job.objects.filter(kind=JOB_KIND).exists()
