@@ -4,6 +4,14 @@ from rest_framework.routers import DefaultRouter
 from assessment.api import AssessmentViewSet, GradeReportViewSet, ImportBatchViewSet, PeriodViewSet
 from cadres.api import CadreViewSet, UnitViewSet
 from core.api_views import JobView, TokenView
+from recall.api import (
+    AdjustmentViewSet,
+    FlagViewSet,
+    PointRecordViewSet,
+    RecallCaseViewSet,
+    SituationViewSet,
+)
+from recall.api_statistics import RecallStatisticsView
 from supervision.api import InterviewViewSet, ReminderViewSet
 
 router = DefaultRouter(trailing_slash=True)
@@ -15,9 +23,15 @@ router.register("grade-reports", GradeReportViewSet, basename="grade-report")
 router.register("imports", ImportBatchViewSet, basename="import")
 router.register("interviews", InterviewViewSet, basename="interview")
 router.register("reminders", ReminderViewSet, basename="reminder")
+router.register("recall-cases", RecallCaseViewSet, basename="recall-case")
+router.register("recall-situations", SituationViewSet, basename="recall-situation")
+router.register("recall-points", PointRecordViewSet, basename="recall-point")
+router.register("flags", FlagViewSet, basename="flag")
+router.register("adjustments", AdjustmentViewSet, basename="adjustment")
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),
     path("jobs/<uuid:pk>/", JobView.as_view(), name="api-job"),
+    path("recall-statistics/", RecallStatisticsView.as_view(), name="recall-statistics"),
     *router.urls,
 ]

@@ -51,7 +51,8 @@ def _keep_the_test_connection():
 @pytest.fixture
 def api_data(users, tree, cadre_a):
     """Something behind each list: a cadre, a team talk (no cadre), a talk with a cadre, a
-    period with an assessment, a job."""
+    period with an assessment, a job, a recall case, a points record, a flag and an adjustment
+    decision."""
     import datetime
 
     from assessment.models import Assessment
@@ -69,6 +70,31 @@ def api_data(users, tree, cadre_a):
     period = make_period()
     Assessment.objects.create(period=period, cadre=cadre_a, unit=tree["town_a"], scores={"德": 90})
     Job.objects.create(kind="worker_check", created_by=staff, scope_path=tree["county_a"].path)
+    from django.utils import timezone
+
+    from recall import services as recall_services
+    from recall.models import Flag, Situation
+    from recall.services_flags import adjustment_propose
+    from tests.factories import CadreFactory
+
+    situation = Situation.objects.get(code="C01")
+    recall_services.case_propose(
+        actor=staff, cadre=cadre_a, source="situation", situation=situation, reason="业务不熟", on=day
+    )
+    recall_services.points_record(
+        actor=staff, cadre=cadre_a, situation=situation, detail="x", occurred_on=day
+    )
+    other = CadreFactory(unit=tree["town_a"], name="王五")
+    Flag.objects.create(
+        cadre=other,
+        unit=other.unit,
+        rule_key="grade",
+        rule_name="最近一个年度考核为不称职或更差",
+        anchor="2025",
+        facts=[{"label": "2025年度考核", "value": "不称职"}],
+        raised_at=timezone.now(),
+    )
+    adjustment_propose(actor=staff, cadre=other, method="removal", reason="不胜任")
 
 
 def _token(users, role) -> str:
