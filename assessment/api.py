@@ -38,6 +38,7 @@ from core.xlsx import XLSX_CONTENT_TYPE
 
 from . import reports, selectors
 from .models import (
+    VOTE_NAMES,
     Assessment,
     Dimension,
     Grade,
@@ -51,6 +52,7 @@ from .models import (
     Track,
 )
 from .services.recompute import recompute_request
+from .votes import vote_errors
 
 # Periods whose results are official: a change is an audited correction with a reason.
 CLOSED_STATUSES = (PeriodStatus.PUBLISHED, PeriodStatus.ARCHIVED)
@@ -378,6 +380,33 @@ def _number(value):
     return int(number) if number == number.to_integral_value() else float(number)
 
 
+@extend_schema_field({"type": "integer", "minimum": 0, "nullable": True, "example": 3})
+class VoteField(serializers.Field):
+    """One 民主测评 vote count. Any value is handed to the scores service, which checks it (a
+    whole number, 0 or more; the five together or none) and names the field in its message."""
+
+    def __init__(self, **kwargs):
+        super().__init__(required=False, allow_null=True, **kwargs)
+
+    def to_internal_value(self, data):
+        return data
+
+    def to_representation(self, value):
+        return value
+
+
+def _vote_api_errors(exc: DjangoValidationError, rename: dict[str, str] | None = None):
+    """``_api_errors`` with each vote problem of a ``scores_save`` refusal under its field."""
+    on_votes = {field: message for fields in vote_errors(exc).values() for field, message in fields.items()}
+    if not on_votes:
+        _api_errors(exc, rename)
+    rest = {
+        key: [m for m in messages if m not in on_votes.values()] for key, messages in exc.message_dict.items()
+    }
+    fields = {k: v for k, v in rest.items() if v} | {f: [m] for f, m in on_votes.items()}
+    _api_errors(DjangoValidationError(fields), rename)
+
+
 class ExplanationSerializer(serializers.Serializer):
     rule = serializers.CharField()
     effect = serializers.CharField()
@@ -407,6 +436,17 @@ class AssessmentSerializer(serializers.ModelSerializer):
     reason = serializers.CharField(
         write_only=True, required=False, allow_blank=True, help_text="已公布考核期的更正理由（必填）"
     )
+    votes_excellent = VoteField(help_text="民主测评优秀票")
+    votes_competent = VoteField(help_text="民主测评称职票")
+    votes_basic = VoteField(help_text="民主测评基本称职票")
+    votes_incompetent = VoteField(help_text="民主测评不称职票")
+    votes_abstain = VoteField(help_text="民主测评弃权票")
+    votes_total = serializers.IntegerField(
+        read_only=True, allow_null=True, help_text="民主测评总票数（含弃权票）；未录入票数为 null"
+    )
+    votes_incompetent_share = serializers.SerializerMethodField(
+        help_text="不称职票占总票数（含弃权票）的比例，保留 4 位小数；未录入票数为 null"
+    )
 
     class Meta:
         model = Assessment
@@ -428,11 +468,33 @@ class AssessmentSerializer(serializers.ModelSerializer):
             "review_required",
             "override_reason",
             "reason",
+            *VOTE_NAMES,
+            "votes_total",
+            "votes_incompetent_share",
             "updated_at",
         ]
         read_only_fields = ["id", "rank_in_unit", "grade_code", "review_required", "updated_at"]
         validators: list = []
 
+    @extend_schema_field(serializers.FloatField(allow_null=True))
+    def get_votes_incompetent_share(self, obj):
+        share = obj.votes_incompetent_share
+        return None if share is None else round(float(share), 4)
+
+
+def _given_votes(validated: dict) -> dict | None:
+    """{field: value} of the vote counts a request names (null clears one), or None."""
+    votes = {name: validated[name] for name in VOTE_NAMES if name in validated}
+    return votes or None
+
+
+VOTES_DOC = (
+    "\n\n民主测评票数：`votes_excellent`（优秀票）、`votes_competent`（称职票）、`votes_basic`（基本称职票）、"
+    "`votes_incompetent`（不称职票）、`votes_abstain`（弃权票），只改给出的项，null 清除该项。"
+    "票数为 0 或正整数；五项须都有值（没有的填 0）或都为 null（未录入）。"
+    "负数、小数、文字或只填部分项返回 400，错误列在对应字段下，什么也不写入。"
+    "`votes_total`、`votes_incompetent_share`（不称职票 ÷ 五项合计，含弃权票）只读。"
+)
 
 ASSESSMENT_FILTERS = [
     OpenApiParameter("period", int, description="考核期 id"),
@@ -448,12 +510,13 @@ ASSESSMENT_FILTERS = [
     create=extend_schema(
         summary="录入一名干部的指标得分",
         description="按（考核期，干部）录入或更新得分：已有考核记录时更新并返回 200，否则新建并返回 201。"
-        "分数超出范围或列名未知返回 400，什么也不写入。",
+        "分数超出范围或列名未知返回 400，什么也不写入。" + VOTES_DOC,
     ),
     partial_update=extend_schema(
-        summary="修改得分或调整等次",
+        summary="修改得分、民主测评票数或调整等次",
         description="`scores`（只改给出的列）和 `track` 经评分服务保存并重新计算；"
-        "`final_grade` + `override_reason` 为调整等次。已公布的考核期须带 `reason`，作为更正留痕。",
+        "`final_grade` + `override_reason` 为调整等次。已公布的考核期须带 `reason`，作为更正留痕。"
+        + VOTES_DOC,
     ),
 )
 class AssessmentViewSet(
@@ -512,12 +575,15 @@ class AssessmentViewSet(
         entry = {"cadre": cadre, "scores": v.get("scores", {}), "key": "scores"}
         if "track" in v:
             entry["track"] = v["track"]
+        votes = _given_votes(v)
+        if votes:
+            entry["votes"] = votes
         from .services.scores import scores_save
 
         try:
             result = scores_save(actor=user, period=period, entries=[entry], source="接口录入")
         except DjangoValidationError as exc:
-            _api_errors(exc)
+            _vote_api_errors(exc)
         assessment = Assessment.objects.filter(period=period, cadre=cadre).first()
         if assessment is None:
             # nothing was given for a cadre without a record: there is nothing to show
@@ -538,15 +604,17 @@ class AssessmentViewSet(
         }
         if moved:
             raise ValidationError(moved)
-        if not {"scores", "track", "final_grade"} & set(v):
+        votes = _given_votes(v)
+        if not {"scores", "track", "final_grade"} & set(v) and votes is None:
             raise ValidationError(
                 {
                     "non_field_errors": [
-                        "请提供要修改的内容：scores、track 或 final_grade（及 override_reason）。"
+                        "请提供要修改的内容：scores、track、民主测评票数（votes_*）或 final_grade（及 override_reason）。"
                     ]
                 }
             )
-        # scores_save and assessment_correct keep the codes left out: PATCH changes only what it names
+        # scores_save and assessment_correct keep the codes (and counts) left out: PATCH changes
+        # only what it names
         scores = v.get("scores")
         from .services import scores as score_services
 
@@ -561,16 +629,19 @@ class AssessmentViewSet(
                     reason=reason,
                     scores=scores,
                     grade=v.get("final_grade"),
+                    votes=votes,
                 )
             except DjangoValidationError as exc:
                 _api_errors(exc, {"grade": "final_grade"})
             return Response(self.get_serializer(self._fresh(assessment.pk)).data)
         try:
             with transaction.atomic():
-                if scores is not None or "track" in v:
+                if scores is not None or "track" in v or votes is not None:
                     entry = {"cadre": assessment.cadre_id, "scores": scores or {}, "key": "scores"}
                     if "track" in v:
                         entry["track"] = v["track"]
+                    if votes is not None:
+                        entry["votes"] = votes
                     score_services.scores_save(
                         actor=user, period=assessment.period, entries=[entry], source="接口录入"
                     )
@@ -582,7 +653,7 @@ class AssessmentViewSet(
                         reason=v.get("override_reason") or v.get("reason") or "",
                     )
         except DjangoValidationError as exc:
-            _api_errors(exc, {"grade": "final_grade", "reason": "override_reason"})
+            _vote_api_errors(exc, {"grade": "final_grade", "reason": "override_reason"})
         return Response(self.get_serializer(self._fresh(assessment.pk)).data)
 
 

@@ -6,6 +6,7 @@ engine in ``grading.py`` evaluates them. Nothing about a grade is decided in cod
 
 import uuid
 from decimal import Decimal
+from fractions import Fraction
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -221,8 +222,30 @@ class Period(models.Model):
         return self.titled("考核结果")
 
 
+# 民主测评 vote counts of an assessment, best to worst, then 弃权: (field, the label a sheet
+# column, the grid and messages use). All five empty: no vote recorded.
+VOTE_FIELDS = (
+    ("votes_excellent", "优秀票"),
+    ("votes_competent", "称职票"),
+    ("votes_basic", "基本称职票"),
+    ("votes_incompetent", "不称职票"),
+    ("votes_abstain", "弃权票"),
+)
+VOTE_NAMES = tuple(name for name, _ in VOTE_FIELDS)
+VOTE_LABELS = dict(VOTE_FIELDS)
+
+
+def votes_share(incompetent: int | None, total: int | None) -> Fraction | None:
+    """不称职票 over all votes cast (弃权 included), exact, so a rule compares "more than one
+    third" without rounding; None without votes (or none cast)."""
+    if incompetent is None or not total:
+        return None
+    return Fraction(incompetent, total)
+
+
 class Assessment(models.Model):
-    """One cadre in one period: scores, and the grade with the explanation that produced it."""
+    """One cadre in one period: scores, the 民主测评 votes, and the grade with the explanation
+    that produced it."""
 
     # No index of its own: the unique (period, cadre) and the (period, unit) index both lead
     # with it, and every index costs each row an import or a recomputation writes.
@@ -243,16 +266,46 @@ class Assessment(models.Model):
     review_required = models.BooleanField("待复核", default=False)
     override_grade = models.CharField("调整后等次", max_length=10, choices=Grade.choices, blank=True)
     override_reason = models.TextField("调整理由", blank=True)
+    votes_excellent = models.PositiveIntegerField("民主测评优秀票", null=True, blank=True)
+    votes_competent = models.PositiveIntegerField("民主测评称职票", null=True, blank=True)
+    votes_basic = models.PositiveIntegerField("民主测评基本称职票", null=True, blank=True)
+    votes_incompetent = models.PositiveIntegerField("民主测评不称职票", null=True, blank=True)
+    votes_abstain = models.PositiveIntegerField("民主测评弃权票", null=True, blank=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
     class Meta:
         verbose_name = "考核结果"
         verbose_name_plural = "考核结果"
-        constraints = [models.UniqueConstraint(fields=["period", "cadre"], name="assessment_one_per_period")]
+        constraints = [
+            models.UniqueConstraint(fields=["period", "cadre"], name="assessment_one_per_period"),
+            # Votes are recorded whole or not at all: a share over part of the votes means nothing.
+            models.CheckConstraint(
+                condition=Q(**{f"{name}__isnull": True for name in VOTE_NAMES})
+                | Q(**{f"{name}__isnull": False for name in VOTE_NAMES}),
+                name="assessment_votes_all_or_none",
+            ),
+        ]
         indexes = [models.Index(fields=["period", "unit"], name="assessment_period_unit")]
 
     def __str__(self):
         return f"{self.period} {self.cadre_id}"
+
+    @property
+    def votes(self) -> dict[str, int] | None:
+        """{field: count} of the five vote counts, or None when no vote is recorded."""
+        counts = {name: getattr(self, name) for name in VOTE_NAMES}
+        return None if all(v is None for v in counts.values()) else counts
+
+    @property
+    def votes_total(self) -> int | None:
+        """All votes cast, 弃权 included; None when no vote is recorded."""
+        counts = self.votes
+        return None if counts is None else sum(v or 0 for v in counts.values())
+
+    @property
+    def votes_incompetent_share(self) -> Fraction | None:
+        """不称职票 / all votes (弃权 included), an exact Fraction; None without votes."""
+        return votes_share(self.votes_incompetent, self.votes_total)
 
     @staticmethod
     def audit_change_rows(name: str, old, new) -> list[tuple[str, str, str]] | None:

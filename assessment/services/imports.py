@@ -37,8 +37,9 @@ from core.bulk import RawJSON, gc_paused, pick, plain_rows
 from core.jobs import job_create, progress, register
 from core.models import Job
 
-from ..models import SCORING_STATUSES, ImportBatch, ImportStatus, Period, RuleKind
+from ..models import SCORING_STATUSES, VOTE_NAMES, ImportBatch, ImportStatus, Period, RuleKind
 from ..sheets.parse import ParsedSheet, SheetRejected, read_sheet, same_name
+from ..votes import NO_VOTES, check_votes, vote_delta
 from .scores import (
     REFUSED,
     IndicatorSpec,
@@ -63,8 +64,9 @@ from .scores import (
 VALIDATE_JOB = "assessment.import_validate"
 COMMIT_JOB = "assessment.import_commit"
 # The layout of a stored plan's head (_plan_store); a plan of another layout is not shortcut,
-# and one without "columns" (layout 2) is checked again from the sheet itself.
-PLAN_FORMAT = 3
+# and one without "columns" (layout 2) is checked again from the sheet itself. (4: each write
+# carries the vote counts to write.)
+PLAN_FORMAT = 4
 # How many changed rows the stored preview keeps for display; the counts are always complete.
 PREVIEW_LIMIT = 500
 # How many errors a batch keeps; a sheet wrong on every one of 100,000 rows says so in the message.
@@ -123,7 +125,7 @@ class Plan:
     scope: str | None = None
     cadres: list[int] = field(default_factory=list)  # whose rows the fingerprint covers
     # The rows that change, ready for write_changed: (cadre, assessment id or None, unit, track,
-    # new scores, audit changes), the last two encoded.
+    # new scores, audit changes, vote counts or None, row version), scores and changes encoded.
     writes: list[list] = field(default_factory=list)
     rows_total: int = 0
     rows_ok: int = 0
@@ -344,7 +346,10 @@ def plan_sheet(
             cadres[number] = (number, *row[1:5])
             cadre_versions.append(row[5])
     versions: dict[int, int] = {}
-    existing = assessment_rows(period, (c[1] for c in cadres.values()), versions=versions)
+    # 民主测评 vote columns are optional; the stored counts are read (same query) only if any.
+    vote_cols = [name for name in VOTE_NAMES if name in col_of]
+    stored_votes: dict[int, tuple] | None = {} if vote_cols else None
+    existing = assessment_rows(period, (c[1] for c in cadres.values()), versions=versions, votes=stored_votes)
     specs = scheme_specs(period)
     kind_specs: dict[str, dict[str, IndicatorSpec]] = {}  # specs_for, once per cadre kind
     scope = actor.scope_path
@@ -353,6 +358,7 @@ def plan_sheet(
     seen: dict[int, int] = {}
     column_of = {code: header(code, code) for codes in specs.values() for code in codes}
     column_of.update({code: header(code, code) for code in col_of})
+    vote_where = {name: f"“{column_of[name]}”列" for name in vote_cols}
     numbers: dict[Decimal, int | float] = {}  # sheets repeat the same few scores
     grade_check = QuarterGradeCheck(period) if quarterly else None
     grade_header, grade_col = header("grade", "等次"), col_of.get("grade")
@@ -469,6 +475,22 @@ def plan_sheet(
                 row_new += 1
             else:
                 row_changed += 1
+        old_votes = new_votes = NO_VOTES
+        given_votes = None
+        if vote_cols:
+            # blank leaves the stored count as it is, like a score
+            given_votes = {name: v for name, v in prow.votes.items() if v is not None}
+            old_votes = stored_votes.get(cadre_id, NO_VOTES) if old else NO_VOTES
+            new_votes, vote_problems = check_votes(given_votes, old_votes, where=vote_where)
+            for problem in vote_problems:
+                plan.error(r, column_of.get(problem.code, ""), problem.messages[0], col_of.get(problem.code))
+                problems = True
+            for before, after in zip(old_votes, new_votes, strict=True):
+                if before != after:
+                    if before is None:
+                        row_new += 1
+                    else:
+                        row_changed += 1
         if not problems and grade_check is not None and prow.grade:
             problem = grade_check.problem(prow.grade, kind, track, path, {**old_scores, **values})
             if problem:
@@ -477,7 +499,7 @@ def plan_sheet(
         if problems:
             continue
         plan.rows_ok += 1
-        if values:
+        if values or given_votes:
             # The whole row, not only what differs now: the commit writes what the sheet says
             # even if the database changed after this preview, and scores_save works out the
             # real difference then. id_number and name let it check the row still means the
@@ -487,11 +509,17 @@ def plan_sheet(
                 entry["name"] = cadre_name  # as registered: the commit checks it still is
             if prow.grade and grade_check is not None:
                 entry["grade"] = prow.grade  # checked again at commit (Recheck)
+            if given_votes:
+                entry["votes"] = {name: int(v) for name, v in given_votes.items()}
             entries.append(entry)
         if not (row_new or row_changed):
             plan.rows_unchanged += 1
             continue
         new_scores = {**old_scores, **values}
+        delta = score_delta(old_scores if old else None, new_scores, track, track)
+        votes_changed = new_votes != old_votes
+        if votes_changed:
+            delta.update(vote_delta(old_votes, new_votes))
         writes.append(
             [
                 cadre_id,
@@ -499,7 +527,8 @@ def plan_sheet(
                 old[1] if old else cadre_unit,
                 track,
                 dumps(new_scores).decode(),
-                dumps(score_delta(old_scores if old else None, new_scores, track, track)).decode(),
+                dumps(delta).decode(),
+                new_votes if votes_changed else None,
                 versions.get(cadre_id) if old else None,
             ]
         )
@@ -515,6 +544,11 @@ def plan_sheet(
                 {"code": code, "column": column_of[code], "old": _show(old_scores.get(code)), "new": _show(v)}
                 for code, v in values.items()
                 if not (old_scores.get(code) == v and type(old_scores.get(code)) is not bool)
+            ]
+            row_changes += [
+                {"code": name, "column": column_of[name], "old": _show(before), "new": _show(after)}
+                for name, before, after in zip(VOTE_NAMES, old_votes, new_votes, strict=True)
+                if before != after
             ]
             plan.changes.append(
                 {
@@ -997,8 +1031,8 @@ def _write_checked(actor, batch: ImportBatch, writes: list[list]) -> dict:
         actor=actor,
         period=period,
         changed=[
-            (cadre, pk, unit, track, RawJSON(scores), RawJSON(delta), version)
-            for cadre, pk, unit, track, scores, delta, version in writes
+            (cadre, pk, unit, track, RawJSON(scores), RawJSON(delta), votes and tuple(votes), version)
+            for cadre, pk, unit, track, scores, delta, votes, version in writes
         ],
         unchanged=batch.rows_unchanged,
         batch=f"import:{batch.pk}",
@@ -1183,7 +1217,7 @@ def annotated_sheet(batch: ImportBatch) -> bytes:
             for col, text in parsed.headers.items():
                 text_cell(ws, header_row, col + 1, text)
             for prow in parsed.rows:
-                fixed = {"id_number": prow.id_number, "name": prow.name, "unit": prow.unit}
+                fixed = {"id_number": prow.id_number, "name": prow.name, "unit": prow.unit, **prow.votes}
                 for code, col in parsed.columns.items():
                     value = fixed[code] if code in fixed else prow.values.get(code)
                     if value is not None:

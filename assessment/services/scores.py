@@ -1,10 +1,11 @@
-"""Indicator scores and grade adjustments.
+"""Indicator scores, 民主测评 vote counts and grade adjustments.
 
-``scores_save`` is the one door for scores: the grid, the API and the Excel import (100,000
-rows) all call it. It reads one query per table, validates every entry before writing any, and
-writes in bulk; the audit trail gets one entry per changed assessment in one bulk insert. The
-one other writer is ``write_changed``, its second half, which an import's commit calls directly
-when ``scores_state`` proves that the preview's check of every row still holds.
+``scores_save`` is the one door for scores and vote counts: the grid, the API and the Excel
+import (100,000 rows) all call it. It reads one query per table, validates every entry before
+writing any, and writes in bulk; the audit trail gets one entry per changed assessment in one
+bulk insert. The one other writer is ``write_changed``, its second half, which an import's
+commit calls directly when ``scores_state`` proves that the preview's check of every row still
+holds.
 Overrides (调整等次) and corrections of published periods (更正) are single-row services.
 """
 
@@ -36,6 +37,7 @@ from ..models import (
     QUARTER_SCALE,
     SCORING_STATUSES,
     TEAM_SCALE,
+    VOTE_NAMES,
     Assessment,
     Grade,
     Indicator,
@@ -48,6 +50,7 @@ from ..models import (
     Track,
 )
 from ..sheets.parse import same_name
+from ..votes import NO_VOTES, check_votes, vote_delta
 from .recompute import period_recompute, recompute_queue_paths
 
 OVERRIDE_STATUSES = (PeriodStatus.COLLECTING, PeriodStatus.GRADING)
@@ -217,16 +220,34 @@ def unit_paths() -> dict[int, str]:
     return dict(Unit.objects.order_by().values_list("pk", "path"))
 
 
-def assessment_rows(period: Period, cadre_ids, *, versions: dict | None = None) -> dict[int, tuple]:
+def assessment_rows(
+    period: Period, cadre_ids, *, versions: dict | None = None, votes: dict | None = None
+) -> dict[int, tuple]:
     """{cadre id: (pk, unit_id, track, scores)} of the period's assessments of these cadres, in
     one query; scores come as text and are decoded with orjson (the stock decoder costs about
     a second per 100,000 rows). With ``versions``, each row's version (``ROW_VERSION``) is
-    put there by cadre id, read in the same statement as the row."""
+    put there by cadre id, read in the same statement as the row; with ``votes``, its five
+    vote counts (a tuple in ``VOTE_NAMES`` order), likewise."""
     ids = set(cadre_ids)
     if not ids:
         return {}
     qs = pick(Assessment.objects.filter(period=period).order_by(), "cadre_id", ids)
     loads = orjson.loads
+    if votes is not None:
+        out = {}
+        extra = [row_version()] if versions is not None else []
+        n = len(VOTE_NAMES)
+        for pk, cadre_id, unit_id, track, scores, *rest in plain_rows(
+            qs.values_list(
+                "pk", "cadre_id", "unit_id", "track", Cast("scores", TextField()), *extra, *VOTE_NAMES
+            )
+        ):
+            if cadre_id in ids:
+                out[cadre_id] = (pk, unit_id, track, loads(scores) if scores else {})
+                votes[cadre_id] = tuple(rest[-n:])
+                if extra:
+                    versions[cadre_id] = rest[0]
+        return out
     if versions is None:
         return {
             cadre_id: (pk, unit_id, track, loads(scores) if scores else {})
@@ -353,7 +374,7 @@ def scores_state(period: Period, cadre_ids, assessed=None) -> str | None:
 
 
 SAVE_BATCH_SIZE = 5000
-INSERT_FIELDS = ["id", "cadre", "unit", "track", "scores"]
+INSERT_FIELDS = ["id", "cadre", "unit", "track", "scores", *VOTE_NAMES]
 
 
 @transaction.atomic
@@ -370,10 +391,13 @@ def scores_save(
     """Upsert indicator scores of many cadres at once, all or nothing.
 
     An entry is ``{"cadre": Cadre or id, "scores": {code: value}, "track": optional,
-    "key": optional row label}``. A blank value clears that indicator; codes left out keep
-    their stored score. An entry may also say whom it expects: ``"id_number"`` and ``"name"``
-    must then match the registry now (an import checks that nothing moved since its preview),
-    and ``within`` confines every cadre to that unit's subtree. An entry naming a cadre by
+    "votes": optional {field: count}, "key": optional row label}``. A blank value clears that
+    indicator (or count); codes and vote fields left out keep what is stored. The five 民主测评
+    counts are whole numbers, 0 or more, recorded together or not at all (``check_votes``; its
+    messages carry the field as their ``code``). An entry may also say whom it expects:
+    ``"id_number"`` and ``"name"`` must then match the registry now (an import checks that
+    nothing moved since its preview), and ``within`` confines every cadre to that unit's
+    subtree. An entry naming a cadre by
     ``id_number`` that is unknown or outside the actor's scope gets the import's one message
     for both, so nothing about a cadre outside the scope is told. ``check_row(entry, kind=,
     track=, path=, specs=, old=, new=)`` (the import's ``Recheck``) returns further problems of
@@ -395,11 +419,14 @@ def scores_save(
         )
         if pk in ids
     }
-    existing = assessment_rows(period, ids)
+    # The stored counts only when an entry gives any (the same query, five more columns).
+    stored_votes: dict[int, tuple] | None = {} if any("votes" in e for e in entries) else None
+    existing = assessment_rows(period, ids, votes=stored_votes)
     specs = scheme_specs(period)
 
-    errors: dict[str, list[str]] = {}
-    planned = []  # (cadre_id, existing row or None, cadre unit, new track, new scores)
+    errors: dict[str, list] = {}
+    # (cadre_id, existing row or None, cadre unit, new track, new scores, (old, new) votes or None)
+    planned = []
     seen: set[int] = set()
     for entry in entries:
         cadre_id = _cadre_id(entry.get("cadre"))
@@ -440,6 +467,12 @@ def scores_save(
         cadre_specs = specs_for(specs, cadre[1])
         new_scores, score_problems = check_scores(entry.get("scores") or {}, cadre_specs, track, old_scores)
         problems += score_problems
+        votes = None
+        if "votes" in entry:
+            old_votes = stored_votes.get(cadre_id, NO_VOTES) if row else NO_VOTES
+            new_votes, vote_problems = check_votes(entry["votes"], old_votes)
+            problems += vote_problems
+            votes = (old_votes, new_votes)
         if check_row is not None and not problems:
             problems += check_row(
                 entry,
@@ -453,7 +486,7 @@ def scores_save(
         if problems:
             errors.setdefault(key, []).extend(problems)
             continue
-        planned.append((cadre_id, row, cadre[0], track, new_scores))
+        planned.append((cadre_id, row, cadre[0], track, new_scores, votes))
     if errors:
         raise ValidationError(errors)
 
@@ -464,26 +497,29 @@ def _scores_write(*, actor, period: Period, planned: list, batch: str, source: s
     """Write scores already checked (``scores_save``'s second half, inside its transaction).
 
     ``planned`` holds ``(cadre id, its assessment row as assessment_rows gives it or None, the
-    cadre's unit, new track, new scores)``; rows whose track and scores are unchanged are left
-    alone."""
+    cadre's unit, new track, new scores, (old, new) vote counts or None)``; rows whose track,
+    scores and counts are unchanged are left alone."""
     changed = []
     unchanged = 0
-    for cadre_id, row, unit_id, track, new_scores in planned:
+    for cadre_id, row, unit_id, track, new_scores, votes in planned:
+        new_votes = votes[1] if votes is not None and votes[0] != votes[1] else None
         if row is None:
-            if not (track or new_scores):
+            if not (track or new_scores or new_votes):
                 unchanged += 1  # nothing to store for a cadre without a row
                 continue
-            changed.append(
-                (cadre_id, None, unit_id, track, new_scores, score_delta(None, new_scores, "", track))
-            )
+            delta = score_delta(None, new_scores, "", track)
+            if new_votes:
+                delta.update(vote_delta(NO_VOTES, new_votes))
+            changed.append((cadre_id, None, unit_id, track, new_scores, delta, new_votes))
             continue
         pk, unit_id, old_track, old_scores = row
-        if track == old_track and new_scores == old_scores:
+        if track == old_track and new_scores == old_scores and new_votes is None:
             unchanged += 1
             continue
-        changed.append(
-            (cadre_id, pk, unit_id, track, new_scores, score_delta(old_scores, new_scores, old_track, track))
-        )
+        delta = score_delta(old_scores, new_scores, old_track, track)
+        if new_votes:
+            delta.update(vote_delta(votes[0], new_votes))
+        changed.append((cadre_id, pk, unit_id, track, new_scores, delta, new_votes))
     return _write_changed(
         actor=actor,
         period=period,
@@ -519,9 +555,10 @@ def _write_changed(
     guarded: bool = False,
 ) -> dict:
     """Write assessments known to change: ``changed`` holds ``(cadre id, assessment id or None
-    for a new one, unit id, track, scores, audit changes)``; scores and changes may be RawJSON
-    (encoded already); ``unchanged`` (the rows left alone) is only reported back. Bulk insert
-    and update, one audit entry per row, recomputation queued.
+    for a new one, unit id, track, scores, audit changes, vote counts)``; scores and changes may
+    be RawJSON (encoded already); the counts are the five to write, or None to leave the stored
+    ones (none, for a new row) alone; ``unchanged`` (the rows left alone) is only reported back.
+    Bulk insert and update, one audit entry per row, recomputation queued.
 
     ``guarded`` (PostgreSQL): each tuple ends with the version (``ROW_VERSION``) its assessment
     had when it was checked (None for a new one), and StalePlan is raised, before the audit
@@ -532,16 +569,19 @@ def _write_changed(
     now = timezone.now()
     label = Assessment._meta.label_lower
     title = str(period)
-    inserts, updates, audit, touched = [], [], [], set()
+    inserts, updates, vote_updates, audit, touched = [], [], [], [], set()
     pks = iter(reserve_pks(Assessment, sum(1 for c in changed if c[1] is None)))
     create, update = AuditAction.CREATE, AuditAction.UPDATE
-    for cadre_id, pk, unit_id, track, new_scores, delta, *version in changed:
+    for cadre_id, pk, unit_id, track, new_scores, delta, votes, *version in changed:
         if pk is None:
             pk = next(pks)
-            inserts.append((pk, cadre_id, unit_id, track, new_scores))
+            inserts.append((pk, cadre_id, unit_id, track, new_scores, *(votes or NO_VOTES)))
             action = create
-        else:
+        elif votes is None:
             updates.append((pk, new_scores, track, *version))
+            action = update
+        else:  # (each row is in one UPDATE only: a second write would fail its guard)
+            vote_updates.append((pk, new_scores, track, *votes, *version))
             action = update
         path = paths[unit_id]
         audit.append((action, label, str(pk), f"{title} {cadre_id}", delta, cadre_id, path))
@@ -559,14 +599,14 @@ def _write_changed(
         if guarded:  # a cadre has an assessment in the period by now (one per cadre)
             raise StalePlan from None
         raise
+    guard = ROW_VERSION_OF if guarded else None
     written = bulk_update_rows(
-        Assessment,
-        ["scores", "track"],
-        updates,
-        constants={"updated_at": now},
-        guard=ROW_VERSION_OF if guarded else None,
+        Assessment, ["scores", "track"], updates, constants={"updated_at": now}, guard=guard
     )
-    if guarded and written != len(updates):
+    written += bulk_update_rows(
+        Assessment, ["scores", "track", *VOTE_NAMES], vote_updates, constants={"updated_at": now}, guard=guard
+    )
+    if guarded and written != len(updates) + len(vote_updates):
         raise StalePlan
     if audit:
         audit_rows_bulk(actor=actor, rows=audit, batch=batch, reason=source)
@@ -575,7 +615,7 @@ def _write_changed(
     )
     return {
         "created": len(inserts),
-        "updated": len(updates),
+        "updated": len(updates) + len(vote_updates),
         "unchanged": unchanged,
         "batch": batch,
         "jobs": [str(j.pk) for j in jobs],
@@ -694,9 +734,16 @@ def assessment_override(*, actor, assessment: Assessment, grade: str, reason: st
 
 @transaction.atomic
 def assessment_correct(
-    *, actor, assessment: Assessment, reason: str, scores: dict | None = None, grade: str | None = None
+    *,
+    actor,
+    assessment: Assessment,
+    reason: str,
+    scores: dict | None = None,
+    grade: str | None = None,
+    votes: dict | None = None,
 ) -> Assessment:
-    """更正 a published result: new scores and/or grade, recomputed at once, audited with the reason."""
+    """更正 a published result: new scores, grade and/or vote counts ({field: count}, checked as
+    ``scores_save`` checks them), recomputed at once, audited with the reason."""
     if not actor.can("manage_assessment"):
         raise PermissionDenied("您的角色无权更正考核结果。")
     obj = _locked_assessment(actor, assessment)
@@ -721,19 +768,30 @@ def assessment_correct(
         grade = grade.strip()
         if grade and grade not in period_scale(period):
             errors["grade"] = [f"等次“{grade}”不属于{period.kind_label}的等次。"]
-    if not errors and new_scores == (obj.scores or {}) and (grade is None or grade == obj.override_grade):
-        errors["__all__"] = ["没有需要更正的内容：得分和等次均未改变。"]
+    old_votes = tuple(getattr(obj, name) for name in VOTE_NAMES)
+    new_votes = old_votes
+    if votes is not None:
+        new_votes, problems = check_votes(votes, old_votes)
+        for problem in problems:
+            errors.setdefault(problem.code, []).append(problem.messages[0])
+    unchanged = new_scores == (obj.scores or {}) and new_votes == old_votes
+    if not errors and unchanged and (grade is None or grade == obj.override_grade):
+        errors["__all__"] = ["没有需要更正的内容：得分、票数和等次均未改变。"]
     if errors:
         raise ValidationError(errors)
 
     before = {"scores": obj.scores or {}, "total_score": _str(obj.total_score), **_grade_fields(obj)}
     before["grade_code"] = obj.grade_code
+    before.update(zip(VOTE_NAMES, old_votes, strict=True))
     obj.scores = new_scores
+    for name, count in zip(VOTE_NAMES, new_votes, strict=True):
+        setattr(obj, name, count)
     if grade is not None:
         _apply_override(obj, grade, reason)
     obj.save(
         update_fields=[
             "scores",
+            *VOTE_NAMES,
             "override_grade",
             "override_reason",
             "final_grade",
@@ -745,6 +803,7 @@ def assessment_correct(
     obj.refresh_from_db()
     after = {"scores": obj.scores or {}, "total_score": _str(obj.total_score), **_grade_fields(obj)}
     after["grade_code"] = obj.grade_code
+    after.update((name, getattr(obj, name)) for name in VOTE_NAMES)
     audit_record(
         actor=actor,
         action=AuditAction.UPDATE,

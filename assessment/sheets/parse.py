@@ -20,7 +20,7 @@ from pathlib import Path
 
 from cadres import idnumber
 
-from ..models import QUARTER_SCALE
+from ..models import QUARTER_SCALE, VOTE_LABELS, VOTE_NAMES
 from . import safety
 from .safety import SheetRejected
 
@@ -46,6 +46,47 @@ FIELD_ALIASES = {
     "note": ["备注", "说明"],
     "quarter": ["季度", "考核季度"],
     "grade": ["等次", "考核等次", "评定等次", "等级"],
+    # 民主测评 vote counts (optional columns, read like scores; services check them as counts)
+    "votes_excellent": [
+        "优秀票",
+        "优秀票数",
+        "优秀(票)",
+        "民主测评优秀票",
+        "民主测评优秀票数",
+        "民主测评(优秀票)",
+    ],
+    "votes_competent": [
+        "称职票",
+        "称职票数",
+        "称职(票)",
+        "民主测评称职票",
+        "民主测评称职票数",
+        "民主测评(称职票)",
+    ],
+    "votes_basic": [
+        "基本称职票",
+        "基本称职票数",
+        "基本称职(票)",
+        "民主测评基本称职票",
+        "民主测评基本称职票数",
+        "民主测评(基本称职票)",
+    ],
+    "votes_incompetent": [
+        "不称职票",
+        "不称职票数",
+        "不称职(票)",
+        "民主测评不称职票",
+        "民主测评不称职票数",
+        "民主测评(不称职票)",
+    ],
+    "votes_abstain": [
+        "弃权票",
+        "弃权票数",
+        "弃权(票)",
+        "民主测评弃权票",
+        "民主测评弃权票数",
+        "民主测评(弃权票)",
+    ],
 }
 SUMMARY_WORDS = ("合计", "总计", "小计", "平均", "平均分", "平均值", "汇总")
 BLANK_SCORES = {"", "—", "-", "–", "－", "——", "--", "/", "／", "无", "空", "N/A", "n/a", "NA"}
@@ -85,6 +126,8 @@ class ParsedRow:
     quarter: int | None = None
     grade: str = ""
     note: str = ""
+    # 民主测评 vote counts of the sheet's vote columns, read as scores are: {field: number or None}
+    votes: dict[str, Decimal | None] = field(default_factory=dict)
 
 
 @dataclass
@@ -561,13 +604,14 @@ def read_sheet(
     read = set(columns.values())
     result.ignored = [(c, text) for c, text in sorted(headers.items()) if c not in read and text]
     for key, c in repeats:
-        if key in value_keys:  # two columns for one score: which one counts is not ours to guess
+        # two columns for one score (or count): which one counts is not ours to guess
+        if key in value_keys or key in VOTE_NAMES:
             first = headers.get(columns[key], key)
             result.errors.append(
                 CellError(
                     data_start,
                     headers[c],
-                    f"“{headers[c]}”列与“{first}”列都对应“{key}”，无法确定以哪一列为准；"
+                    f"“{headers[c]}”列与“{first}”列都对应“{VOTE_LABELS.get(key, key)}”，无法确定以哪一列为准；"
                     "请删除或改名其中一列后重新上传。",
                     c,
                 )
@@ -586,8 +630,11 @@ def _parse_rows(
     name_col, unit_col = columns.get("name"), columns.get("unit")
     seq_col, note_col = columns.get("seq"), columns.get("note")
     quarter_col, grade_col = columns.get("quarter"), columns.get("grade")
+    vote_keys = [key for key in VOTE_NAMES if key in columns]
     score_cols = [
-        (code, columns[code], headers.get(columns[code], code)) for code in codes if code in columns
+        (code, columns[code], headers.get(columns[code], code))
+        for code in [*codes, *vote_keys]
+        if code in columns
     ]
     label_cols = [c for c in (seq_col, name_col, unit_col) if c is not None]
     check_id = IdChecker().check
@@ -672,6 +719,7 @@ def _parse_rows(
             _text(row[unit_col]) if unit_col is not None else "",
             values,
             note=_text(row[note_col]) if note_col is not None else "",
+            votes={key: values.pop(key) for key in vote_keys},
         )
         if quarterly:
             _quarter_fields(parsed, row, excel_row, quarter_col, grade_col, headers, errors)

@@ -25,6 +25,7 @@ from core.selectors import jobs_visible_to
 from ..forms import CategoryForm, CorrectionForm, IndicatorFormSet, OverrideForm, PeriodForm, TransitionForm
 from ..models import (
     SCORING_STATUSES,
+    VOTE_FIELDS,
     Assessment,
     IndicatorGroup,
     PeriodStatus,
@@ -42,6 +43,7 @@ from ..selectors import (
 from ..services import periods as period_services
 from ..services import scores as score_services
 from ..services.recompute import JOB_KIND, recompute_request
+from ..votes import vote_errors
 
 PAGE_SIZE = 50
 UNITS_PAGE_SIZE = 100
@@ -389,17 +391,20 @@ def grid(request, pk, unit_pk):
     specs = score_services.scheme_specs(period)
     columns = _grid_columns(specs, {r.cadre.kind for r in rows if r.cadre.kind in specs})
     has_tracks = any(c.individual for c in columns)
-    posted, errors = {}, {}
+    # 民主测评 votes are entered with the annual assessment
+    vote_columns = VOTE_FIELDS if period.is_annual else ()
+    posted, errors, bad_votes = {}, {}, {}
     if request.method == "POST":
         _require(user, "enter_scores", "您的角色无权录入评分。")
         if not editable:
             messages.error(request, score_services.REFUSED.get(period.status, "当前阶段不能录入评分。"))
             return redirect(request.get_full_path())
-        posted, entries = _parse_grid(request.POST, rows, columns, has_tracks)
+        posted, entries = _parse_grid(request.POST, rows, columns, has_tracks, vote_columns)
         try:
             result = score_services.scores_save(actor=user, period=period, entries=entries)
         except ValidationError as exc:
             errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+            bad_votes = vote_errors(exc)
             messages.error(
                 request,
                 "评分未保存：有 {} 名干部的评分需要修改，请按标红的单元格提示更正。".format(
@@ -417,7 +422,10 @@ def grid(request, pk, unit_pk):
     for row in rows:
         own = score_services.specs_for(specs, row.cadre.kind)
         track = posted.get(row.cadre_id, {}).get("track", row.track)
-        cell_errors, other_errors = _cell_errors(errors.get(str(row.cadre_id), []), columns)
+        on_votes = bad_votes.get(str(row.cadre_id), {})
+        cell_errors, other_errors = _cell_errors(
+            [m for m in errors.get(str(row.cadre_id), []) if m not in on_votes.values()], columns
+        )
         cells = []
         for index, spec in enumerate(columns):
             mine = own.get(spec.code)
@@ -431,10 +439,21 @@ def grid(request, pk, unit_pk):
                     "off": mine is not None and mine.individual and mine.track != track,
                 }
             )
+        typed = posted.get(row.cadre_id, {})
+        votes = [
+            {
+                "name": f"v-{row.cadre_id}-{index}",
+                "label": label,
+                "value": typed.get(name, getattr(row, name)),
+                "error": on_votes.get(name, ""),
+            }
+            for index, (name, label) in enumerate(vote_columns)
+        ]
         table.append(
             {
                 "a": row,
                 "cells": cells,
+                "votes": votes,
                 "track": track,
                 "errors": other_errors,
                 "bad": bool(errors.get(str(row.cadre_id))),
@@ -458,6 +477,8 @@ def grid(request, pk, unit_pk):
             "page_range": page_range,
             "editable": editable,
             "has_tracks": has_tracks,
+            "vote_columns": vote_columns,
+            "width": len(columns) + len(vote_columns) + 4 + has_tracks,
             "tracks": Track.choices,
             "children": children,
             "general_errors": errors.get("__all__", []),
@@ -465,21 +486,27 @@ def grid(request, pk, unit_pk):
     )
 
 
-def _parse_grid(data, rows, columns, has_tracks):
+def _parse_grid(data, rows, columns, has_tracks, vote_columns=()):
     """(posted values per cadre, service entries) from the grid's inputs."""
     posted: dict[int, dict] = {}
     entries = []
     for row in rows:
-        values, scores = {}, {}
+        values, scores, votes = {}, {}, {}
         for index, spec in enumerate(columns):
             name = f"s-{row.cadre_id}-{index}"
             if name in data:
                 values[spec.code] = scores[spec.code] = data.get(name, "").strip()
+        for index, (field, _) in enumerate(vote_columns):
+            name = f"v-{row.cadre_id}-{index}"
+            if name in data:
+                values[field] = votes[field] = data.get(name, "").strip()
         entry = {"cadre": row.cadre_id, "scores": scores, "key": str(row.cadre_id)}
+        if votes:
+            entry["votes"] = votes
         if has_tracks and f"t-{row.cadre_id}" in data:
             entry["track"] = values["track"] = data.get(f"t-{row.cadre_id}", "")
         posted[row.cadre_id] = values
-        if scores or "track" in entry:
+        if scores or votes or "track" in entry:
             entries.append(entry)
     return posted, entries
 
@@ -510,11 +537,24 @@ def _render_assessment(request, assessment, override_form=None, correction_form=
             "period": period,
             "cadre": assessment.cadre,
             "scores": [{"spec": s, "value": (assessment.scores or {}).get(s.code)} for s in applicable],
+            "votes": _votes_shown(assessment),
             "override_form": override_form if period.status in score_services.OVERRIDE_STATUSES else None,
             "correction_form": correction_form if period.status == PeriodStatus.PUBLISHED else None,
             "timeline": timeline,
         },
     )
+
+
+def _votes_shown(assessment) -> dict | None:
+    """The 民主测评 counts as the result page lists them, with the total and 不称职 share."""
+    if assessment.votes is None:
+        return None
+    share = assessment.votes_incompetent_share
+    return {
+        "rows": [(label, getattr(assessment, name)) for name, label in VOTE_FIELDS],
+        "total": assessment.votes_total,
+        "share": "—" if share is None else f"{float(share) * 100:.1f}%",
+    }
 
 
 @login_required

@@ -1380,3 +1380,133 @@ def test_every_wrong_check_digit_and_impossible_birth_dates_are_caught():
     assert messages[:-2] == [f"身份证号“{n}”无效：身份证号校验位不正确，请核对是否录入有误。" for n in wrong]
     assert messages[-2:] == [f"身份证号“{n}”无效：身份证号中的出生日期无效。" for n in bad_dates]
     assert all(r.id_number is None for r in sheet.rows)
+
+
+# ---------------------------------------------------------------- 民主测评 vote columns
+# Optional columns read like scores (the services check them as counts): row.votes, never values.
+
+VOTE_HEADER = [*HEADER, "优秀票", "称职票", "基本称职票", "不称职票", "弃权票"]
+VOTE_KEYS = ["votes_excellent", "votes_competent", "votes_basic", "votes_incompetent", "votes_abstain"]
+
+
+def vote_sheet(votes, header=VOTE_HEADER):
+    return read(xlsx(("S", [header, [*row(1, CADRES[0], [90] * 6), *votes]])))
+
+
+def test_vote_columns_are_read_into_votes_and_leave_the_scores_alone():
+    sheet = vote_sheet([10, 20, 5, 3, 2])
+    [r] = sheet.rows
+    assert r.votes == dict(zip(VOTE_KEYS, map(Decimal, [10, 20, 5, 3, 2]), strict=True))
+    assert r.values == dict.fromkeys(CODES, Decimal(90))
+    assert sheet.columns["votes_excellent"] == 12 and sheet.columns["votes_abstain"] == 16
+    assert sheet.errors == [] and sheet.ignored_headers == []
+
+
+def test_a_sheet_without_vote_columns_reads_no_votes():
+    [r] = read(xlsx(("S", [HEADER, row(1, CADRES[0], [90] * 6)]))).rows
+    assert r.votes == {}
+
+
+@pytest.mark.parametrize(
+    ("cell", "read_as"),
+    [(0, Decimal(0)), ("0", Decimal(0)), (None, None), ("", None), (-1, Decimal(-1)), (1.5, Decimal("1.5"))],
+)
+def test_a_vote_cell_is_read_as_written_and_judged_by_the_services(cell, read_as):
+    sheet = vote_sheet([1, 1, 1, cell, 1])
+    assert sheet.rows[0].votes["votes_incompetent"] == read_as
+    assert sheet.errors == []
+
+
+def test_a_vote_cell_that_is_no_number_is_an_error_naming_the_cell():
+    sheet = vote_sheet([1, 1, 1, "三", 1])
+    [error] = sheet.errors
+    assert (error.row, error.column, error.col) == (2, "不称职票", 15)
+    assert error.message == "“不称职票”列的值“三”不是数字。"
+    assert sheet.rows[0].votes["votes_incompetent"] is None
+
+
+VOTE_ALIASES = {
+    "votes_excellent": [
+        "优秀票",
+        "优秀票数",
+        "优秀（票）",
+        "民主测评优秀票",
+        "民主测评优秀票数",
+        "民主测评（优秀票）",
+    ],
+    "votes_competent": [
+        "称职票",
+        "称职票数",
+        "称职（票）",
+        "民主测评称职票",
+        "民主测评称职票数",
+        "民主测评（称职票）",
+    ],
+    "votes_basic": [
+        "基本称职票",
+        "基本称职票数",
+        "基本称职(票)",
+        "民主测评基本称职票",
+        "民主测评基本称职票数",
+        "民主测评(基本称职票)",
+    ],
+    "votes_incompetent": [
+        "不称职票",
+        "不称职票数",
+        "不称职（票）",
+        "民主测评不称职票",
+        "民主测评不称职票数",
+        "民主测评（不称职票）",
+    ],
+    "votes_abstain": [
+        "弃权票",
+        "弃权票数",
+        "弃权(票)",
+        "民主测评弃权票",
+        "民主测评弃权票数",
+        "民主测评(弃权票)",
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    ("header", "key"),
+    [
+        *((header, key) for key, headers in VOTE_ALIASES.items() for header in headers),
+        ("弃 权 票", "votes_abstain"),
+        ("不称职票（张）", "votes_incompetent"),
+        ("民主测评不称职票*", "votes_incompetent"),
+    ],
+)
+def test_header_variants_of_the_vote_columns_are_recognised(header, key):
+    sheet = read(xlsx(("S", [["身份证号", "民主测评", header], [ID1, 80, 7]])))
+    assert sheet.columns == {"id_number": 0, "民主测评": 1, key: 2}
+    assert sheet.rows[0].votes == {key: Decimal(7)}
+    assert sheet.rows[0].values == {"民主测评": Decimal(80)}
+
+
+def test_vote_columns_alone_are_no_header():
+    with pytest.raises(SheetRejected) as caught:
+        read(xlsx(("S", [["身份证号", "优秀票"], [ID1, 7]])))
+    assert caught.value.code == "no_header"
+
+
+def test_two_columns_for_one_count_are_an_error_naming_the_count():
+    sheet = read(xlsx(("S", [["身份证号", "德", "不称职票", "民主测评不称职票"], [ID1, 80, 3, 4]])))
+    [error] = sheet.errors
+    assert (error.row, error.column, error.col) == (1, "民主测评不称职票", 3)  # on the header
+    assert error.message == (
+        "“民主测评不称职票”列与“不称职票”列都对应“不称职票”，无法确定以哪一列为准；请删除或改名其中一列后重新上传。"
+    )
+    assert sheet.rows[0].votes == {"votes_incompetent": Decimal(3)}
+
+
+def test_vote_cells_typed_as_text_are_noted_as_readings():
+    sheet = vote_sheet([1, 1, 1, "１２", 1])
+    assert sheet.rows[0].votes["votes_incompetent"] == Decimal(12)
+    assert sheet.readings == [{"column": "不称职票", "text": "１２", "value": "12", "rows": [2], "count": 1}]
+
+
+def test_vote_columns_in_a_csv_are_read_too():
+    sheet = csv_read([f"1,张三,{ID1},,90,90,90,90,90,90,0,1"], header=CSV_HEADER + ",弃权票,不称职票")
+    assert sheet.rows[0].votes == {"votes_incompetent": Decimal(1), "votes_abstain": Decimal(0)}
