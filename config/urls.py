@@ -17,6 +17,7 @@ urlpatterns = [
     path("audit/", include("audit.urls")),
     path("supervision/", include("supervision.urls")),
     path("assessment/", include("assessment.urls")),
+    path("recall/statistics/", include("recall.urls_statistics")),
     path("jobs/", include("core.urls")),
     path("api/v1/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -268,6 +268,10 @@ TABLE: dict[str, Row] = {
     "assessment:import_file": Row(
         url("assessment:import_file", obj("batches")), {"GET": W(IMPORT, role_first=True)}
     ),
+    # ---------------------------------------------------------------- recall statistics
+    # figures of the caller's subtree for every role; ?unit= outside it answers 404
+    "recall_stats:index": Row(url("recall_stats:index", query={"unit": obj("units")}), GET),
+    "recall-statistics": Row(url("recall-statistics", query={"unit": obj("units")}), GET),
     # ---------------------------------------------------------------- API (/api/v1/)
     # the token endpoint takes no credentials: everyone gets 400 for an empty body
     "api-token": Row(url("api-token"), {"POST": Access(ok=400, anon=400)}, scoped=False),
