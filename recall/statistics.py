@@ -18,7 +18,7 @@ workbook):
 [002]'s 1334 outcomes (1080 + 165 + 67 + 22) do not include those 197. The section adds the recall
 outcomes of the step-back kinds to the approved adjustment decisions marked 退居二线.
 
-Every figure comes from a grouped or aggregated query (nine in all, none per row); pandas pivots
+Every figure comes from a grouped or aggregated query (eight in all, none per row); pandas pivots
 the level × outcome table and writes the workbook.
 """
 
