@@ -18,6 +18,7 @@ urlpatterns = [
     path("supervision/", include("supervision.urls")),
     path("assessment/", include("assessment.urls")),
     path("recall/statistics/", include("recall.urls_statistics")),
+    path("recall/", include("recall.urls")),
     path("jobs/", include("core.urls")),
     path("api/v1/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -8,7 +8,8 @@ NAV = [
     ("考核评价", "assessment:periods", "bi-clipboard-data", None),
     ("谈话监督", "supervision:interviews", "bi-chat-square-text", None),
     ("监督档案", "supervision:records_home", "bi-folder2-open", None),
-    ("召回管理", None, "bi-arrow-repeat", None),
+    ("召回管理", "recall:cases", "bi-arrow-repeat", None),
+    ("预警研判", "recall:flags", "bi-exclamation-diamond", None),
     ("激励关爱", None, "bi-award", None),
     ("全程纪实", "audit:list", "bi-journal-text", "view_audit"),
 ]

@@ -9,3 +9,6 @@ def register() -> None:
     from .policy import register as register_policy
 
     register_policy()
+    from .registry_pages import register as register_pages
+
+    register_pages()  # profile section, timeline, 待办 and demo data of the recall pages

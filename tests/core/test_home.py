@@ -78,8 +78,8 @@ def test_the_dashboard_costs_the_same_queries_for_3_or_30_cadres(
     CadreFactory.create_batch(count, unit=tree["town_a"])
     client.force_login(users[Role.STAFF])
     # session, user, user's unit (scope), one aggregate of all counts, COUNT of units,
-    # the latest audit entries, the user's open reminders (待办)
-    with django_assert_num_queries(7):
+    # the latest audit entries, the user's open reminders and the flags waiting for review (待办)
+    with django_assert_num_queries(8):
         response = client.get(reverse("home"))
     assert response.context["total"] == count
 

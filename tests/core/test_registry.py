@@ -285,8 +285,9 @@ def test_the_profile_costs_the_same_queries_for_1_or_12_records_of_each_kind(
     # 暂缓使用 (EXISTS), grades, talks + their reasons, clues, spot checks, 述职评议 items (no
     # items here, so no query for their checks), sanctions; the timeline: talks, clues,
     # sanctions, published grades; the audit entry recording that staff were shown the full ID
-    # number
-    with django_assert_num_queries(24):
+    # number; recall: its section (cases, flags, adjustments, points) and its timeline (case
+    # steps, flags, adjustments)
+    with django_assert_num_queries(31):
         response = client.get(reverse("cadres:detail", args=[cadre_a.pk]))
     assert len(response.context["events"]) == min(3 * count, TIMELINE_LIMIT)  # 30: the newest only
 

@@ -1,13 +1,21 @@
 """The world of tests/scope/ (one of everything in every unit of two counties), with the few
 objects the permission matrix also needs: an education entry per cadre (its edit and delete
-pages) and an uploaded file on each import batch (its download and annotated pages)."""
+pages), an uploaded file on each import batch (its download and annotated pages), and per unit
+a recall case, a "不适宜担任现职" flag, an adjustment decision and a 负面清单 entry (recall/)."""
 
 import datetime
 
 import pytest
 from django.core.files.base import ContentFile
+from django.utils import timezone
 
 from cadres.models import Education
+from core.models import Job
+from recall import services as recall_services
+from recall.models import CaseSource, Flag, Situation
+from recall.services_catalogue import negative_list_add
+from recall.services_flags import adjustment_propose
+from recall.tasks import JOB_KIND as FLAG_JOB
 from tests.scope.conftest import World, world  # noqa: F401 (the fixture, used here)
 
 
@@ -24,4 +32,30 @@ def matrix_world(world) -> World:  # noqa: F811
         batch.original_name = f"{world.units[key].name}评分表.csv"
         batch.file.save(batch.original_name, ContentFile(sheet.encode()), save=False)
         batch.save(update_fields=["original_name", "file"])
+    actor = world.users["city_staff"]
+    situation = Situation.objects.get(code="C01")
+    world.recall_cases, world.flags, world.adjustments = {}, {}, {}
+    for key, cadre in world.cadres.items():
+        world.recall_cases[key] = recall_services.case_propose(
+            actor=actor, cadre=cadre, source=CaseSource.SITUATION, situation=situation, reason="业务不熟"
+        )
+        world.flags[key] = Flag.objects.create(
+            cadre=cadre,
+            unit=cadre.unit,
+            rule_key="grade",
+            rule_name="最近一个年度考核为不称职或更差",
+            anchor="2025",
+            facts=[{"label": "2025年度考核", "value": "不称职"}],
+            raised_at=timezone.now(),
+        )
+        world.adjustments[key] = adjustment_propose(
+            actor=actor, cadre=cadre, method="removal", reason="不胜任"
+        )
+    # each unit's 负面清单 names a situation (its remove button)
+    world.negative_entries = {
+        key: negative_list_add(actor=actor, unit=unit, situation=situation)
+        for key, unit in world.units.items()
+    }
+    # the flag evaluation the recall cases queued (run after commit, which a test never reaches)
+    Job.objects.filter(kind=FLAG_JOB).delete()
     return world

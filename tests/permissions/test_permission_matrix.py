@@ -33,6 +33,15 @@ from assessment.models import Assessment, ImportBatch, Period, PolicyRule, Schem
 from audit.models import AuditEntry
 from cadres.models import Cadre, Education, TeamMembership, Unit
 from core.models import Job
+from recall.models import (
+    AdjustmentDecision,
+    Flag,
+    NegativeListEntry,
+    PointRecord,
+    RecallCase,
+    RecallStep,
+    Situation,
+)
 from supervision.models import (
     Attachment,
     Interview,
@@ -51,6 +60,10 @@ ROLES = (ANONYMOUS, *Role.values, SUPERUSER)
 
 EDIT, MANAGE, IMPORT = "edit_registry", "manage_assessment", "import_sheets"
 AUDIT, APPROVE, SCORES = "view_audit", "approve", "enter_scores"
+RECALL = "manage_recall"
+# The 惰政 catalogue is one for the whole tree: only a user whose scope covers every unit edits
+# it. The matrix's users sit in a county, so of them only the superuser may.
+WHOLE_TREE = "whole tree"
 
 
 # ------------------------------------------------------------------ URL builders
@@ -69,6 +82,10 @@ def obj(attr: str) -> Callable:
 
 def period(w, k):
     return w.period.pk  # periods are not scoped: every user's periods are the same
+
+
+def situation(w, k):
+    return Situation.objects.get(code="C01").pk  # the catalogue is not scoped
 
 
 def year(w, k):
@@ -272,6 +289,39 @@ TABLE: dict[str, Row] = {
     # figures of the caller's subtree for every role; ?unit= outside it answers 404
     "recall_stats:index": Row(url("recall_stats:index", query={"unit": obj("units")}), GET),
     "recall-statistics": Row(url("recall-statistics", query={"unit": obj("units")}), GET),
+    # ---------------------------------------------------------------- recall pages (召回管理, 预警研判)
+    # every role reads in scope; writes need manage_recall, approvals a head's approve; the object
+    # (or the ?cadre=/?unit= preset) is looked up first; an empty form is shown again (200)
+    "recall:cases": Row(url("recall:cases"), GET, scoped=False),
+    "recall:case_propose": Row(
+        url("recall:case_propose", query={"cadre": obj("cadres")}), {"GET": W(RECALL), "POST": W(RECALL)}
+    ),
+    "recall:case_detail": Row(url("recall:case_detail", obj("recall_cases")), GET),
+    # approving is the step only a head takes (the others need manage_recall)
+    "recall:case_step": Row(url("recall:case_step", obj("recall_cases"), "approve"), {"POST": W(APPROVE)}),
+    "recall:points": Row(url("recall:points"), GET, scoped=False),
+    "recall:point_create": Row(
+        url("recall:point_create", query={"cadre": obj("cadres")}), {"GET": W(RECALL), "POST": W(RECALL)}
+    ),
+    "recall:catalogue": Row(url("recall:catalogue"), GET, scoped=False),
+    "recall:situation_create": Row(
+        url("recall:situation_create"), {"GET": W(WHOLE_TREE), "POST": W(WHOLE_TREE)}, scoped=False
+    ),
+    "recall:situation_edit": Row(
+        url("recall:situation_edit", situation), {"GET": W(WHOLE_TREE), "POST": W(WHOLE_TREE)}, scoped=False
+    ),
+    "recall:negative_list": Row(url("recall:negative_list", query={"unit": obj("units")}), GET),
+    "recall:negative_add": Row(url("recall:negative_add", query={"unit": obj("units")}), {"POST": W(RECALL)}),
+    "recall:negative_remove": Row(
+        url("recall:negative_remove", obj("negative_entries")), {"POST": W(RECALL, 302)}
+    ),
+    "recall:flags": Row(url("recall:flags"), GET, scoped=False),
+    "recall:flag_detail": Row(url("recall:flag_detail", obj("flags")), GET),
+    "recall:flag_dismiss": Row(url("recall:flag_dismiss", obj("flags")), {"POST": W(RECALL)}),
+    "recall:flag_adjust": Row(url("recall:flag_adjust", obj("flags")), {"GET": W(RECALL), "POST": W(RECALL)}),
+    "recall:decisions": Row(url("recall:decisions"), GET, scoped=False),
+    "recall:decision_detail": Row(url("recall:decision_detail", obj("adjustments")), GET),
+    "recall:decision_decide": Row(url("recall:decision_decide", obj("adjustments")), {"POST": W(APPROVE)}),
     # ---------------------------------------------------------------- API (/api/v1/)
     # the token endpoint takes no credentials: everyone gets 400 for an empty body
     "api-token": Row(url("api-token"), {"POST": Access(ok=400, anon=400)}, scoped=False),
@@ -313,6 +363,24 @@ TABLE: dict[str, Row] = {
         url("interview-attachments", obj("interviews")), {"POST": W((EDIT, APPROVE), 400, role_first=True)}
     ),
     "reminder-list": Row(url("reminder-list"), GET, scoped=False),
+    # recall: every role reads in scope; the steps, reviews and proposals need manage_recall (the
+    # service then asks a head's approve for approvals); an empty PATCH names no action (400)
+    "recall-case-list": Row(url("recall-case-list"), {"GET": READ, "POST": W(RECALL, 400)}, scoped=False),
+    "recall-case-detail": Row(
+        url("recall-case-detail", obj("recall_cases")),
+        {"GET": READ, "PATCH": W(RECALL, 400, role_first=True)},
+    ),
+    "flag-list": Row(url("flag-list"), GET, scoped=False),
+    "flag-detail": Row(
+        url("flag-detail", obj("flags")), {"GET": READ, "PATCH": W(RECALL, 400, role_first=True)}
+    ),
+    "adjustment-list": Row(url("adjustment-list"), {"GET": READ, "POST": W(RECALL, 400)}, scoped=False),
+    "adjustment-detail": Row(
+        url("adjustment-detail", obj("adjustments")), {"GET": READ, "PATCH": W(RECALL, 400, role_first=True)}
+    ),
+    "recall-situation-list": Row(url("recall-situation-list"), GET, scoped=False),
+    "recall-situation-detail": Row(url("recall-situation-detail", situation), GET, scoped=False),
+    "recall-point-list": Row(url("recall-point-list"), {"GET": READ, "POST": W(RECALL, 400)}, scoped=False),
     # the schema and its docs are public (drf-spectacular's default), as the login page is
     "api-schema": Row(url("api-schema"), {"GET": Access(anon=200)}, scoped=False),
     "api-docs": Row(url("api-docs"), {"GET": Access(anon=200)}, scoped=False),
@@ -368,6 +436,8 @@ def test_every_url_has_a_row():
 def _allowed(role: str, cap) -> bool:
     if role == SUPERUSER or cap is None:
         return True
+    if cap == WHOLE_TREE:
+        return False
     caps = (cap,) if isinstance(cap, str) else cap
     return any(role in CAPABILITIES[c] for c in caps)
 
@@ -402,6 +472,13 @@ COUNTED = [
     PolicyRule,
     ImportBatch,
     Job,
+    RecallCase,
+    RecallStep,
+    Flag,
+    AdjustmentDecision,
+    PointRecord,
+    NegativeListEntry,
+    Situation,
     AuditEntry,
 ]
 
@@ -423,7 +500,12 @@ def _request(client, method: str, path: str, access: Access, api: bool):
 
 
 # Allowed writes that must change the fingerprint: the control that it sees writes at all.
-WRITES_SEEN = {"assessment:period_transition", "cadres:team_remove", "cadres:history_delete"}
+WRITES_SEEN = {
+    "assessment:period_transition",
+    "cadres:team_remove",
+    "cadres:history_delete",
+    "recall:negative_remove",
+}
 
 
 def test_every_url_answers_every_role_as_the_table_says(matrix_world):
