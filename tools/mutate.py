@@ -76,7 +76,16 @@ TARGETS = {
 STATUS = {1: "killed", 3: "killed", 0: "survived", 5: "no tests", 33: "no tests", None: "not checked"}
 
 
-def run_mutmut(target: str, max_children: int, timeout_multiplier: float) -> None:
+def names_of(target: str, only: list[str]) -> tuple[str, ...]:
+    """The target's mutant name patterns, narrowed to the functions named in ``only``."""
+    spec = TARGETS[target]
+    if not only:
+        return spec.names
+    module = spec.names[0].rsplit(".", 1)[0]
+    return tuple(f"{module}.x{'ǁ' if '.' in fn else '_'}{fn.replace('.', 'ǁ')}__mutmut_*" for fn in only)
+
+
+def run_mutmut(target: str, max_children: int, timeout_multiplier: float, only: list[str]) -> None:
     """In this process: mutmut's ``run`` with the target's files and tests."""
     from mutmut import configuration
     from mutmut.__main__ import cli
@@ -87,21 +96,22 @@ def run_mutmut(target: str, max_children: int, timeout_multiplier: float) -> Non
     config.only_mutate = list(spec.files)
     config.pytest_add_cli_args_test_selection = list(spec.tests)
     try:
-        cli(["run", "--max-children", str(max_children), *spec.names], standalone_mode=False)
+        cli(["run", "--max-children", str(max_children), *names_of(target, only)], standalone_mode=False)
     except SystemExit as stop:
         if stop.code:
             raise
 
 
-def summary(target: str) -> tuple[Counter, list[str]]:
+def summary(target: str, only: list[str]) -> tuple[Counter, list[str]]:
     spec = TARGETS[target]
+    patterns = names_of(target, only)
     counts: Counter = Counter()
     survivors = []
     for path in spec.files:
         meta = ROOT / "mutants" / f"{path}.meta"
         exit_codes = json.loads(meta.read_text())["exit_code_by_key"]
         for name, code in exit_codes.items():
-            if not any(fnmatch.fnmatchcase(name, pattern) for pattern in spec.names):
+            if not any(fnmatch.fnmatchcase(name, pattern) for pattern in patterns):
                 continue
             status = STATUS.get(code, "timeout or crash")
             counts["generated"] += 1
@@ -122,11 +132,18 @@ def main() -> int:
         help="a mutant times out after (its tests' time + 1 s) x this, wall clock (mutmut's default 15); "
         "raise it on a busy machine, where slow runs are otherwise counted as timeouts",
     )
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        default=[],
+        metavar="FUNCTION",
+        help="mutate only these functions of the target (e.g. _parse_rows read_sheet IdChecker.check)",
+    )
     parser.add_argument("--in-process", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     os.chdir(ROOT)
     if args.in_process:
-        run_mutmut(args.target, args.max_children, args.timeout_multiplier)
+        run_mutmut(args.target, args.max_children, args.timeout_multiplier, args.only)
         return 0
 
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
@@ -144,12 +161,13 @@ def main() -> int:
             str(args.max_children),
             "--timeout-multiplier",
             str(args.timeout_multiplier),
+            *(["--only", *args.only] if args.only else []),
         ]
         done = subprocess.run(command, env=env, check=False)
         if done.returncode:
             print(f"mutmut stopped on {target} (exit {done.returncode})", file=sys.stderr)
             return done.returncode
-        counts, survivors = summary(target)
+        counts, survivors = summary(target, args.only)
         report.append((target, counts, survivors))
         for line in survivors:
             print("   ", line)
