@@ -207,19 +207,16 @@ def _cases(r: _Run) -> None:
     # closed with several outcomes
     for code, ago in (("U01", 120), ("L01", 150), ("S04", 90)):
         r.run(r.cadre(), code, Stage.CLOSED, ago, outcome=Outcome.BACK_TO_POST, note="考察合格，回原岗位。")
+    # (the demo keeps every cadre's post title: the recall services change a title without a post
+    # record, which would break the registry's history; 转岗 and 降职 are left to real cases)
     r.run(
-        r.cadre(),
-        "U03",
-        Stage.CLOSED,
-        100,
-        result="failed",
-        outcome=Outcome.TRANSFER,
-        new_post_title="县档案馆科员",
-    )
+        r.cadre(), "U03", Stage.CLOSED, 100, result="failed", outcome=Outcome.STEP_BACK_NON_LEADING,
+        note="考察不合格，年龄偏大，退居二线。",
+    )  # fmt: skip
     if any(pk not in r.used for pk in r.zheng_ke):
         r.run(
-            r.cadre(ids=r.zheng_ke), "L03", Stage.CLOSED, 110, outcome=Outcome.DEMOTION,
-            new_post_title="副镇长", new_rank=Rank.FU_KE, note="长期不能正常履职，降职使用。",
+            r.cadre(ids=r.zheng_ke), "L03", Stage.CLOSED, 110, outcome=Outcome.GRADE_DOWN,
+            new_rank=Rank.FU_KE, note="长期不能正常履职，降级使用。",
         )  # fmt: skip
     r.run(
         r.cadre(),
@@ -353,17 +350,16 @@ def _flags(r: _Run) -> dict[str, int]:
     flag = take("flag_interviews")
     if flag is not None:
         decision = adjustment_propose(
-            actor=r.staff, cadre=flag.cadre, flag=flag, method=AdjustmentMethod.LATERAL,
-            new_post_title="县政务服务中心副主任", effective_on=timezone.localdate(),
-            reason="一年内两次被诫勉，经研判不适宜担任现职，建议平职交流。",
+            actor=r.staff, cadre=flag.cadre, flag=flag, method=AdjustmentMethod.NON_LEADING,
+            effective_on=timezone.localdate(), reason="一年内两次被诫勉，经研判不适宜担任领导职务，建议改任非领导职务。",
         )  # fmt: skip
-        adjustment_approve(actor=r.head, decision=decision, note="同意平职交流。")
+        adjustment_approve(actor=r.head, decision=decision, note="同意。")
         counts["adjustments"] += 1
     flag = take("flag_recall:followup") or take("flag_recall")
     if flag is not None:
         adjustment_propose(
-            actor=r.staff, cadre=flag.cadre, flag=flag, method=AdjustmentMethod.NON_LEADING, step_back=True,
-            reason="召回后跟踪考察不合格，年龄偏大，建议退居二线，改任非领导职务。",
+            actor=r.staff, cadre=flag.cadre, flag=flag, method=AdjustmentMethod.LATERAL,
+            new_post_title="县档案馆科员", reason="召回后跟踪考察不合格，建议平职交流到适合的岗位。",
         )  # fmt: skip
         counts["adjustments"] += 1
     flag = take("flag_interviews", free=True)

@@ -171,7 +171,12 @@ def test_the_demo_has_cases_in_every_stage_points_flags_and_adjustments(db, cloc
     call_command("seed_demo", cadres=300, verbosity=0)
     assert set(RecallCase.objects.values_list("stage", flat=True)) == set(Stage.values)
     outcomes = set(RecallCase.objects.filter(stage=Stage.CLOSED).values_list("outcome", flat=True))
-    assert {Outcome.BACK_TO_POST, Outcome.TRANSFER, Outcome.DEMOTION, Outcome.AWAITING} <= outcomes
+    assert {
+        Outcome.BACK_TO_POST,
+        Outcome.AWAITING,
+        Outcome.REMOVAL,
+        Outcome.STEP_BACK_NON_LEADING,
+    } <= outcomes
     assert RecallCase.objects.filter(source=CaseSource.POINTS).exists()
     assert PointRecord.objects.count() >= 10
     statuses = set(Flag.objects.values_list("status", flat=True))
