@@ -43,6 +43,7 @@ from .common import (
     is_filtered,
     paged,
     preset_cadre,
+    renamed,
     require_approve,
     require_manage,
 )
@@ -120,7 +121,7 @@ def case_propose(request):
             form.add_error(None, str(exc))
             open_case = cases_visible_to(user).filter(cadre=cadre, stage__in=OPEN_STAGES).first()
         except ValidationError as exc:
-            apply_service_errors(form, _renamed(exc, PICKER_ERRORS))
+            apply_service_errors(form, renamed(exc, PICKER_ERRORS))
         else:
             messages.success(request, f"已提议召回“{case.cadre.name}”，待部长（分管负责人）审批。")
             return redirect("recall:case_detail", pk=case.pk)
@@ -129,12 +130,6 @@ def case_propose(request):
         "recall/case_form.html",
         {"form": form, "preset": preset, "flag": flag, "open_case": open_case, "tab": "cases"},
     )
-
-
-def _renamed(exc: ValidationError, rename: dict[str, str]) -> ValidationError:
-    if hasattr(exc, "error_dict"):
-        return ValidationError({rename.get(k, k): v for k, v in exc.error_dict.items()})
-    return exc
 
 
 # ---------------------------------------------------------------- the case page

@@ -1,6 +1,6 @@
 """What the recall page modules share: the capability checks, paging and the filters' state."""
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.urls import reverse
 
@@ -9,6 +9,13 @@ from cadres.selectors import cadre_get
 PAGE_SIZE = 50
 # The services name the cadre ``cadre``; the picker shows its errors on ``cadre_query``.
 PICKER_ERRORS = {"cadre": "cadre_query"}
+
+
+def renamed(exc: ValidationError, rename: dict[str, str]) -> ValidationError:
+    """A service's errors under the form's field names (``rename``: service field → form field)."""
+    if hasattr(exc, "error_dict"):
+        return ValidationError({rename.get(k, k): v for k, v in exc.error_dict.items()})
+    return exc
 
 
 def require_manage(user) -> None:

@@ -17,8 +17,7 @@ from .. import services
 from ..errors import StepError
 from ..forms import PointFilterForm, PointForm
 from ..selectors_pages import point_rows
-from .cases import _renamed
-from .common import PICKER_ERRORS, filters_of, is_filtered, paged, preset_cadre, require_manage
+from .common import PICKER_ERRORS, filters_of, is_filtered, paged, preset_cadre, renamed, require_manage
 
 
 @login_required
@@ -69,7 +68,7 @@ def point_create(request):
         except StepError as exc:
             form.add_error(None, str(exc))
         except ValidationError as exc:
-            apply_service_errors(form, _renamed(exc, PICKER_ERRORS))
+            apply_service_errors(form, renamed(exc, PICKER_ERRORS))
         else:
             text = f"已为“{record.cadre.name}”记{record.points}分（{record.situation.name}）。"
             if case is not None:
