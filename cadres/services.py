@@ -196,6 +196,35 @@ def cadre_update(*, actor, cadre: Cadre, reason: str = "", **data) -> Cadre:
     return cadre
 
 
+@transaction.atomic
+def cadre_post_change(*, actor, cadre: Cadre, post_title: str, on, reason: str = "", **data) -> Cadre:
+    """A change of post (转岗, 降职, 平职调整 ...): the current post and 任现职时间 change with the rest
+    of ``data``, and the post history follows: the open entry ends the day before ``on`` (or on it,
+    if it started that day) and a new entry starts on ``on``. A date still to come changes the
+    title only; the history is written when the change has happened."""
+    import datetime
+
+    from django.utils import timezone
+
+    if on is None or on > timezone.localdate():
+        return cadre_update(actor=actor, cadre=cadre, reason=reason, post_title=post_title, **data)
+    cadre = cadre_update(
+        actor=actor, cadre=cadre, reason=reason, post_title=post_title, post_start_date=on, **data
+    )
+    current = (
+        cadre.posts.filter(end_date__isnull=True, start_date__lte=on).order_by("-start_date", "-id").first()
+    )
+    if current is not None:
+        current.end_date = max(current.start_date, on - datetime.timedelta(days=1))
+        history_save(actor=actor, cadre=cadre, instance=current)
+    history_save(
+        actor=actor,
+        cadre=cadre,
+        instance=PostRecord(unit=cadre.unit, unit_name=cadre.unit.name, title=post_title, start_date=on),
+    )
+    return cadre
+
+
 def _require_teams_kept(cadre: Cadre) -> None:
     """A team member stays inside the team's unit subtree (as ``team_member_add`` requires):
     otherwise the team would go on listing, to the unit's users, a cadre they may not see.

@@ -25,7 +25,7 @@ from audit.models import AuditAction
 from audit.services import audit_record, snapshot
 from cadres.models import RANKS_BY_KIND, Cadre, CadreStatus, Rank, Unit
 from cadres.selectors import unit_in_scope
-from cadres.services import cadre_update
+from cadres.services import cadre_post_change, cadre_update
 
 from .errors import StepError
 from .models import (
@@ -212,7 +212,10 @@ def _set_cadre(actor, case: RecallCase, reason: str, **data) -> None:
     if not changed:
         return
     try:
-        cadre_update(actor=actor, cadre=cadre, reason=reason, **changed)
+        if "post_title" in changed:
+            cadre_post_change(actor=actor, cadre=cadre, reason=reason, on=case.outcome_on, **changed)
+        else:
+            cadre_update(actor=actor, cadre=cadre, reason=reason, **changed)
     except ValidationError as exc:
         fields = getattr(exc, "message_dict", {})
         text = "；".join(m for messages in fields.values() for m in messages) or "；".join(exc.messages)

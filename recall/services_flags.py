@@ -20,7 +20,7 @@ from audit.models import AuditAction
 from audit.services import audit_record, snapshot
 from cadres.models import RANKS_BY_KIND, Cadre, CadreKind, CadreStatus, Rank, Unit
 from cadres.selectors import unit_in_scope
-from cadres.services import cadre_update
+from cadres.services import cadre_post_change, cadre_update
 
 from .errors import StepError
 from .models import AdjustmentDecision, AdjustmentMethod, DecisionStatus, Flag, FlagStatus
@@ -211,9 +211,13 @@ def adjustment_approve(*, actor, decision: AdjustmentDecision, note: str = "") -
     label = decision.get_method_display()
     if changes:
         try:
-            cadre_update(
-                actor=actor, cadre=cadre, reason=f"调整决定（{label}）：{decision.reason}", **changes
-            )
+            reason = f"调整决定（{label}）：{decision.reason}"
+            if "post_title" in changes:
+                changes.pop("post_start_date", None)
+                on = decision.effective_on or today
+                cadre_post_change(actor=actor, cadre=cadre, reason=reason, on=on, **changes)
+            else:
+                cadre_update(actor=actor, cadre=cadre, reason=reason, **changes)
         except ValidationError as exc:
             fields = getattr(exc, "message_dict", {})
             text = "；".join(m for messages in fields.values() for m in messages) or "；".join(exc.messages)

@@ -453,3 +453,26 @@ def test_a_disabled_points_rule_proposes_nothing(clock, staff, tree, cadre_a):
     p12 = Situation.objects.get(code="P01")
     _, case = services.points_record(actor=staff, cadre=cadre_a, situation=p12, detail="x")
     assert case is None
+
+
+def test_a_transfer_moves_the_post_history_too(day, staff, head, cadre_a, situation):
+    from cadres.models import PostRecord
+
+    PostRecord.objects.create(
+        cadre=cadre_a,
+        unit=cadre_a.unit,
+        unit_name="甲镇",
+        title="副镇长",
+        start_date=datetime.date(2020, 3, 1),
+    )
+    case = follow_up(staff, to_studied(staff, head, cadre_a, situation), result="failed")
+    services.case_outcome(
+        actor=staff, case=case, outcome=Outcome.TRANSFER, new_post_title="县档案馆科员", on="2026-06-14"
+    )
+    posts = list(PostRecord.objects.filter(cadre=cadre_a).values_list("title", "start_date", "end_date"))
+    assert posts == [
+        ("副镇长", datetime.date(2020, 3, 1), datetime.date(2026, 6, 13)),
+        ("县档案馆科员", datetime.date(2026, 6, 14), None),
+    ]
+    cadre_a.refresh_from_db()
+    assert (cadre_a.post_title, cadre_a.post_start_date) == ("县档案馆科员", datetime.date(2026, 6, 14))
