@@ -191,7 +191,7 @@ def _cases(r: _Run) -> None:
         frontline_post="乡镇信访接待窗口",
         frontline_months=2,
     )
-    ends = services._add_months(stint.frontline_start, stint.frontline_months)
+    ends = services.add_months(stint.frontline_start, stint.frontline_months)
     services.case_follow_up(
         actor=r.staff,
         case=stint,

@@ -10,7 +10,7 @@ from django.http import Http404
 from cadres.models import Unit
 from cadres.selectors import scope_q
 
-from .models import AdjustmentDecision, Flag, FlagStatus, PointRecord, RecallCase, Situation
+from .models import OPEN_STAGES, AdjustmentDecision, Flag, FlagStatus, PointRecord, RecallCase, Situation
 
 
 def cases_visible_to(user) -> QuerySet[RecallCase]:
@@ -26,10 +26,14 @@ def case_list(
     cause: str = "",
     source: str = "",
     cadre_id: int | None = None,
+    name: str = "",
 ) -> QuerySet[RecallCase]:
-    """Cases in scope, newest proposal first; ``unit`` covers its whole subtree."""
+    """Cases in scope, newest proposal first; ``unit`` covers its whole subtree, ``stage="open"``
+    means every stage still in progress, ``name`` is part of the cadre's name."""
     qs = cases_visible_to(user).select_related("cadre", "unit", "situation")
-    if stage:
+    if stage == "open":
+        qs = qs.filter(stage__in=OPEN_STAGES)
+    elif stage:
         qs = qs.filter(stage=stage)
     if unit is not None:
         qs = qs.filter(unit__path__startswith=unit.path)
@@ -41,6 +45,8 @@ def case_list(
         qs = qs.filter(source=source)
     if cadre_id:
         qs = qs.filter(cadre_id=cadre_id)
+    if name.strip():
+        qs = qs.filter(cadre__name__contains=name.strip())
     return qs.order_by("-proposed_on", "-id")
 
 

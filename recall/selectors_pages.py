@@ -28,7 +28,13 @@ from .models import (
     SituationGroup,
     Stage,
 )
-from .selectors import adjustments_visible_to, cases_visible_to, flags_visible_to, points_visible_to
+from .selectors import (
+    adjustments_visible_to,
+    case_list,
+    cases_visible_to,
+    flags_visible_to,
+    points_visible_to,
+)
 
 # ---------------------------------------------------------------- cases
 
@@ -51,32 +57,9 @@ def case_for_page(user, pk) -> RecallCase:
         raise Http404("召回案件不存在或不在您的管辖范围内。") from None
 
 
-def case_rows(
-    user,
-    *,
-    stage: str = "",
-    unit: Unit | None = None,
-    level: str = "",
-    cause: str = "",
-    source: str = "",
-    name: str = "",
-) -> QuerySet[RecallCase]:
-    qs = cases_visible_to(user).select_related("cadre", "situation").annotate(unit_label=unit_label("unit__"))
-    if stage == "open":
-        qs = qs.exclude(stage__in=[Stage.CLOSED, Stage.REJECTED])
-    elif stage:
-        qs = qs.filter(stage=stage)
-    if unit is not None:
-        qs = qs.filter(unit__path__startswith=unit.path)
-    if level:
-        qs = qs.filter(level=level)
-    if cause:
-        qs = qs.filter(cause=cause)
-    if source:
-        qs = qs.filter(source=source)
-    if name:
-        qs = qs.filter(cadre__name__contains=name.strip())
-    return qs.order_by("-proposed_on", "-id")
+def case_rows(user, **filters) -> QuerySet[RecallCase]:
+    """The list page's rows: ``selectors.case_list`` with the unit named as lists name it."""
+    return case_list(user, **filters).annotate(unit_label=unit_label("unit__"))
 
 
 def case_stage_counts(user) -> dict[str, int]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal, InvalidOperation
 
+from dateutil.relativedelta import relativedelta
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q, Sum
@@ -474,7 +475,7 @@ def case_follow_up(
     before = snapshot(case)
     frontline = case.stage == Stage.FRONTLINE
     if frontline:
-        ends = _add_months(case.frontline_start, case.frontline_months)
+        ends = add_months(case.frontline_start, case.frontline_months)
         if day < ends - datetime.timedelta(days=1):
             raise ValidationError({"followup_on": f"一线锻炼至 {ends:%Y-%m-%d} 期满，期满后再进行考察。"})
         case.frontline_result, case.frontline_checked_on = result, day
@@ -498,15 +499,10 @@ def case_follow_up(
     return case
 
 
-def _add_months(day: datetime.date, months: int) -> datetime.date:
-    month = day.month - 1 + months
-    year, month = day.year + month // 12, month % 12 + 1
-    for candidate in (31, 30, 29, 28):
-        try:
-            return datetime.date(year, month, min(day.day, candidate))
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")
+def add_months(day: datetime.date, months: int) -> datetime.date:
+    """``day`` moved by whole months, the month's last day where it has no such day (01-31 + 1 →
+    02-28/29), as the 约谈 report's one month is counted."""
+    return day + relativedelta(months=months)
 
 
 def _kind_for_rank(cadre: Cadre, rank: str) -> str:
@@ -602,7 +598,7 @@ def points_total(cadre: Cadre, *, on: datetime.date | None = None, window_months
     on = on or _today()
     if window_months is None:
         window_months = policy_params(cadre.unit, RuleKind.RECALL_POINTS).get("window_months", 12)
-    since = _add_months(on, -window_months)
+    since = add_months(on, -window_months)
     total = PointRecord.objects.filter(cadre=cadre, occurred_on__gt=since, occurred_on__lte=on).aggregate(
         total=Sum("points")
     )["total"]
@@ -645,7 +641,7 @@ def points_record(
     total = points_total(cadre, on=today, window_months=window)
     if total < threshold or RecallCase.objects.filter(cadre=cadre, stage__in=OPEN_STAGES).exists():
         return record, None
-    since = _add_months(today, -window)
+    since = add_months(today, -window)
     records = PointRecord.objects.filter(
         cadre=cadre, occurred_on__gt=since, occurred_on__lte=today
     ).select_related("situation")

@@ -263,7 +263,7 @@ def stepper(case: RecallCase, steps: list) -> list[dict]:
             elif current["key"] == "penalize":
                 current["note"] = "或直接跟踪考察"
             elif current["key"] == "frontline_check" and case.frontline_start and case.frontline_months:
-                ends = services._add_months(case.frontline_start, case.frontline_months)
+                ends = services.add_months(case.frontline_start, case.frontline_months)
                 current["note"] = f"{ends:%Y-%m-%d} 期满"
     return items
 
