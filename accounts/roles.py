@@ -30,6 +30,9 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "manage_assessment": frozenset({Role.STAFF, Role.HEAD}),
     # propose and run recall cases, record points, review flags and propose adjustments
     "manage_recall": frozenset({Role.STAFF, Role.HEAD}),
+    # incentives and care: compute the 三挂钩 lists, record decisions on them, bonus bases and
+    # team pools, 赛马 tracks and rankings, care records
+    "manage_incentives": frozenset({Role.STAFF, Role.HEAD}),
     # enter indicator scores (the grid and the API) for cadres in scope
     "enter_scores": frozenset({Role.STAFF, Role.HEAD, Role.COUNTY_ADMIN}),
 }

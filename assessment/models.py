@@ -71,6 +71,25 @@ class Track(models.TextChoices):
     GOVERNANCE = "governance", "基层治理"
 
 
+class RaceTrack(models.Model):
+    """A 赛马 track as data ([004]; the four of ``Track`` are seeded). ``code`` is what
+    indicators, assessments and standings store."""
+
+    code = models.SlugField("赛道代码", max_length=20, unique=True)
+    name = models.CharField("赛道名称", max_length=50, unique=True)
+    description = models.CharField("说明", max_length=200, blank=True)
+    active = models.BooleanField("启用", default=True)
+    order = models.PositiveSmallIntegerField("排序", default=0)
+
+    class Meta:
+        verbose_name = "赛马赛道"
+        verbose_name_plural = "赛马赛道"
+        ordering = ["order", "id"]
+
+    def __str__(self):
+        return self.name
+
+
 class PeriodStatus(models.TextChoices):
     DRAFT = "draft", "草稿"
     COLLECTING = "collecting", "采集评分"
@@ -132,9 +151,8 @@ class Indicator(models.Model):
     track = models.CharField(
         "适用赛道",
         max_length=20,
-        choices=Track.choices,
         blank=True,
-        help_text="个性指标按赛道适用；共性指标留空。",
+        help_text="个性指标按赛道适用（赛道代码）；共性指标留空。",
     )
     dimension = models.CharField("维度", max_length=4, choices=Dimension.choices)
     weight = models.DecimalField(
@@ -255,7 +273,8 @@ class Assessment(models.Model):
     )
     # The unit the cadre was assessed in (quota group, rank and scope), kept if the cadre moves.
     unit = models.ForeignKey(Unit, verbose_name="考核单位", on_delete=models.PROTECT, related_name="+")
-    track = models.CharField("赛道", max_length=20, choices=Track.choices, blank=True)
+    # a RaceTrack code (tracks are data)
+    track = models.CharField("赛道", max_length=20, blank=True)
     scores = models.JSONField("指标得分", default=dict, blank=True)
     total_score = models.DecimalField("加权总分", max_digits=6, decimal_places=2, null=True, blank=True)
     rank_in_unit = models.PositiveIntegerField("单位内排名", null=True, blank=True)
@@ -370,6 +389,18 @@ class RuleKind(models.TextChoices):
     FLAG_VOTES = "flag_votes", "预警：民主测评不称职票"
     FLAG_TRACK = "flag_track", "预警：赛马末位"
     FLAG_INACTION = "flag_inaction", "预警：主要负责人不作为"
+    # incentives/: the 三挂钩 lists, 赛马 boards, team pools, grassroots service and care
+    BONUS_COEFFICIENTS = "bonus_coefficients", "绩效奖金系数"
+    TEAM_POOL = "team_pool", "团队奖金池系数"
+    COMMENDATION = "commendation", "评先选优条件"
+    CS_AWARDS = "cs_awards", "公务员奖励"
+    PRIORITY_USE = "priority_use", "优先使用条件"
+    RESERVED_POST = "reserved_post", "乡镇党政正职定向选拔"
+    YOUNG_SELECTION = "young_selection", "年轻干部比选"
+    RANK_TENURE = "rank_tenure", "职级晋升年限"
+    TRACK_BOARD = "track_board", "赛马红黄榜"
+    GRASSROOTS = "grassroots", "基层服务年限"
+    CARE = "care", "关爱标准"
 
 
 class PolicyRule(models.Model):

@@ -147,6 +147,9 @@ class Cadre(models.Model):
     identity = models.CharField("身份类别", max_length=20, choices=Identity.choices)
     kind = models.CharField("干部类别", max_length=20, choices=CadreKind.choices)
     rank = models.CharField("职级", max_length=20, choices=Rank.choices)
+    rank_start_date = models.DateField(
+        "任现职级时间", null=True, blank=True, help_text="职级晋升按任现职级年限计算。"
+    )
     post_title = models.CharField("现任职务", max_length=100)
     post_start_date = models.DateField("任现职时间", null=True, blank=True)
     status = models.CharField("状态", max_length=20, choices=CadreStatus.choices, default=CadreStatus.ON_POST)
@@ -223,6 +226,7 @@ class Cadre(models.Model):
             ("work_start_date", "参加工作时间"),
             ("party_join_date", "入党时间"),
             ("post_start_date", "任现职时间"),
+            ("rank_start_date", "任现职级时间"),
             ("township_service_start", "到乡镇工作时间"),
         ):
             value = getattr(self, field)
@@ -247,6 +251,7 @@ class Cadre(models.Model):
         if self.work_start_date:
             for field, label in (
                 ("post_start_date", "任现职时间"),
+                ("rank_start_date", "任现职级时间"),
                 ("township_service_start", "到乡镇工作时间"),
             ):
                 value = getattr(self, field)

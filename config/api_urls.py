@@ -4,6 +4,7 @@ from rest_framework.routers import DefaultRouter
 from assessment.api import AssessmentViewSet, GradeReportViewSet, ImportBatchViewSet, PeriodViewSet
 from cadres.api import CadreViewSet, UnitViewSet
 from core.api_views import JobView, TokenView
+from incentives import api as incentives_api
 from recall.api import (
     AdjustmentViewSet,
     FlagViewSet,
@@ -28,10 +29,12 @@ router.register("recall-situations", SituationViewSet, basename="recall-situatio
 router.register("recall-points", PointRecordViewSet, basename="recall-point")
 router.register("flags", FlagViewSet, basename="flag")
 router.register("adjustments", AdjustmentViewSet, basename="adjustment")
+incentives_api.register(router)  # incentives/, track-rankings/, care-records/, ...
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),
     path("jobs/<uuid:pk>/", JobView.as_view(), name="api-job"),
     path("recall-statistics/", RecallStatisticsView.as_view(), name="recall-statistics"),
+    *incentives_api.urlpatterns(),
     *router.urls,
 ]

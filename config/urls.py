@@ -19,6 +19,7 @@ urlpatterns = [
     path("assessment/", include("assessment.urls")),
     path("recall/statistics/", include("recall.urls_statistics")),
     path("recall/", include("recall.urls")),
+    path("incentives/", include("incentives.urls")),
     path("jobs/", include("core.urls")),
     path("api/v1/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

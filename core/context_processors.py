@@ -10,7 +10,7 @@ NAV = [
     ("监督档案", "supervision:records_home", "bi-folder2-open", None),
     ("召回管理", "recall:cases", "bi-arrow-repeat", None),
     ("预警研判", "recall:flags", "bi-exclamation-diamond", None),
-    ("激励关爱", None, "bi-award", None),
+    ("激励关爱", "incentives:home", "bi-award", None),
     ("全程纪实", "audit:list", "bi-journal-text", "view_audit"),
 ]
 

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from assessment.models import Period, Track
+from assessment.models import Period
 from cadres.models import Cadre, CadreKind, Rank, Unit
 
 
@@ -412,7 +412,7 @@ class TrackStanding(models.Model):
     incentives work); the "bottom of a track two periods running" flag rule reads it."""
 
     period = models.ForeignKey(Period, on_delete=models.CASCADE, related_name="+")
-    track = models.CharField("赛道", max_length=20, choices=Track.choices)
+    track = models.CharField("赛道", max_length=20)  # an assessment.RaceTrack code
     cadre = models.ForeignKey(Cadre, on_delete=models.CASCADE, related_name="+")
     position = models.PositiveIntegerField("名次")
     of_total = models.PositiveIntegerField("参赛人数")

@@ -407,3 +407,78 @@ class Sanction(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()}（{self.decided_on}）"
+
+
+class MatterType(models.TextChoices):
+    """What a 容错纠错 decision may be about: the matters of supervision and the apps above it."""
+
+    INTERVIEW = "interview", "谈话（约谈、诫勉等）"
+    SANCTION = "sanction", "处分"
+    FLAG = "flag", "不适宜担任现职预警"
+    RECALL_CASE = "recall_case", "召回事由"
+
+
+class Intent(models.TextChoices):
+    DELIBERATE = "deliberate", "故意"
+    NEGLIGENT = "negligent", "过失"
+
+
+class Motive(models.TextChoices):
+    PRIVATE = "private", "因私"
+    PUBLIC = "public", "因公"
+
+
+class Nature(models.TextChoices):
+    VIOLATION = "violation", "违规"
+    TRIAL = "trial", "探索试错"
+
+
+class ExemptionVerdict(models.TextChoices):
+    TOLERABLE = "tolerable", "可容"
+    INTOLERABLE = "intolerable", "不容"
+
+
+class Exemption(models.Model):
+    """容错纠错 ("三个区分开来", [004]): one decision on one matter. A 可容 matter no longer caps a
+    grade, raises a flag or makes a cadre ineligible, and every explanation that would have
+    cited it says it was exempted and by which decision. The one way to exempt anything.
+
+    ``matter_type`` + ``matter_id`` name the matter (an Interview, Sanction, recall Flag or
+    RecallCase id); ``cadre`` and ``unit`` give the subject and the scope."""
+
+    matter_type = models.CharField("事项类型", max_length=20, choices=MatterType.choices)
+    matter_id = models.PositiveIntegerField("事项编号")
+    cadre = models.ForeignKey(
+        Cadre, verbose_name="干部", on_delete=models.PROTECT, null=True, blank=True, related_name="exemptions"
+    )
+    unit = models.ForeignKey(Unit, verbose_name="单位", on_delete=models.PROTECT, related_name="+")
+    intent = models.CharField("故意或过失", max_length=20, choices=Intent.choices)
+    motive = models.CharField("因私或因公", max_length=20, choices=Motive.choices)
+    nature = models.CharField("违规或试错", max_length=20, choices=Nature.choices)
+    verdict = models.CharField("认定结论", max_length=20, choices=ExemptionVerdict.choices)
+    basis = models.TextField("认定依据")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="认定人", on_delete=models.PROTECT, related_name="+"
+    )
+    decided_on = models.DateField("认定日期")
+    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "容错纠错认定"
+        verbose_name_plural = "容错纠错认定"
+        ordering = ["-decided_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["matter_type", "matter_id"], name="exemption_one_per_matter")
+        ]
+        indexes = [
+            models.Index(fields=["matter_type", "verdict", "matter_id"], name="exemption_matter"),
+            models.Index(fields=["cadre", "decided_on"], name="exemption_cadre"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_matter_type_display()} {self.matter_id}：{self.get_verdict_display()}"
+
+    @property
+    def tolerable(self) -> bool:
+        return self.verdict == ExemptionVerdict.TOLERABLE

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "supervision",
     "assessment",
     "recall",
+    "incentives",
 ]
 
 MIDDLEWARE = [

@@ -10,7 +10,7 @@ from cadres.models import Cadre, Unit
 from tests.factories import CadreFactory, make_id
 
 READERS = [Role.STAFF, Role.HEAD, Role.COUNTY_ADMIN, Role.API_READER, Role.AUDITOR]
-EDITORS = {Role.STAFF, Role.HEAD}
+EDITORS = (Role.STAFF, Role.HEAD)
 
 
 def api(user=None) -> APIClient:

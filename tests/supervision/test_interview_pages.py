@@ -18,7 +18,7 @@ from supervision.services import interviews as svc
 from tests.factories import CadreFactory, unit_child
 from tests.supervision.conftest import days_ago
 
-EDITORS = {Role.STAFF, Role.HEAD}
+EDITORS = (Role.STAFF, Role.HEAD)
 READ_ONLY = [r for r in Role.values if r not in EDITORS]
 
 

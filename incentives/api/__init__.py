@@ -1,0 +1,17 @@
+"""REST resources of incentives/. Each area's module has ``register(router)`` (viewsets) and may
+have ``urlpatterns`` (plain views); add the module to AREAS."""
+
+import importlib
+
+AREAS: list[str] = []
+
+
+def register(router) -> None:
+    for name in AREAS:
+        module = importlib.import_module(name)
+        if hasattr(module, "register"):
+            module.register(router)
+
+
+def urlpatterns() -> list:
+    return [p for name in AREAS for p in getattr(importlib.import_module(name), "urlpatterns", [])]

@@ -1,0 +1,12 @@
+"""What incentives/ plugs into the shared registries. Each area (lists, pools, tracks, care)
+registers its own hooks from its own module; this function only calls them."""
+
+import importlib
+
+# modules with a ``register()`` of their own; an area adds its module here
+AREA_MODULES: list[str] = []
+
+
+def register() -> None:
+    for name in AREA_MODULES:
+        importlib.import_module(name).register()

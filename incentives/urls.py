@@ -1,0 +1,9 @@
+"""Pages of incentives/ (激励关爱). Each area's views module owns its ``urlpatterns``; add the
+module to AREAS."""
+
+import importlib
+
+app_name = "incentives"
+AREAS: list[str] = []
+
+urlpatterns = [p for name in AREAS for p in importlib.import_module(name).urlpatterns]
