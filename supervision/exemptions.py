@@ -1,0 +1,47 @@
+"""Reading 容错纠错 decisions (``Exemption``): which matters are tolerated (可容), for the rules that
+must no longer count them (grade caps, flags, incentive eligibility) and the explanations that
+must say so. Writes are ``supervision.services.exemptions``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db.models import Exists, OuterRef, Q
+
+from .models import Exemption, ExemptionVerdict
+
+
+def tolerated(matter_type: str):
+    """The 可容 decisions on matters of one type (a queryset)."""
+    return Exemption.objects.filter(matter_type=matter_type, verdict=ExemptionVerdict.TOLERABLE)
+
+
+def tolerated_ids(matter_type: str, ids: Iterable[int] | None = None) -> set[int]:
+    """Ids of the matters of ``matter_type`` (among ``ids`` when given) decided 可容. One query."""
+    qs = tolerated(matter_type)
+    if ids is not None:
+        qs = qs.filter(matter_id__in=list(ids))
+    return set(qs.values_list("matter_id", flat=True))
+
+
+def not_tolerated_q(matter_type: str, field: str = "pk") -> Q:
+    """A filter keeping only matters (rows of a queryset whose ``field`` is the matter id) that
+    no 可容 decision exempts: ``Interview.objects.filter(not_tolerated_q("interview"))``."""
+    return ~Q(Exists(tolerated(matter_type).filter(matter_id=OuterRef(field))))
+
+
+def decisions_for(matter_type: str, ids: Iterable[int]) -> dict[int, Exemption]:
+    """The decision (either verdict) on each of ``ids`` that has one, for explanations. One query."""
+    qs = Exemption.objects.filter(matter_type=matter_type, matter_id__in=list(ids)).select_related(
+        "decided_by"
+    )
+    return {e.matter_id: e for e in qs}
+
+
+def citation(exemption: Exemption) -> str:
+    """How an explanation names the decision: ``经容错纠错认定为可容（2026-03-01，张三认定：…）``."""
+    who = exemption.decided_by.get_full_name() or exemption.decided_by.get_username()
+    return (
+        f"经容错纠错认定为{exemption.get_verdict_display()}"
+        f"（{exemption.decided_on:%Y-%m-%d}，{who}认定，认定编号 {exemption.pk}）"
+    )
