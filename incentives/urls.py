@@ -4,6 +4,8 @@ module to AREAS."""
 import importlib
 
 app_name = "incentives"
-AREAS: list[str] = []
+AREAS: list[str] = [
+    "incentives.views_hub",  # the hub at /incentives/
+]
 
 urlpatterns = [p for name in AREAS for p in importlib.import_module(name).urlpatterns]

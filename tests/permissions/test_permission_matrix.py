@@ -322,6 +322,9 @@ TABLE: dict[str, Row] = {
     "recall:decisions": Row(url("recall:decisions"), GET, scoped=False),
     "recall:decision_detail": Row(url("recall:decision_detail", obj("adjustments")), GET),
     "recall:decision_decide": Row(url("recall:decision_decide", obj("adjustments")), {"POST": W(APPROVE)}),
+    # ---------------------------------------------------------------- incentives pages (激励关爱)
+    # every role reads in scope; decisions, bases and pools need manage_incentives
+    "incentives:home": Row(url("incentives:home"), GET, scoped=False),
     # ---------------------------------------------------------------- API (/api/v1/)
     # the token endpoint takes no credentials: everyone gets 400 for an empty body
     "api-token": Row(url("api-token"), {"POST": Access(ok=400, anon=400)}, scoped=False),
