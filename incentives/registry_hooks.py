@@ -4,7 +4,9 @@ registers its own hooks from its own module; this function only calls them."""
 import importlib
 
 # modules with a ``register()`` of their own; an area adds its module here
-AREA_MODULES: list[str] = []
+AREA_MODULES: list[str] = [
+    "incentives.policy_pools",  # the 团队奖金池 kind (TEAM_POOL)
+]
 
 
 def register() -> None:
