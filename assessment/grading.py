@@ -300,6 +300,26 @@ def _overlaps(start: datetime.date, end: datetime.date, period_start, period_end
     return start <= period_end and end >= period_start
 
 
+def influence_reaches(
+    params: dict, kind: str, decided_on: datetime.date, period_start: datetime.date, period_end: datetime.date
+) -> tuple[bool, str]:
+    """Whether a sanction of ``kind`` decided on ``decided_on`` falls under an INFLUENCE rule
+    (its ``params``) for the period ``period_start``–``period_end``, and the fact that says so.
+    The grade caps and the incentive lists (``incentives.lists``) both decide influence here."""
+    if params.get("sanction") != kind:
+        return False, ""
+    months = int(params.get("months", 0))
+    end = decided_on + relativedelta(months=months)
+    label = SANCTION_LABELS.get(kind, kind)
+    if params.get("basis") == "decided_in_period":
+        return (
+            period_start <= decided_on <= period_end,
+            f"{decided_on.isoformat()} 受{label}处分（考核年度内）",
+        )
+    fact = f"{decided_on.isoformat()} 受{label}处分，影响期 {months} 个月至 {end.isoformat()}"
+    return _overlaps(decided_on, end, period_start, period_end), fact
+
+
 # --------------------------------------------------------------------------- the engine
 
 
@@ -426,17 +446,7 @@ def _individual_caps(row: Row, res: Result, policy: Policy, resolver: PolicyReso
     for kind, decided_on, exempted in facts.sanctions.get(row.cadre_id, ()):
         for rule in policy.many(RuleKind.INFLUENCE):
             p = rule.params
-            if p.get("sanction") != kind:
-                continue
-            months = int(p.get("months", 0))
-            end = decided_on + relativedelta(months=months)
-            label = SANCTION_LABELS.get(kind, kind)
-            if p.get("basis") == "decided_in_period":
-                fires = facts.period_start <= decided_on <= facts.period_end
-                fact = f"{decided_on.isoformat()} 受{label}处分（考核年度内）"
-            else:
-                fires = _overlaps(decided_on, end, facts.period_start, facts.period_end)
-                fact = f"{decided_on.isoformat()} 受{label}处分，影响期 {months} 个月至 {end.isoformat()}"
+            fires, fact = influence_reaches(p, kind, decided_on, facts.period_start, facts.period_end)
             if not fires:
                 continue
             if exempted:
