@@ -4,6 +4,7 @@ import datetime
 import itertools
 
 import factory
+from django.utils import timezone
 
 from accounts.models import User
 from accounts.roles import Role
@@ -106,3 +107,24 @@ def make_period(*, year: int = 2025, quarter: int | None = None, status: str = "
     Period.objects.filter(pk=period.pk).update(status=status)
     period.status = status
     return period
+
+
+class IncentiveEntryFactory(factory.django.DjangoModelFactory):
+    """A cadre on a 三挂钩 list (``incentives.Entry``), as the lists engine would write it."""
+
+    class Meta:
+        model = "incentives.Entry"
+
+    kind = "commendation"
+    eligible = True
+    unit = factory.LazyAttribute(lambda o: o.cadre.unit)
+    reasons = factory.LazyAttribute(
+        lambda o: [
+            {
+                "rule": "评先选优条件",
+                "effect": "符合：年度考核为优秀" if o.eligible else "不符合：年度考核为基本称职",
+                "facts": {"年度考核": "优秀" if o.eligible else "基本称职"},
+            }
+        ]
+    )
+    computed_at = factory.LazyFunction(lambda: timezone.now())  # the clock fixture's day
