@@ -4,7 +4,7 @@ and the 不适宜担任现职 flag rules. Stored and inherited down the org tree
 """
 
 from assessment.models import INDIVIDUAL_SCALE, RuleKind
-from assessment.services.policy import Param, fraction_text, register_kind
+from assessment.services.policy import Param, fraction_text, policy_section, register_kind
 from supervision.models import InterviewKind
 
 FOLLOWUP_MODES = {"followup_failed": "召回后跟踪考察不合格", "recalled_times": "一定年限内被召回"}
@@ -128,11 +128,22 @@ def _tag(kind):
     return tag
 
 
+SECTION = "recall-rules"
+
+
 def register() -> None:
+    policy_section(
+        SECTION,
+        title="召回与预警规则",
+        about="召回记分制、召回办理期限，以及“不适宜担任现职”预警规则",
+        note="预警规则只提示可能不适宜担任现职的干部及其依据的事实，由组织部门在“预警研判”中逐一研判；"
+        "修改预警规则后，系统重新检查全部干部。",
+    )
     for kind in RECALL_KINDS:
         register_kind(
             kind,
             PARAMS[kind],
+            section=SECTION,
             single=kind in (RuleKind.RECALL_POINTS, RuleKind.RECALL_LIMITS, RuleKind.FLAG_INACTION),
             text=TEXTS[kind],
             tag=_tag(kind) if kind in FLAG_KINDS else None,

@@ -129,10 +129,48 @@ class KindHooks:
 KIND_HOOKS: dict[str, KindHooks] = {}
 
 
-def register_kind(kind: str, params: list[Param], *, single: bool = False, **hooks) -> None:
+@dataclass
+class PolicySection:
+    """A section of the policy page: its anchor, title, one line on what it holds and a note
+    shown under its table. The kinds in it are those registered with ``section=anchor``."""
+
+    anchor: str
+    title: str
+    about: str
+    note: str = ""
+
+
+GRADING_SECTION = "grading-rules"
+# The policy page's sections in order; the grading rules hold every kind no other section claims.
+POLICY_SECTIONS: dict[str, PolicySection] = {
+    GRADING_SECTION: PolicySection(
+        GRADING_SECTION, "考核评定规则", "等次分数线、优秀比例、季度结果、约谈与处分对等次的限制"
+    )
+}
+KIND_SECTIONS: dict[str, str] = {}
+
+
+def policy_section(anchor: str, *, title: str, about: str, note: str = "") -> PolicySection:
+    """Add (or replace) a section of the policy page; apps above register theirs from their
+    AppConfig, and their kinds join it through ``register_kind(..., section=anchor)``."""
+    POLICY_SECTIONS[anchor] = PolicySection(anchor, title, about, note)
+    return POLICY_SECTIONS[anchor]
+
+
+def section_of(kind: str) -> str:
+    """The anchor of the section a kind is shown in (a section not registered: the grading one)."""
+    anchor = KIND_SECTIONS.get(kind, GRADING_SECTION)
+    return anchor if anchor in POLICY_SECTIONS else GRADING_SECTION
+
+
+def register_kind(
+    kind: str, params: list[Param], *, single: bool = False, section: str | None = None, **hooks
+) -> None:
     PARAM_SPECS[kind] = params
     if single:
         SINGLE_KINDS.add(kind)
+    if section:
+        KIND_SECTIONS[kind] = section
     KIND_HOOKS[kind] = KindHooks(**hooks)
 
 

@@ -20,26 +20,10 @@ from ..services import policy as services
 from ..services.recompute import policy_resolver
 
 KIND_ORDER = list(RuleKind.values)
-# The page's two sections: the grading rules, and the recall/ kinds (its points system, step
-# limits and the 不适宜担任现职 flag rules), which are stored and inherited the same way.
-RECALL_KINDS = {
-    RuleKind.RECALL_POINTS,
-    RuleKind.RECALL_LIMITS,
-    RuleKind.FLAG_GRADE,
-    RuleKind.FLAG_INTERVIEWS,
-    RuleKind.FLAG_RECALL,
-    RuleKind.FLAG_VOTES,
-    RuleKind.FLAG_TRACK,
-    RuleKind.FLAG_INACTION,
-}
-SECTIONS = [
-    ("grading-rules", "考核评定规则", "等次分数线、优秀比例、季度结果、约谈与处分对等次的限制"),
-    ("recall-rules", "召回与预警规则", "召回记分制、召回办理期限，以及“不适宜担任现职”预警规则"),
-]
-
-
-def _section_of(kind: str) -> str:
-    return "recall-rules" if kind in RECALL_KINDS else "grading-rules"
+# The page's sections: the grading rules, then those the apps above register
+# (``services.policy_section``: recall's 召回与预警规则, incentives' 激励规则), whose kinds are
+# stored and inherited the same way.
+_section_of = services.section_of
 
 
 class UnitPickForm(BootstrapMixin, forms.Form):
@@ -154,13 +138,14 @@ def policy(request):
     multi_kinds = [(k, RuleKind(k).label) for k in KIND_ORDER if k not in services.SINGLE_KINDS]
     sections = [
         {
-            "anchor": anchor,
-            "title": title,
-            "about": about,
-            "rows": [r for r in rows if _section_of(r["kind"]) == anchor],
-            "multi_kinds": [(k, label) for k, label in multi_kinds if _section_of(k) == anchor],
+            "anchor": section.anchor,
+            "title": section.title,
+            "about": section.about,
+            "note": section.note,
+            "rows": [r for r in rows if _section_of(r["kind"]) == section.anchor],
+            "multi_kinds": [(k, label) for k, label in multi_kinds if _section_of(k) == section.anchor],
         }
-        for anchor, title, about in SECTIONS
+        for section in services.POLICY_SECTIONS.values()
     ]
     return render(
         request,
