@@ -8,7 +8,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 from assessment.models import TEAM_SCALE, RuleKind
-from assessment.services.policy import Param, register_kind
+from assessment.services.policy import Param
+
+from .policy_section import register_incentive_kind
 
 # tier (a leadership-team grade) -> the parameter holding its coefficient
 TIER_PARAMS = {"优秀": "excellent", "良好": "good", "一般": "average", "较差": "poor"}
@@ -49,4 +51,4 @@ def coefficient_for(params: dict, tier: str) -> Decimal | None:
 
 
 def register() -> None:
-    register_kind(RuleKind.TEAM_POOL, PARAMS, single=True, text=pool_text, check=_check)
+    register_incentive_kind(RuleKind.TEAM_POOL, PARAMS, single=True, text=pool_text, check=_check)

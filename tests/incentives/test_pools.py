@@ -397,3 +397,10 @@ def test_a_bonus_base_is_for_an_annual_period(users, tree):
     with pytest.raises(ValidationError) as exc:
         bonus_base_set(actor=users["staff"], period=quarter, unit=tree["town_a"], amount="1")
     assert "年度考核期" in exc.value.message_dict["period"][0]
+
+
+def test_the_policy_page_shows_the_team_pool_rule_among_the_incentive_rules(client, users):
+    client.force_login(users["staff"])
+    page = client.get("/assessment/policy/").content.decode()
+    section = page.split('id="incentive-rules"')[1].split("</section>")[0]
+    assert "团队奖金池系数" in section and "优秀 × 1.2" in section
