@@ -49,9 +49,9 @@ from .models import (
     Period,
     PeriodStatus,
     Scheme,
-    Track,
 )
 from .services.recompute import recompute_request
+from .tracks import TrackField
 from .votes import vote_errors
 
 # Periods whose results are official: a change is an audited correction with a reason.
@@ -108,7 +108,7 @@ class CanManageAssessment(permissions.BasePermission):
 
 class IndicatorSerializer(serializers.ModelSerializer):
     group = LabelChoiceField(IndicatorGroup)
-    track = LabelChoiceField(Track)
+    track = TrackField()
     dimension = LabelChoiceField(Dimension)
     weight = serializers.DecimalField(max_digits=5, decimal_places=2, coerce_to_string=False)
     min_score = serializers.DecimalField(max_digits=6, decimal_places=2, coerce_to_string=False)
@@ -419,7 +419,7 @@ class AssessmentSerializer(serializers.ModelSerializer):
     cadre_name = serializers.CharField(source="cadre.name", read_only=True)
     unit = serializers.IntegerField(source="unit_id", read_only=True, help_text="考核单位 id")
     unit_name = serializers.CharField(source="unit.name", read_only=True)
-    track = LabelChoiceField(Track, required=False, allow_blank=True)
+    track = TrackField(required=False, allow_blank=True)
     scores = ScoresField(required=False, help_text="指标得分 {列名: 分数}")
     total_score = serializers.DecimalField(
         max_digits=6, decimal_places=2, coerce_to_string=False, read_only=True, allow_null=True
@@ -681,7 +681,7 @@ class GradeReportRowSerializer(serializers.Serializer):
     unit_label = serializers.CharField(help_text="单位名称；与其他单位重名时附上级单位，如 光明村（城关镇）")
     name = serializers.CharField(source="cadre__name")
     id_number = serializers.CharField(help_text="身份证号；无权查看的角色得到脱敏值")
-    track = LabelChoiceField(Track, allow_blank=True)
+    track = TrackField(allow_blank=True)
     total_score = serializers.DecimalField(
         max_digits=6, decimal_places=2, coerce_to_string=False, allow_null=True
     )

@@ -6,7 +6,7 @@ from django import forms
 from cadres.forms import BootstrapMixin
 from cadres.models import CadreKind
 
-from .models import Dimension, IndicatorGroup, PeriodStatus, Track
+from .models import Dimension, IndicatorGroup, PeriodStatus
 
 QUARTER_CHOICES = [
     ("", "年度考核"),
@@ -67,7 +67,8 @@ class IndicatorForm(StyledForm):
     code = forms.CharField(label="列名", max_length=30, required=False)
     name = forms.CharField(label="指标名称", max_length=100, required=False)
     group = forms.ChoiceField(label="类别", choices=IndicatorGroup.choices)
-    track = forms.ChoiceField(label="适用赛道", choices=[("", "—"), *Track.choices], required=False)
+    # the choices are the active tracks (and those the scheme uses), given by the view
+    track = forms.ChoiceField(label="适用赛道", choices=[("", "—")], required=False)
     dimension = forms.ChoiceField(label="维度", choices=[("", "请选择"), *Dimension.choices], required=False)
     # Numbers stay text here: the service explains a bad value in the words of the scheme.
     weight = forms.CharField(label="权重(%)", max_length=20, required=False)
@@ -75,8 +76,9 @@ class IndicatorForm(StyledForm):
     max_score = forms.CharField(label="满分", max_length=20, required=False, initial="100")
     order = forms.IntegerField(label="排序", required=False, min_value=0, max_value=32767)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, track_choices=(), **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["track"].choices = [("", "—"), *track_choices]
         for name in ("weight", "min_score", "max_score"):
             self.fields[name].widget.attrs.update(
                 {"inputmode": "decimal", "class": "form-control form-control-sm"}

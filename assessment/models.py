@@ -62,18 +62,10 @@ class IndicatorGroup(models.TextChoices):
     INDIVIDUAL = "individual", "个性指标"
 
 
-class Track(models.TextChoices):
-    """赛马 tracks: 个性 indicators and rankings can be per track."""
-
-    RURAL = "rural", "乡村振兴"
-    PROJECT = "project", "项目建设"
-    ENTERPRISE = "enterprise", "为企服务"
-    GOVERNANCE = "governance", "基层治理"
-
-
 class RaceTrack(models.Model):
-    """A 赛马 track as data ([004]; the four of ``Track`` are seeded). ``code`` is what
-    indicators, assessments and standings store."""
+    """A 赛马 track as data ([004]; 乡村振兴 rural, 项目建设 project, 为企服务 enterprise and
+    基层治理 governance are seeded). ``code`` is what indicators, assessments and standings
+    store; ``assessment.tracks`` reads the table for everyone else."""
 
     code = models.SlugField("赛道代码", max_length=20, unique=True)
     name = models.CharField("赛道名称", max_length=50, unique=True)

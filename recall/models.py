@@ -426,7 +426,9 @@ class TrackStanding(models.Model):
         indexes = [models.Index(fields=["cadre", "period"], name="track_standing_cadre")]
 
     def __str__(self):
-        return f"{self.get_track_display()} 第{self.position}/{self.of_total}名"
+        from assessment.tracks import TrackTable
+
+        return f"{TrackTable().name(self.track)} 第{self.position}/{self.of_total}名"
 
     @property
     def from_bottom(self) -> int:

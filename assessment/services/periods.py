@@ -27,8 +27,8 @@ from ..models import (
     Period,
     PeriodStatus,
     Scheme,
-    Track,
 )
+from ..tracks import TrackTable
 from .recompute import announce_grades, period_recompute, recompute_queue
 
 # Cadres who are assessed in a period; others (免职, 退休 …) get no row when the period opens.
@@ -232,8 +232,13 @@ def _decimal(value) -> Decimal | None:
     return number if number.is_finite() else None
 
 
-def _clean_indicators(indicators: list[dict]) -> tuple[list[dict], dict[str, list[str]]]:
-    """Parsed rows and errors keyed by row number ("0", "1" …) or "__all__" for the scheme."""
+def _clean_indicators(
+    indicators: list[dict], *, kept: set[str] = frozenset()
+) -> tuple[list[dict], dict[str, list[str]]]:
+    """Parsed rows and errors keyed by row number ("0", "1" …) or "__all__" for the scheme.
+    A track must be active, unless the scheme already used it (``kept``): a scheme that names a
+    track deactivated since can still be saved."""
+    tracks = TrackTable()
     errors: dict[str, list[str]] = {}
     rows: list[dict] = []
     seen: dict[str, int] = {}
@@ -262,8 +267,10 @@ def _clean_indicators(indicators: list[dict]) -> tuple[list[dict], dict[str, lis
             problems.append(f"{label}：指标名称不能超过100个字。")
         if group not in IndicatorGroup.values:
             problems.append(f"{label}：类别只能是共性指标或个性指标。")
-        if track and track not in Track.values:
+        if track and not tracks.known(track):
             problems.append(f"{label}：未知的赛道。")
+        elif track and track not in kept and not tracks.active(track):
+            problems.append(f"{label}：赛道“{tracks.name(track)}”已停用，不能再用于新的指标。")
         if group == IndicatorGroup.INDIVIDUAL and not track:
             problems.append(f"{label}：个性指标必须选择适用赛道。")
         if group == IndicatorGroup.COMMON and track:
@@ -307,7 +314,7 @@ def _clean_indicators(indicators: list[dict]) -> tuple[list[dict], dict[str, lis
     if not indicators:
         errors["__all__"] = ["方案至少需要一个指标。"]
     elif not errors:
-        errors.update(_weight_errors(rows))
+        errors.update(_weight_errors(rows, tracks))
     return rows, errors
 
 
@@ -321,7 +328,7 @@ def weight_sums(rows: list[dict]) -> tuple[Decimal, dict[str, Decimal]]:
     return common, per_track
 
 
-def _weight_errors(rows: list[dict]) -> dict[str, list[str]]:
+def _weight_errors(rows: list[dict], tracks: TrackTable) -> dict[str, list[str]]:
     common, per_track = weight_sums(rows)
     messages = []
     if not per_track:
@@ -331,7 +338,7 @@ def _weight_errors(rows: list[dict]) -> dict[str, list[str]]:
         for track, total in per_track.items():
             if total != HUNDRED:
                 messages.append(
-                    f"共性指标与“{Track(track).label}”赛道个性指标权重合计为 {total.normalize():f}，应为 100。"
+                    f"共性指标与{tracks.quoted(track)}赛道个性指标权重合计为 {total.normalize():f}，应为 100。"
                 )
     return {"__all__": messages} if messages else {}
 
@@ -361,10 +368,10 @@ def scheme_save(*, actor, scheme: Scheme, indicators: list[dict]) -> Scheme:
         # The period's state is read under a lock, so it cannot be published meanwhile.
         scheme.period = Period.objects.select_for_update().get(pk=scheme.period_id)
     _require_scheme_editable(actor, scheme)
-    rows, errors = _clean_indicators(indicators)
+    before = _indicator_list(scheme)
+    rows, errors = _clean_indicators(indicators, kept={i["track"] for i in before if i["track"]})
     if errors:
         raise ValidationError(errors)
-    before = _indicator_list(scheme)
     scheme.indicators.all().delete()
     Indicator.objects.bulk_create(Indicator(scheme=scheme, **row) for row in rows)
     scheme.save(update_fields=["updated_at"])

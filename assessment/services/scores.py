@@ -47,9 +47,9 @@ from ..models import (
     PolicyRule,
     Scheme,
     TeamAssessment,
-    Track,
 )
 from ..sheets.parse import same_name
+from ..tracks import TrackTable
 from ..votes import NO_VOTES, check_votes, vote_delta
 from .recompute import period_recompute, recompute_queue_paths
 
@@ -129,9 +129,11 @@ def parse_score(value) -> tuple[Decimal | None, bool]:
 
 
 def check_scores(
-    scores: dict, specs: dict[str, IndicatorSpec], track: str, old: dict
+    scores: dict, specs: dict[str, IndicatorSpec], track: str, old: dict, tracks: TrackTable | None = None
 ) -> tuple[dict, list[str]]:
-    """Apply ``scores`` onto ``old``; returns (new scores, messages naming the indicators)."""
+    """Apply ``scores`` onto ``old``; returns (new scores, messages naming the indicators).
+    ``tracks`` names the tracks in messages (one table for a whole batch; read only if a
+    message needs it)."""
     new = dict(old)
     problems: list[str] = []
     if not isinstance(scores, dict):
@@ -170,8 +172,9 @@ def check_scores(
                 continue
             value = normalise(number)
         if spec.individual and spec.track != track:
-            chosen = f"“{Track(track).label}”" if track else "未选择"
-            problems.append(f"指标“{code}”只适用于“{Track(spec.track).label}”赛道，该干部的赛道为{chosen}。")
+            tracks = tracks or TrackTable()
+            chosen = tracks.quoted(track) if track else "未选择"
+            problems.append(f"指标“{code}”只适用于{tracks.quoted(spec.track)}赛道，该干部的赛道为{chosen}。")
             continue
         new[code] = value
     return new, problems
@@ -423,6 +426,7 @@ def scores_save(
     stored_votes: dict[int, tuple] | None = {} if any("votes" in e for e in entries) else None
     existing = assessment_rows(period, ids, votes=stored_votes)
     specs = scheme_specs(period)
+    tracks = TrackTable()  # read once, and only if an entry changes a track or a message names one
 
     errors: dict[str, list] = {}
     # (cadre_id, existing row or None, cadre unit, new track, new scores, (old, new) votes or None)
@@ -460,12 +464,16 @@ def scores_save(
         old_track = row[2] if row else ""
         track = entry.get("track", old_track)
         track = "" if track is None else str(track).strip()
-        if track and track not in Track.values:
-            problems.append(f"未知的赛道“{track}”。")
+        # a new assignment names an active track; the stored one may stay though deactivated since
+        track_problem = tracks.problem(track, old=old_track)
+        if track_problem:
+            problems.append(track_problem)
             track = old_track
         old_scores = row[3] if row else {}
         cadre_specs = specs_for(specs, cadre[1])
-        new_scores, score_problems = check_scores(entry.get("scores") or {}, cadre_specs, track, old_scores)
+        new_scores, score_problems = check_scores(
+            entry.get("scores") or {}, cadre_specs, track, old_scores, tracks
+        )
         problems += score_problems
         votes = None
         if "votes" in entry:

@@ -31,7 +31,6 @@ from ..models import (
     PeriodStatus,
     Scheme,
     TeamAssessment,
-    Track,
 )
 from ..selectors import (
     assessment_get,
@@ -43,6 +42,7 @@ from ..selectors import (
 from ..services import periods as period_services
 from ..services import scores as score_services
 from ..services.recompute import JOB_KIND, recompute_request
+from ..tracks import TrackTable
 from ..votes import vote_errors
 
 PAGE_SIZE = 50
@@ -154,6 +154,9 @@ def _render_period(request, period, category_form=None):
     scheme_list = list(Scheme.objects.filter(period=period).order_by("category", "pk"))
     base = next((s for s in scheme_list if s.category == ""), None)
     indicators = list(base.indicators.all()) if base else []
+    tracks = TrackTable()  # read only if an indicator has a track
+    for i in indicators:
+        i.track_name = tracks.name(i.track)
     units = (
         assessments_visible_to(user)
         .filter(period=period)
@@ -277,7 +280,7 @@ def scheme_add_category(request, pk):
 # ---------------------------------------------------------------- schemes
 
 
-def _scheme_initial(scheme):
+def _scheme_initial(indicators):
     return [
         {
             "code": i.code,
@@ -290,7 +293,7 @@ def _scheme_initial(scheme):
             "max_score": f"{i.max_score.normalize():f}",
             "order": i.order,
         }
-        for i in scheme.indicators.all()
+        for i in indicators
     ]
 
 
@@ -304,9 +307,15 @@ def scheme_edit(request, pk):
         raise Http404("该考核方案不存在。")
     scheme.period = period
     editable = period_services.scheme_is_editable(user, scheme)
+    indicators = list(scheme.indicators.all())
+    tracks = TrackTable()
+    # the active tracks, and any the scheme already uses (deactivated since, it keeps them)
+    track_kwargs = {"track_choices": tracks.choices(keep={i.track for i in indicators})}
+    for i in indicators:
+        i.track_name = tracks.name(i.track)
     if request.method == "POST":
         _require(user, "manage_assessment", "您的角色无权修改考核方案。")
-        formset = IndicatorFormSet(request.POST, prefix="ind")
+        formset = IndicatorFormSet(request.POST, prefix="ind", form_kwargs=track_kwargs)
         if not editable:
             messages.error(request, f"考核期已进入“{period.get_status_display()}”阶段，考核方案不能再修改。")
         elif formset.is_valid():
@@ -320,7 +329,9 @@ def scheme_edit(request, pk):
                 url = reverse("assessment:scheme", args=[period.pk])
                 return redirect(url + (f"?category={category}" if category else ""))
     else:
-        formset = IndicatorFormSet(initial=_scheme_initial(scheme), prefix="ind")
+        formset = IndicatorFormSet(
+            initial=_scheme_initial(indicators), prefix="ind", form_kwargs=track_kwargs
+        )
     return render(
         request,
         "assessment/scheme.html",
@@ -329,7 +340,7 @@ def scheme_edit(request, pk):
             "scheme": scheme,
             "formset": formset,
             "editable": editable,
-            "indicators": list(scheme.indicators.all()),
+            "indicators": indicators,
             "schemes": list(Scheme.objects.filter(period=period).order_by("category", "pk")),
             "individual": IndicatorGroup.INDIVIDUAL,
         },
@@ -418,6 +429,7 @@ def grid(request, pk, unit_pk):
                 f"未变化 {result['unchanged']} 人；等次将自动重新计算。",
             )
             return redirect(request.get_full_path())
+    tracks = TrackTable()  # read only if the page shows a track
     table = []
     for row in rows:
         own = score_services.specs_for(specs, row.cadre.kind)
@@ -455,6 +467,7 @@ def grid(request, pk, unit_pk):
                 "cells": cells,
                 "votes": votes,
                 "track": track,
+                "track_name": tracks.name(track),
                 "errors": other_errors,
                 "bad": bool(errors.get(str(row.cadre_id))),
             }
@@ -479,7 +492,9 @@ def grid(request, pk, unit_pk):
             "has_tracks": has_tracks,
             "vote_columns": vote_columns,
             "width": len(columns) + len(vote_columns) + 4 + has_tracks,
-            "tracks": Track.choices,
+            # the active tracks, and those the page's cadres hold (deactivated since)
+            "tracks": tracks.choices(keep={r["track"] for r in table}) if has_tracks and editable else [],
+            "column_heads": [(c, tracks.name(c.track) if c.individual else "") for c in columns],
             "children": children,
             "general_errors": errors.get("__all__", []),
         },
@@ -534,6 +549,7 @@ def _render_assessment(request, assessment, override_form=None, correction_form=
         "assessment/assessment_detail.html",
         {
             "a": assessment,
+            "track_name": TrackTable().name(assessment.track),
             "period": period,
             "cadre": assessment.cadre,
             "scores": [{"spec": s, "value": (assessment.scores or {}).get(s.code)} for s in applicable],

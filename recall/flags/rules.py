@@ -12,8 +12,9 @@ from dateutil.relativedelta import relativedelta
 from django.db.models import F, Q
 from django.db.models.lookups import GreaterThan
 
-from assessment.models import INDIVIDUAL_SCALE, Assessment, RuleKind, Track
+from assessment.models import INDIVIDUAL_SCALE, Assessment, RuleKind
 from assessment.services.policy import fraction_text, parse_fraction
+from assessment.tracks import TrackTable
 from cadres.models import TeamMembership
 from core.bulk import pick
 from supervision.models import Interview, InterviewKind, SubjectType
@@ -229,7 +230,7 @@ def evaluate_track(ctx: Context) -> KindResult:
         entry = (of_total - position + 1, track, position, of_total, pk)
         if year not in lowest[cadre_id] or entry < lowest[cadre_id][year]:
             lowest[cadre_id][year] = entry
-    tracks = dict(Track.choices)
+    tracks = TrackTable()  # read once, when the first firing names its track
     for cadre_id, by_year in lowest.items():
         if not ctx.active(cadre_id):
             continue
@@ -238,7 +239,7 @@ def evaluate_track(ctx: Context) -> KindResult:
             if all(y in by_year and by_year[y][0] <= bottom for y in years):
                 facts = [
                     {
-                        "label": f"{y}年度赛马排名（{tracks.get(by_year[y][1], by_year[y][1])}）",
+                        "label": f"{y}年度赛马排名（{tracks.name(by_year[y][1])}）",
                         "value": _place_text(by_year[y][2], by_year[y][3]),
                         "ref": ref("recall.trackstanding", by_year[y][4]),
                     }

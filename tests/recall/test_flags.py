@@ -562,9 +562,9 @@ def test_a_run_with_nothing_to_change_only_reads_each_table_once(tree, django_as
     _registry(tree, 4)
     flags_evaluate()
     # savepoint; the rules; units; cadres; published periods; grades; talks; recall cases; votes;
-    # track standings; waiting proposals; main leaders; open flags; other flags; release
-    # (and the advisory lock on PostgreSQL)
-    with django_assert_num_queries(15 + (connection.vendor == "postgresql")):
+    # track standings; the tracks' names; waiting proposals; main leaders; open flags; other
+    # flags; release (and the advisory lock on PostgreSQL)
+    with django_assert_num_queries(16 + (connection.vendor == "postgresql")):
         summary = flags_evaluate()
     assert summary["raised"] == summary["closed"] == summary["updated"] == 0
 
