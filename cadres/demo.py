@@ -802,6 +802,7 @@ class _Generator:
                 township_start,
                 f"1{rng.choice('3578')}{rng.randrange(10**9):09d}",
                 "",
+                _rank_start(pk, rank, work_start, post_start, leader, today),
                 self.digest(number),  # id_number_hash (bulk_insert does not call save())
             ]
         )
@@ -950,12 +951,31 @@ def _age(born: datetime.date, on: datetime.date) -> int:
 # ---------------------------------------------------------------- writing
 
 # The registry's writable fields (services.CADRE_FIELDS) with the key and the unit by id.
-CADRE_FIELDS = ["id", *("unit_id" if f == "unit" else f for f in CADRE_FIELDS_WRITABLE), "id_number_hash"]
+CADRE_FIELDS = [
+    "id",
+    *("unit_id" if f == "unit" else f for f in CADRE_FIELDS_WRITABLE),
+    "rank_start_date",
+    "id_number_hash",
+]
 EDUCATION_FIELDS = ["id", "cadre_id", "level", "degree", "school", "major", "mode", "start_date", "end_date"]
 POST_FIELDS = ["id", "cadre_id", "unit_id", "unit_name", "title", "kind", "start_date", "end_date"]
 # Positions in a post row (POST_FIELDS order).
 POST_UNIT, POST_START = 2, 6
 TEAM_FIELDS = ["id", "unit_id", "cadre_id", "role_title", "is_main_leader", "order"]
+
+
+def _rank_start(pk, rank, work_start, post_start, leader, today) -> datetime.date | None:
+    """任现职级时间: a leader's rank came with the current post; anyone else's some time in the
+    last six years after starting work. Worked out from the id, not drawn from the generator,
+    so the rest of the demo city stays what it was."""
+    if rank == Rank.NONE:
+        return None
+    if leader and post_start:
+        return post_start
+    latest = today - datetime.timedelta(days=365)
+    first = min(work_start, latest)
+    span = min((latest - first).days, 6 * 365)
+    return latest - datetime.timedelta(days=(pk * 7919) % (span + 1))
 
 
 def _snapshot_order(model) -> list[str]:
