@@ -1,6 +1,7 @@
 """``units/`` and ``cadres/`` of the public API (see ../shared/API.md). Thin: scope through the
 selectors, writes through the services."""
 
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, serializers, viewsets
@@ -193,6 +194,17 @@ class CadreSerializer(serializers.ModelSerializer):
     age = serializers.SerializerMethodField()
     educations = EducationSerializer(many=True, read_only=True)
     posts = PostRecordSerializer(many=True, read_only=True)
+    approval_reason = serializers.CharField(
+        write_only=True,
+        required=False,
+        allow_blank=True,
+        max_length=500,
+        help_text=(
+            "审批理由（仅修改时有效，仅部长/分管负责人可填）。到乡镇工作未满规定年限（默认 2 年）的干部"
+            "调出乡镇（修改 unit 到乡镇以外）会被拒绝（400，fields.unit 说明已服务年限和最低年限）；"
+            "部长填写审批理由即为同意，理由记入全程纪实；其他角色填写返回 403。"
+        ),
+    )
 
     class Meta:
         model = Cadre
@@ -219,6 +231,7 @@ class CadreSerializer(serializers.ModelSerializer):
             "township_service_start",
             "educations",
             "posts",
+            "approval_reason",
             "created_at",
             "updated_at",
         ]
@@ -303,6 +316,7 @@ class CadreViewSet(
 
     def _payload(self, serializer) -> dict:
         data = dict(serializer.validated_data)
+        data.pop("approval_reason", None)  # a move's approval: partial_update passes it on
         if "unit_id" in data:
             unit = selectors.units_visible_to(self.request.user).filter(pk=data.pop("unit_id")).first()
             if unit is None:
@@ -351,9 +365,12 @@ class CadreViewSet(
         serializer = self.get_serializer(cadre, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         payload = self._payload(serializer)
+        approval_reason = serializer.validated_data.get("approval_reason", "")
         try:
-            services.cadre_update(actor=request.user, cadre=cadre, **payload)
+            services.cadre_update(actor=request.user, cadre=cadre, approval_reason=approval_reason, **payload)
         except DjangoValidationError as exc:
             _raise_as_api_error(exc)
+        except DjangoPermissionDenied as exc:
+            raise PermissionDenied(str(exc) or None) from None
         cadre = self.get_queryset().get(pk=cadre.pk)
         return _response(self.get_serializer(cadre).data)

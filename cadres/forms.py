@@ -195,6 +195,22 @@ class CadreForm(ServiceValidatedModelForm):
         self.fields["unit"].widget.attrs["class"] = "form-select"
 
 
+APPROVAL_HELP = (
+    "选填。干部到乡镇工作未满规定年限的，调出乡镇或借调须经部长（分管负责人）审批："
+    "填写审批理由即为同意，理由记入全程纪实。"
+)
+
+
+def add_approval_field(form, user) -> None:
+    """The 审批理由 field, for heads only (``approve``): it lets a move the move checks refuse
+    (``cadres.moves``) go through. Other roles never see it, and the service refuses theirs."""
+    if user.can("approve"):
+        form.fields["approval_reason"] = forms.CharField(
+            label="审批理由", required=False, max_length=500, help_text=APPROVAL_HELP
+        )
+        form.fields["approval_reason"].widget.attrs["class"] = "form-control"
+
+
 class CadreEditForm(CadreForm):
     reason = forms.CharField(
         label="修改原因",
@@ -203,9 +219,10 @@ class CadreEditForm(CadreForm):
         help_text="选填，记入全程纪实，如“职务调整（市委组织部文件）”。",
     )
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, user=user, **kwargs)
         self.fields["reason"].widget.attrs["class"] = "form-control"
+        add_approval_field(self, user)
 
 
 class CadreDeleteForm(BootstrapMixin, forms.Form):
@@ -275,6 +292,7 @@ class PostRecordForm(ServiceValidatedModelForm):
         # The service fills the name from the chosen unit; only an outside unit needs it typed.
         self.fields["unit_name"].required = False
         self.fields["unit_name"].help_text = "选择系统内单位时可留空，自动填写。"
+        add_approval_field(self, user)
 
     def clean(self):
         data = super().clean()

@@ -319,6 +319,8 @@ class PostKind(models.TextChoices):
     PROJECT_FRONTLINE = "project_frontline", "重大项目一线"
     FIRST_SECRETARY = "first_secretary", "驻村第一书记"
     TOWNSHIP_PRINCIPAL = "township_principal", "乡镇党政正职"
+    # 借调: working elsewhere while staying on the home unit's books (cadres.moves checks it)
+    SECONDMENT = "secondment", "借调"
 
 
 FRONTLINE_POST_KINDS = {PostKind.TOWNSHIP_FRONTLINE, PostKind.PROJECT_FRONTLINE, PostKind.FIRST_SECRETARY}

@@ -9,7 +9,8 @@ from audit.models import AuditAction
 from audit.services import audit_record, snapshot
 
 from . import idnumber
-from .models import Cadre, Education, PostRecord, TeamMembership, Unit, UnitKind
+from .models import Cadre, Education, PostKind, PostRecord, TeamMembership, Unit, UnitKind
+from .moves import MoveKind, move_allowed, with_note
 from .selectors import unit_in_scope
 
 # Which kinds of unit may sit under which.
@@ -167,7 +168,18 @@ def cadre_create(*, actor, **data) -> Cadre:
 
 
 @transaction.atomic
-def cadre_update(*, actor, cadre: Cadre, reason: str = "", **data) -> Cadre:
+def cadre_update(*, actor, cadre: Cadre, reason: str = "", approval_reason: str = "", **data) -> Cadre:
+    """Change a cadre's record. A change of unit is a transfer: the move checks of
+    ``cadres.moves`` run on it (today), and a head may let a refused one through with
+    ``approval_reason`` (written into the audit entry)."""
+    return _cadre_update(actor, cadre, reason, approval_reason, None, data)
+
+
+def _cadre_update(actor, cadre: Cadre, reason: str, approval_reason: str, move_on, data: dict) -> Cadre:
+    import datetime
+
+    from django.utils import timezone
+
     _require(actor, "edit_registry")
     if not unit_in_scope(actor, cadre.unit):
         raise PermissionDenied("该干部不在您的管辖范围内。")
@@ -175,13 +187,23 @@ def cadre_update(*, actor, cadre: Cadre, reason: str = "", **data) -> Cadre:
     if unknown:
         raise TypeError(f"unknown fields {sorted(unknown)}")
     # Compare against what is stored, not what the caller's instance may already hold.
-    stored = Cadre.objects.select_for_update().get(pk=cadre.pk)
+    stored = Cadre.objects.select_for_update().select_related("unit").get(pk=cadre.pk)
     before = snapshot(stored)
     for key, value in data.items():
         setattr(cadre, key, value)
     _validate_cadre(actor, cadre)
     if cadre.unit_id != stored.unit_id:
         _require_teams_kept(cadre)
+        on = move_on if isinstance(move_on, datetime.date) else timezone.localdate()
+        note = move_allowed(
+            actor=actor,
+            cadre=stored,
+            new_unit=cadre.unit,
+            kind=MoveKind.TRANSFER,
+            on=min(on, timezone.localdate()),
+            approval_reason=approval_reason,
+        )
+        reason = with_note(reason, note)
     _save_cadre(cadre)
     audit_record(
         actor=actor,
@@ -197,19 +219,42 @@ def cadre_update(*, actor, cadre: Cadre, reason: str = "", **data) -> Cadre:
 
 
 @transaction.atomic
-def cadre_post_change(*, actor, cadre: Cadre, post_title: str, on, reason: str = "", **data) -> Cadre:
+def cadre_post_change(
+    *,
+    actor,
+    cadre: Cadre,
+    post_title: str,
+    on,
+    reason: str = "",
+    approval_reason: str = "",
+    post_kind: str = PostKind.REGULAR,
+    post_unit: Unit | None = None,
+    **data,
+) -> Cadre:
     """A change of post (转岗, 降职, 平职调整 ...): the current post and 任现职时间 change with the rest
     of ``data``, and the post history follows: the open entry ends the day before ``on`` (or on it,
     if it started that day) and a new entry starts on ``on``. A date still to come changes the
-    title only; the history is written when the change has happened."""
+    title only; the history is written when the change has happened.
+
+    The new entry is of ``post_kind`` at ``post_unit`` (default: the cadre's unit). A change of
+    ``unit`` in ``data`` is a transfer and a new entry of kind 借调 a secondment: both go through
+    the move checks (``cadres.moves``) on ``on``; a head's ``approval_reason`` lets a refused one
+    through."""
     import datetime
 
     from django.utils import timezone
 
     if on is None or on > timezone.localdate():
-        return cadre_update(actor=actor, cadre=cadre, reason=reason, post_title=post_title, **data)
-    cadre = cadre_update(
-        actor=actor, cadre=cadre, reason=reason, post_title=post_title, post_start_date=on, **data
+        return cadre_update(
+            actor=actor,
+            cadre=cadre,
+            reason=reason,
+            approval_reason=approval_reason,
+            post_title=post_title,
+            **data,
+        )
+    cadre = _cadre_update(
+        actor, cadre, reason, approval_reason, on, {"post_title": post_title, "post_start_date": on, **data}
     )
     current = (
         cadre.posts.filter(end_date__isnull=True, start_date__lte=on).order_by("-start_date", "-id").first()
@@ -217,10 +262,12 @@ def cadre_post_change(*, actor, cadre: Cadre, post_title: str, on, reason: str =
     if current is not None:
         current.end_date = max(current.start_date, on - datetime.timedelta(days=1))
         history_save(actor=actor, cadre=cadre, instance=current)
+    unit = post_unit or cadre.unit
     history_save(
         actor=actor,
         cadre=cadre,
-        instance=PostRecord(unit=cadre.unit, unit_name=cadre.unit.name, title=post_title, start_date=on),
+        instance=PostRecord(unit=unit, unit_name=unit.name, title=post_title, kind=post_kind, start_date=on),
+        approval_reason=approval_reason,
     )
     return cadre
 
@@ -277,8 +324,17 @@ CHILD_MODELS = {"education": Education, "post": PostRecord}
 
 
 @transaction.atomic
-def history_save(*, actor, cadre: Cadre, instance: Education | PostRecord) -> Education | PostRecord:
-    """Create or update one education or post-history entry of ``cadre``."""
+def history_save(
+    *,
+    actor,
+    cadre: Cadre,
+    instance: Education | PostRecord,
+    reason: str = "",
+    approval_reason: str = "",
+) -> Education | PostRecord:
+    """Create or update one education or post-history entry of ``cadre``. An entry of kind 借调
+    (new, or changed in kind, unit or start) is a secondment: the move checks of
+    ``cadres.moves`` run on it, and a head's ``approval_reason`` lets a refused one through."""
     _require(actor, "edit_registry")
     if not unit_in_scope(actor, cadre.unit):
         raise PermissionDenied("该干部不在您的管辖范围内。")
@@ -286,9 +342,20 @@ def history_save(*, actor, cadre: Cadre, instance: Education | PostRecord) -> Ed
         if not instance.unit_name:
             instance.unit_name = instance.unit.name
     creating = instance.pk is None
-    before = None if creating else snapshot(type(instance).objects.get(pk=instance.pk))
+    stored = None if creating else type(instance).objects.get(pk=instance.pk)
+    before = None if creating else snapshot(stored)
     instance.cadre = cadre
     instance.full_clean()
+    if _is_new_secondment(instance, stored):
+        note = move_allowed(
+            actor=actor,
+            cadre=Cadre.objects.select_related("unit").get(pk=cadre.pk),
+            new_unit=instance.unit,
+            kind=MoveKind.SECONDMENT,
+            on=instance.start_date,
+            approval_reason=approval_reason,
+        )
+        reason = with_note(reason, note)
     instance.save()
     audit_record(
         actor=actor,
@@ -298,8 +365,22 @@ def history_save(*, actor, cadre: Cadre, instance: Education | PostRecord) -> Ed
         after=snapshot(instance),
         cadre_id=cadre.pk,
         scope_path=cadre.unit.path,
+        reason=reason,
     )
     return instance
+
+
+def _is_new_secondment(instance, stored) -> bool:
+    """A post entry that becomes a secondment (new, or its kind, unit or start changed)."""
+    if not isinstance(instance, PostRecord) or instance.kind != PostKind.SECONDMENT:
+        return False
+    if stored is None:
+        return True
+    return (stored.kind, stored.unit_id, stored.start_date) != (
+        instance.kind,
+        instance.unit_id,
+        instance.start_date,
+    )
 
 
 @transaction.atomic

@@ -166,9 +166,15 @@ def cadre_edit(request, pk):
     units = selectors.units_visible_to(user)
     form = CadreEditForm(request.POST or None, instance=cadre, user=user, units=units)
     if request.method == "POST" and form.is_valid():
-        data = {k: v for k, v in form.cleaned_data.items() if k != "reason"}
+        data = {k: v for k, v in form.cleaned_data.items() if k not in ("reason", "approval_reason")}
         try:
-            services.cadre_update(actor=user, cadre=cadre, reason=form.cleaned_data["reason"], **data)
+            services.cadre_update(
+                actor=user,
+                cadre=cadre,
+                reason=form.cleaned_data["reason"],
+                approval_reason=form.cleaned_data.get("approval_reason", ""),
+                **data,
+            )
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:
@@ -231,7 +237,12 @@ def history_edit(request, pk, kind, hid=None):
     if request.method == "POST" and form.is_valid():
         entry = form.to_instance()
         try:
-            services.history_save(actor=user, cadre=cadre, instance=entry)
+            services.history_save(
+                actor=user,
+                cadre=cadre,
+                instance=entry,
+                approval_reason=form.cleaned_data.get("approval_reason", ""),
+            )
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:
