@@ -1,6 +1,7 @@
 """Demo assessment data for ``seed_demo``: the 2025 annual period published, the first three
 quarters of 2026 published, and the 2026 annual period being graded, with scores for every
-cadre, a few sanctions, and grades computed by the engine (so caps from the demo 约谈 show)."""
+cadre, a few sanctions (one decided 可容 by 容错纠错), and grades computed by the engine (so caps
+from the demo 约谈 show)."""
 
 import datetime
 import random
@@ -10,7 +11,8 @@ from django.db import transaction
 from accounts.models import User
 from cadres.models import Cadre, CadreStatus
 from core.bulk import bulk_insert
-from supervision.models import Sanction, SanctionKind
+from supervision.models import ExemptionVerdict, Intent, MatterType, Motive, Nature, Sanction, SanctionKind
+from supervision.services.exemptions import exemption_decide
 
 from .models import Assessment, Period, PeriodStatus
 from .services.periods import period_create
@@ -60,31 +62,35 @@ def seed_assessment(*, seed: int = 20261122) -> dict[str, int]:
     staff = User.objects.get(username="zzb_staff")
     cadres = list(Cadre.objects.filter(status__in=ACTIVE).order_by("id").values_list("id", "unit_id"))
 
-    # Sanctions: warnings this year, demerits reaching into it, one exempted (容错) demotion.
+    # Sanctions: warnings this year, demerits reaching into it, and a demotion that the head
+    # decides 可容 (容错纠错, through the one service that exempts), so it limits no grade.
     picks = rng.sample(cadres[:1500], 6)
     sanctions = [
-        (SanctionKind.WARNING, datetime.date(2026, 4, 8), False, ""),
-        (SanctionKind.WARNING, datetime.date(2026, 7, 15), False, ""),
-        (SanctionKind.DEMERIT, datetime.date(2025, 10, 20), False, ""),
-        (SanctionKind.MAJOR_DEMERIT, datetime.date(2025, 3, 2), False, ""),
-        (
-            SanctionKind.DEMOTION,
-            datetime.date(2026, 2, 11),
-            True,
-            "属推进改革中的探索性失误，经认定予以容错。",
-        ),
-        (SanctionKind.WARNING, datetime.date(2025, 6, 30), False, ""),
+        (SanctionKind.WARNING, datetime.date(2026, 4, 8)),
+        (SanctionKind.WARNING, datetime.date(2026, 7, 15)),
+        (SanctionKind.DEMERIT, datetime.date(2025, 10, 20)),
+        (SanctionKind.MAJOR_DEMERIT, datetime.date(2025, 3, 2)),
+        (SanctionKind.DEMOTION, datetime.date(2026, 2, 11)),
+        (SanctionKind.WARNING, datetime.date(2025, 6, 30)),
     ]
-    for (cadre_id, _), (kind, day, exempted, note) in zip(picks, sanctions, strict=True):
+    created = [
         Sanction.objects.create(
-            cadre_id=cadre_id,
-            kind=kind,
-            decided_on=day,
-            reason="违反工作纪律（演示数据）",
-            exempted=exempted,
-            exemption_note=note,
-            created_by=staff,
+            cadre_id=cadre_id, kind=kind, decided_on=day, reason="违反工作纪律（演示数据）", created_by=staff
         )
+        for (cadre_id, _), (kind, day) in zip(picks, sanctions, strict=True)
+    ]
+    demotion = next(s for s in created if s.kind == SanctionKind.DEMOTION)
+    exemption_decide(
+        actor=User.objects.get(username="zzb_head"),
+        matter_type=MatterType.SANCTION,
+        matter_id=demotion.pk,
+        intent=Intent.NEGLIGENT,
+        motive=Motive.PUBLIC,
+        nature=Nature.TRIAL,
+        verdict=ExemptionVerdict.TOLERABLE,
+        basis="属推进农村集体产权制度改革中的探索性失误，未谋取私利，已及时纠正；按“三个区分开来”予以容错。",
+        decided_on=datetime.date(2026, 3, 2),
+    )
 
     annual_2025 = _period("2025年度考核", 2025, None, PeriodStatus.GRADING, staff)
     _fill(annual_2025, cadres, rng, ANNUAL_CODES)

@@ -27,6 +27,8 @@ SANCTION_LABELS = {
     "dismissal": "撤职",
 }
 ROUNDING_LABELS = {"floor": "向下取整", "round": "四舍五入", "ceil": "向上取整"}
+# The rule an explanation names when a matter decided 可容 (容错纠错) does not count.
+TOLERATED_RULE = "容错纠错"
 
 
 # --------------------------------------------------------------------------- policy
@@ -133,11 +135,14 @@ class Facts:
     period_end: datetime.date
     yuetan_cadre: dict[int, list[datetime.date]] = field(default_factory=dict)
     yuetan_team: dict[int, list[datetime.date]] = field(default_factory=dict)
+    # 约谈 decided 可容 (容错纠错), not counted above: [(date, the decision's citation)]
+    yuetan_cadre_tolerated: dict[int, list[tuple[datetime.date, str]]] = field(default_factory=dict)
+    yuetan_team_tolerated: dict[int, list[tuple[datetime.date, str]]] = field(default_factory=dict)
     # unit id -> main leader's cadre id; and the team members of each unit
     main_leader_of: dict[int, int] = field(default_factory=dict)
     team_members: dict[int, list[int]] = field(default_factory=dict)
-    # cadre id -> [(kind, decided_on, exempted)]
-    sanctions: dict[int, list[tuple[str, datetime.date, bool]]] = field(default_factory=dict)
+    # cadre id -> [(kind, decided_on, citation of the 可容 decision or "")]
+    sanctions: dict[int, list[tuple[str, datetime.date, str]]] = field(default_factory=dict)
     # cadre id -> [(quarter, final grade)]
     quarter_grades: dict[int, list[tuple[int, str]]] = field(default_factory=dict)
     unit_paths: dict[int, str] = field(default_factory=dict)
@@ -437,20 +442,21 @@ def _individual_caps(row: Row, res: Result, policy: Policy, resolver: PolicyReso
     if (
         cadre_id not in facts.sanctions
         and cadre_id not in facts.yuetan_cadre
+        and cadre_id not in facts.yuetan_cadre_tolerated
         and cadre_id not in facts.quarter_grades
         and cadre_id not in facts.led_units()
     ):
         return caps, undetermined
 
     # 影响期 from sanctions.
-    for kind, decided_on, exempted in facts.sanctions.get(row.cadre_id, ()):
+    for kind, decided_on, tolerated in facts.sanctions.get(row.cadre_id, ()):
         for rule in policy.many(RuleKind.INFLUENCE):
             p = rule.params
             fires, fact = influence_reaches(p, kind, decided_on, facts.period_start, facts.period_end)
             if not fires:
                 continue
-            if exempted:
-                res.explain("容错免责", "不限制等次", f"{fact}，已认定为可容错情形")
+            if tolerated:
+                res.explain(TOLERATED_RULE, "不限制等次", f"{fact}，{tolerated}")
                 continue
             if p.get("effect") == "undetermined":
                 undetermined = True
@@ -459,7 +465,10 @@ def _individual_caps(row: Row, res: Result, policy: Policy, resolver: PolicyReso
                 caps.append(p.get("cap", Grade.COMPETENT))
                 res.explain("处分影响期", f"至多{p.get('cap', Grade.COMPETENT)}", fact)
 
-    # 约谈 of the cadre: the strictest rule that fires is the one reported.
+    # 约谈 of the cadre: the strictest rule that fires is the one reported; one decided 可容 is
+    # not counted, and the explanation says so and by which decision.
+    for day, cited in facts.yuetan_cadre_tolerated.get(row.cadre_id, ()):
+        res.explain(TOLERATED_RULE, "不计入约谈次数", f"{day.isoformat()} 约谈{cited}，不因此限制等次")
     dates = facts.yuetan_cadre.get(row.cadre_id, [])
     fired = [
         r
@@ -475,6 +484,12 @@ def _individual_caps(row: Row, res: Result, policy: Policy, resolver: PolicyReso
 
     # The team this cadre leads as main leader.
     for unit_id in facts.led_units().get(row.cadre_id, ()):
+        for day, cited in facts.yuetan_team_tolerated.get(unit_id, ()):
+            res.explain(
+                TOLERATED_RULE,
+                "不计入班子约谈次数",
+                f"{day.isoformat()} 所在领导班子约谈{cited}，不因此限制等次",
+            )
         team_dates = facts.yuetan_team.get(unit_id, [])
         team_policy = resolver.policy(facts.unit_paths.get(unit_id, row.unit_path))
         fired = [
@@ -620,6 +635,10 @@ def _grade_teams(rows: list[Row], results, resolver: PolicyResolver, facts: Fact
             team.computed = Grade.POOR
             team.explain(
                 "班子等次分数线", Grade.POOR, f"得分 {fmt(team.total)} 低于 {fmt(th.get('average_min', 60))}"
+            )
+        for day, cited in facts.yuetan_team_tolerated.get(unit_id, ()):
+            team.explain(
+                TOLERATED_RULE, "不计入约谈次数", f"{day.isoformat()} 领导班子约谈{cited}，不因此限制等次"
             )
         dates = facts.yuetan_team.get(unit_id, [])
         fired = [

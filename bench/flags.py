@@ -9,7 +9,7 @@ cadres, in periods the other benchmarks do not use (published annual periods 202
 use 2024 and 2025, which stay unpublished): four years of grades and 民主测评 votes for every
 cadre (runs of 基本称职, a 不称职 latest year, shares of 不称职票 over a third or a fifth and
 some exactly at the line), 赛马 standings two years running, 约谈 and 诫勉 this year (and pairs
-split over the turn of the year, and exempted ones), recall cases with failed follow-ups and
+split over the turn of the year, and ones decided 可容 by 容错纠错), recall cases with failed follow-ups and
 cadres recalled twice, and proposals left waiting in units with a main leader.
 
 Then it deletes the flags of earlier runs and times ``flags_evaluate`` twice through the same
@@ -42,7 +42,7 @@ def seed(rng: random.Random) -> None:
     from cadres.models import Cadre, TeamMembership
     from core.bulk import bulk_insert
     from recall.models import OPEN_STAGES, RecallCase, TrackStanding
-    from supervision.models import Interview
+    from supervision.models import Exemption, Interview
 
     staff = User.objects.get(username="zzb_staff")
     cadres = list(Cadre.objects.order_by("id").values_list("id", "unit_id"))
@@ -155,7 +155,7 @@ def seed(rng: random.Random) -> None:
     this_year = timezone.localdate().year
     talks = []
 
-    def talk(cadre, kind, day, exempted=False):
+    def talk(cadre, kind, day):
         status = "conducted" if kind == "yuetan" else "recorded"
         talks.append(
             {
@@ -168,8 +168,6 @@ def seed(rng: random.Random) -> None:
                 "proposed_on": day,
                 "conducted_on": day,
                 "record": "基准测试谈话记录",
-                "exempted": exempted,
-                "exemption_note": "经认定属于可容错情形" if exempted else "",
             }
         )
 
@@ -181,9 +179,32 @@ def seed(rng: random.Random) -> None:
         talk(cadre, "admonish", datetime.date(this_year, 1, 8))
     for cadre in groups["talks_exempt"]:
         talk(cadre, "yuetan", datetime.date(this_year, 3, 1))
-        talk(cadre, "yuetan", datetime.date(this_year, 4, 1), exempted=True)
+        talk(cadre, "yuetan", datetime.date(this_year, 4, 1))
     bulk_insert(Interview, talks)
-    print(f"  {len(talks):,} talks", file=sys.stderr)
+    # the second 约谈 of each is decided 可容 (容错纠错): the rule must not count it
+    tolerated_on = datetime.date(this_year, 4, 1)
+    decisions = [
+        {
+            "matter_type": "interview",
+            "matter_id": pk,
+            "cadre_id": cadre,
+            "unit_id": unit,
+            "intent": "negligent",
+            "motive": "public",
+            "nature": "trial",
+            "verdict": "tolerable",
+            "basis": "经认定属于可容错情形",
+            "decided_by_id": staff.pk,
+            "decided_on": tolerated_on,
+            "created_at": timezone.now(),
+            "updated_at": timezone.now(),
+        }
+        for pk, cadre, unit in Interview.objects.filter(
+            cadre_id__in=groups["talks_exempt"], kind="yuetan", conducted_on=tolerated_on
+        ).values_list("pk", "cadre_id", "unit_id")
+    ]
+    bulk_insert(Exemption, decisions)
+    print(f"  {len(talks):,} talks ({len(decisions):,} decided 可容)", file=sys.stderr)
 
     today = timezone.localdate()
     busy = set(RecallCase.objects.filter(stage__in=OPEN_STAGES).values_list("cadre_id", flat=True))

@@ -5,6 +5,7 @@ import importlib
 
 # modules with a ``register()`` of their own; an area adds its module here
 AREA_MODULES: list[str] = [
+    "incentives.registry_exemptions",  # 容错纠错: profile section, timeline, demo, lists follow
     "incentives.policy_pools",  # the 团队奖金池 kind (TEAM_POOL)
 ]
 

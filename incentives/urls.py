@@ -6,6 +6,7 @@ import importlib
 app_name = "incentives"
 AREAS: list[str] = [
     "incentives.views_hub",  # the hub at /incentives/
+    "incentives.views.exemptions",  # 容错纠错: decisions on any matter
 ]
 
 urlpatterns = [p for name in AREAS for p in importlib.import_module(name).urlpatterns]

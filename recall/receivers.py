@@ -5,7 +5,7 @@ from django.dispatch import receiver
 from assessment.models import PeriodStatus
 from assessment.signals import grades_recomputed
 from supervision.models import Interview
-from supervision.signals import interviews_changed
+from supervision.signals import exemptions_changed, interviews_changed
 
 from .tasks import queue_flag_job
 
@@ -30,3 +30,11 @@ def _interviews_changed(sender, *, interview_ids=(), actor=None, **kwargs):
     )
     if cadre_ids:
         queue_flag_job(actor=actor, reason="谈话记录变化", cadre_ids=cadre_ids)
+
+
+@receiver(exemptions_changed, dispatch_uid="recall.exemptions_changed")
+def _exemptions_changed(sender, *, cadre_ids=(), actor=None, **kwargs):
+    # A 可容 talk or recall case no longer counts, a flag decided 可容 closes (and a revoked
+    # decision counts again): the cadre's flags are evaluated again.
+    if cadre_ids:
+        queue_flag_job(actor=actor, reason="容错纠错认定变化", cadre_ids=set(cadre_ids))

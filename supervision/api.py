@@ -2,6 +2,7 @@
 or, with ``status``, asks for the next step of the 约谈 workflow; a step out of order is a 409."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Exists, OuterRef
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -13,6 +14,7 @@ from cadres import selectors as cadre_selectors
 from core.api import Conflict, error_response
 from core.api_fields import LabelChoiceField, resolve_choice
 
+from .exemptions import decision_id, tolerated
 from .models import (
     Attachment,
     FollowUp,
@@ -20,6 +22,7 @@ from .models import (
     InterviewKind,
     InterviewReason,
     InterviewStatus,
+    MatterType,
     Reminder,
     ReminderKind,
     SubjectType,
@@ -65,7 +68,13 @@ class InterviewSerializer(serializers.ModelSerializer):
     report_overdue = serializers.SerializerMethodField()
     attachments = AttachmentSerializer(many=True, read_only=True)
     exempted = serializers.BooleanField(
-        required=False, help_text="所涉事项认定为容错免责（修改时可用，须同时写明 exemption_note）"
+        read_only=True,
+        help_text="只读：所涉事项经容错纠错认定为可容（不再限制等次、不计入预警）。认定须由部长通过 exemptions/ 作出",
+    )
+    exemption = serializers.IntegerField(
+        read_only=True,
+        allow_null=True,
+        help_text="只读：对该事项的容错纠错认定 id（可容或不容），无则为 null",
     )
     # write-only inputs of the workflow steps
     approve_note = serializers.CharField(write_only=True, required=False, allow_blank=True)
@@ -107,7 +116,7 @@ class InterviewSerializer(serializers.ModelSerializer):
             "review_note",
             "follow_up",
             "exempted",
-            "exemption_note",
+            "exemption",
             "attachments",
             "approve_note",
         ]
@@ -130,6 +139,21 @@ def _api_errors(exc: DjangoValidationError):
     if hasattr(exc, "error_dict"):
         raise ValidationError(exc.message_dict)
     raise ValidationError({"non_field_errors": exc.messages})
+
+
+def _refuse_exemption_fields(data) -> None:
+    """容错纠错 has one door: a head's decision through ``exemptions/``, never a field here."""
+    fields = [f for f in ("exempted", "exemption", "exemption_note") if hasattr(data, "keys") and f in data]
+    if fields:
+        message = "容错纠错须由部长（分管负责人）通过 exemptions/ 作出认定，不能在谈话记录中修改。"
+        raise ValidationError(dict.fromkeys(fields, message))
+
+
+def _with_decision(qs):
+    return qs.annotate(
+        exempted=Exists(tolerated(MatterType.INTERVIEW).filter(matter_id=OuterRef("pk"))),
+        exemption=decision_id(MatterType.INTERVIEW),
+    )
 
 
 INTERVIEW_FILTERS = [
@@ -192,7 +216,7 @@ class InterviewViewSet(
     def get_queryset(self):
         user = self.request.user
         if self.action != "list":
-            return (
+            return _with_decision(
                 selectors.interviews_visible_to(user)
                 .select_related("unit", "cadre")
                 .prefetch_related("reasons", "attachments")
@@ -216,7 +240,9 @@ class InterviewViewSet(
             filters["cadre_id"] = _int(p["cadre"], "cadre")
         if p.get("overdue") in ("1", "true", "True"):
             filters["overdue"] = True
-        return selectors.interview_list(user, **filters).prefetch_related("reasons", "attachments")
+        return _with_decision(
+            selectors.interview_list(user, **filters).prefetch_related("reasons", "attachments")
+        )
 
     def _resolve_subject(self, data):
         user = self.request.user
@@ -237,11 +263,10 @@ class InterviewViewSet(
         return cadre, unit
 
     def create(self, request, *args, **kwargs):
+        _refuse_exemption_fields(request.data)
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         v = serializer.validated_data
-        if v.get("exempted"):
-            raise ValidationError({"exempted": "新登记的谈话不能直接认定容错免责，请登记后再修改。"})
         cadre, unit = self._resolve_subject(v)
         common = {
             "actor": request.user,
@@ -269,6 +294,7 @@ class InterviewViewSet(
 
     def partial_update(self, request, *args, **kwargs):
         interview = self.get_object()
+        _refuse_exemption_fields(request.data)
         serializer = self.get_serializer(interview, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         v = serializer.validated_data

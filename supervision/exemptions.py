@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 
 from .models import Exemption, ExemptionVerdict
 
@@ -24,10 +24,44 @@ def tolerated_ids(matter_type: str, ids: Iterable[int] | None = None) -> set[int
     return set(qs.values_list("matter_id", flat=True))
 
 
+def tolerated_q(matter_type: str, field: str = "pk") -> Exists:
+    """An annotation (or filter): whether the row's matter is decided 可容."""
+    return Exists(tolerated(matter_type).filter(matter_id=OuterRef(field)))
+
+
 def not_tolerated_q(matter_type: str, field: str = "pk") -> Q:
     """A filter keeping only matters (rows of a queryset whose ``field`` is the matter id) that
     no 可容 decision exempts: ``Interview.objects.filter(not_tolerated_q("interview"))``."""
-    return ~Q(Exists(tolerated(matter_type).filter(matter_id=OuterRef(field))))
+    return ~Q(tolerated_q(matter_type, field))
+
+
+def decision_id(matter_type: str, field: str = "pk") -> Subquery:
+    """An annotation: the id of the decision (either verdict) on the row's matter, or None, so a
+    list shows each row's decision in the query that reads the rows."""
+    return Subquery(
+        Exemption.objects.filter(matter_type=matter_type, matter_id=OuterRef(field)).values("pk")[:1]
+    )
+
+
+def decision_verdict(matter_type: str, field: str = "pk") -> Subquery:
+    """An annotation: the verdict of the decision on the row's matter ("" -> None when none)."""
+    return Subquery(
+        Exemption.objects.filter(matter_type=matter_type, matter_id=OuterRef(field)).values("verdict")[:1]
+    )
+
+
+def tolerated_decisions(matter_type: str, ids) -> dict[int, Exemption]:
+    """``{matter id: decision}`` of the 可容 decisions on ``ids`` (an iterable or a queryset of
+    ids, read as a subquery). One query."""
+    if not isinstance(ids, QuerySet):
+        ids = list(ids)
+    qs = tolerated(matter_type).filter(matter_id__in=ids).select_related("decided_by")
+    return {e.matter_id: e for e in qs}
+
+
+def tolerated_citations(matter_type: str, ids) -> dict[int, str]:
+    """``{matter id: citation}`` of the 可容 decisions on ``ids``. One query."""
+    return {pk: citation(e) for pk, e in tolerated_decisions(matter_type, ids).items()}
 
 
 def decisions_for(matter_type: str, ids: Iterable[int]) -> dict[int, Exemption]:

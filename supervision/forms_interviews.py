@@ -214,17 +214,6 @@ class InterviewEditForm(StyledForm):
         label="整改报告摘要", required=False, widget=forms.Textarea(attrs={"rows": 4})
     )
     review_note = forms.CharField(label="评估意见", required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    exempted = forms.BooleanField(
-        label="所涉事项认定为容错免责",
-        required=False,
-        help_text="经认定属于可容错情形的，该次谈话不再限制考核等次，也不再计入不适宜担任现职预警。",
-    )
-    exemption_note = forms.CharField(
-        label="容错认定说明",
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="认定或撤销容错免责时必填：写明认定依据（如“三个区分开来”的具体情形）。",
-    )
     reason = forms.CharField(
         label="修改原因", required=False, max_length=500, help_text="选填，记入全程纪实。"
     )
@@ -236,7 +225,7 @@ class InterviewEditForm(StyledForm):
         super().__init__(*args, **kwargs)
         # Only what the record already holds can be corrected.
         if not interview.conducted_on:
-            for name in ("location", "interviewers", "record", "exempted", "exemption_note"):
+            for name in ("location", "interviewers", "record"):
                 del self.fields[name]
         if not interview.report_received_on:
             del self.fields["report_summary"]

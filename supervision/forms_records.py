@@ -259,21 +259,3 @@ class SanctionForm(CadrePickerForm):
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": "请填写处分事由。"},
     )
-    exempted = forms.BooleanField(
-        label="认定为容错免责",
-        required=False,
-        help_text="属于“三个区分开来”中可容情形的，不因此限制考核等次。",
-    )
-    exemption_note = forms.CharField(
-        label="容错认定依据", required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
-    )
-
-
-class SanctionExemptionForm(StyledForm):
-    exempted = forms.BooleanField(label="认定为容错免责", required=False)
-    exemption_note = forms.CharField(
-        label="认定（或撤销）依据",
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        error_messages={"required": "请写明认定（或撤销）容错免责的依据。"},
-    )

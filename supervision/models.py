@@ -138,13 +138,6 @@ class Interview(models.Model):
     reviewed_on = models.DateField("评估日期", null=True, blank=True)
     review_note = models.TextField("评估意见", blank=True)
     follow_up = models.CharField("后续处理建议", max_length=20, choices=FollowUp.choices, blank=True)
-    # 容错纠错: a matter found exempt no longer counts toward grade caps nor flag rules.
-    exempted = models.BooleanField(
-        "容错免责",
-        default=False,
-        help_text="所涉事项经认定属于可容错情形的，不再因此限制考核等次或触发预警。",
-    )
-    exemption_note = models.TextField("容错认定说明", blank=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
     class Meta:
@@ -393,10 +386,6 @@ class Sanction(models.Model):
     kind = models.CharField("处分类型", max_length=20, choices=SanctionKind.choices)
     decided_on = models.DateField("处分决定日期")
     reason = models.TextField("处分事由")
-    exempted = models.BooleanField(
-        "容错免责", default=False, help_text="经认定属于可容错情形的，不因此限制考核等次。"
-    )
-    exemption_note = models.TextField("容错认定说明", blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField("登记时间", auto_now_add=True)
 

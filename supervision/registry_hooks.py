@@ -5,7 +5,8 @@ from django.utils import timezone
 
 from core import registry
 
-from .models import InterviewKind
+from .exemptions import decision_verdict
+from .models import ExemptionVerdict, InterviewKind, MatterType
 from .selectors.interview_profile import profile_context as interviews_context
 from .selectors.interviews import cadre_interviews, todo_for
 from .selectors.records import clues_visible_to, is_on_hold, sanctions_visible_to
@@ -87,12 +88,18 @@ def _clue_entries(user, cadre, limit: int):
 
 def _sanction_entries(user, cadre, limit: int):
     anchor = reverse("cadres:detail", args=[cadre.pk]) + "#sanctions"
-    for sanction in sanctions_visible_to(user).filter(cadre=cadre).order_by("-decided_on", "-id")[:limit]:
+    sanctions = (
+        sanctions_visible_to(user)
+        .filter(cadre=cadre)
+        .annotate(verdict=decision_verdict(MatterType.SANCTION))
+        .order_by("-decided_on", "-id")[:limit]
+    )
+    for sanction in sanctions:
         yield registry.TimelineEntry(
             on=sanction.decided_on,
             kind="处分",
             title=sanction.get_kind_display(),
-            detail="容错免责" if sanction.exempted else "",
+            detail=f"容错纠错认定为{ExemptionVerdict(sanction.verdict).label}" if sanction.verdict else "",
             url=anchor,
         )
 

@@ -7,3 +7,9 @@ interviews_changed = Signal()
 # Sent after commit when a sanction (处分) is recorded or changed, with ``cadre_ids`` and
 # ``unit_paths``: its influence period bears on grades.
 sanctions_changed = Signal()
+
+# Sent after commit when a 容错纠错 decision (``Exemption``) is made, revised or revoked, with
+# ``matter_type``, ``matter_ids``, ``cadre_ids``, ``unit_paths``, ``years`` (the matters' years)
+# and ``actor``: grading recomputes the open annual periods those matters bear on, the flag job
+# re-evaluates the cadres, the incentive lists follow. Supervision imports none of them.
+exemptions_changed = Signal()

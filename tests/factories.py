@@ -128,3 +128,28 @@ class IncentiveEntryFactory(factory.django.DjangoModelFactory):
         ]
     )
     computed_at = factory.LazyFunction(lambda: timezone.now())  # the clock fixture's day
+
+
+def make_exemption(actor, matter_type: str, matter, *, verdict: str = "tolerable", on=None, **extra):
+    """A 容错纠错 decision (``supervision.Exemption``) on ``matter`` (an Interview, Sanction, Flag
+    or RecallCase), written directly: the subject and unit are the matter's, the classification
+    过失 / 因公 / 探索试错, the date the matter's own unless ``on`` is given."""
+    from supervision.models import Exemption
+
+    cadre = getattr(matter, "cadre", None)
+    unit = getattr(matter, "unit", None) or cadre.unit
+    day = on or getattr(matter, "conducted_on", None) or getattr(matter, "decided_on", None)
+    return Exemption.objects.create(
+        matter_type=matter_type,
+        matter_id=matter.pk,
+        cadre=cadre,
+        unit=unit,
+        intent=extra.pop("intent", "negligent"),
+        motive=extra.pop("motive", "public"),
+        nature=extra.pop("nature", "trial"),
+        verdict=verdict,
+        basis=extra.pop("basis", "属探索性工作中的失误，予以容错。"),
+        decided_by=actor,
+        decided_on=day or timezone.localdate(),
+        **extra,
+    )

@@ -27,8 +27,9 @@ from cadres.selectors import unit_label
 from core.bulk import bulk_insert, bulk_update_rows
 from core.jobs import jobs_create, progress, register, reusable_pending
 from core.models import Job
-from supervision.models import Sanction
-from supervision.selectors.interviews import yuetan_counts
+from supervision.exemptions import tolerated_citations
+from supervision.models import MatterType, Sanction
+from supervision.selectors.interviews import yuetan_counts, yuetan_tolerated
 
 from ..grading import Facts, IndicatorDef, PolicyResolver, Row, RuleRow, grade_period
 from ..models import OPEN_STATUSES, Assessment, Indicator, Period, PolicyRule, Scheme, TeamAssessment
@@ -182,6 +183,10 @@ def load_facts(period: Period, unit_path: str, cadre_ids: set[int]) -> Facts:
     counts = yuetan_counts(year=period.year)
     facts.yuetan_cadre = {c: d for c, d in counts["cadres"].items() if c in cadre_ids}
     facts.yuetan_team = counts["teams"]
+    # 约谈 decided 可容 (容错纠错): not counted above, named in the explanations instead
+    tolerated = yuetan_tolerated(year=period.year)
+    facts.yuetan_cadre_tolerated = {c: d for c, d in tolerated["cadres"].items() if c in cadre_ids}
+    facts.yuetan_team_tolerated = tolerated["teams"]
     for unit_id, cadre_id, is_main, path in TeamMembership.objects.filter(subtree).values_list(
         "unit_id", "cadre_id", "is_main_leader", "unit__path"
     ):
@@ -194,11 +199,11 @@ def load_facts(period: Period, unit_path: str, cadre_ids: set[int]) -> Facts:
     )
     if unit_path:
         sanctions = sanctions.filter(cadre__unit__path__startswith=unit_path)
-    for cadre_id, kind, decided_on, exempted in sanctions.values_list(
-        "cadre_id", "kind", "decided_on", "exempted"
-    ):
+    # a sanction decided 可容 (容错纠错) carries the decision's citation instead of its effect
+    cited = tolerated_citations(MatterType.SANCTION, sanctions.values("pk"))
+    for pk, cadre_id, kind, decided_on in sanctions.values_list("pk", "cadre_id", "kind", "decided_on"):
         if cadre_id in cadre_ids:
-            facts.sanctions.setdefault(cadre_id, []).append((kind, decided_on, exempted))
+            facts.sanctions.setdefault(cadre_id, []).append((kind, decided_on, cited.get(pk, "")))
     quarters = Assessment.objects.filter(period__year=period.year, period__quarter__isnull=False).exclude(
         final_grade=""
     )

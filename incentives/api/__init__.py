@@ -3,7 +3,9 @@ have ``urlpatterns`` (plain views); add the module to AREAS."""
 
 import importlib
 
-AREAS: list[str] = []
+AREAS: list[str] = [
+    "incentives.api.exemptions",  # exemptions/: 容错纠错 decisions
+]
 
 
 def register(router) -> None:

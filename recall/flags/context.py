@@ -20,7 +20,7 @@ from ..policy import FLAG_KINDS
 # Cadres no longer holding a post: no flag is raised for them, and their open flags close.
 GONE_STATUSES = {CadreStatus.RETIRED, CadreStatus.DISMISSED, CadreStatus.REMOVED, CadreStatus.RESIGNED}
 NOT_ANY_MORE = "，预警条件不再成立"
-EXEMPTED_REASON = "所涉事项已认定容错免责，预警条件不再成立"
+EXEMPTED_REASON = "所涉事项经容错纠错认定为可容，预警条件不再成立"
 ANCHOR_MAX = Flag._meta.get_field("anchor").max_length
 # Plain strings for the loops over thousands of cadres (an enum member's lookup costs more).
 GRADE_RANK = {str(g): i for i, g in enumerate(INDIVIDUAL_SCALE)}
@@ -55,7 +55,9 @@ class KindResult:
     容错 exemption, and how to word the closing of its other open flags."""
 
     firings: dict[tuple[int, str], Firing] = field(default_factory=dict)
-    exempted: set[tuple[int, str]] = field(default_factory=set)
+    # (cadre id, rule key) -> the matters decided 可容 (容错纠错) without which it would fire:
+    # [(matter type, id)], for the closing reason to cite the decisions
+    exempted: dict[tuple[int, str], list[tuple[str, int]]] = field(default_factory=dict)
     # (context, open flags not firing any more) -> {flag id: reason}
     close_reasons: Callable[[Context, list[OpenFlag]], dict[int, str]] | None = None
     _named: dict[int, tuple[str, str]] = field(default_factory=dict)

@@ -17,6 +17,8 @@ from audit.models import AuditAction
 from audit.services import Change, audit_record_bulk
 from cadres.models import Cadre, CadreStatus
 from core.bulk import bulk_insert, bulk_update_rows, pick, reserve_pks
+from supervision.exemptions import citation, tolerated_citations, tolerated_decisions, tolerated_q
+from supervision.models import MatterType
 
 from ..models import Flag, FlagStatus
 from .context import (
@@ -73,20 +75,45 @@ def reconcile(ctx: Context, results: dict[str, KindResult]) -> dict:
     for result in results.values():
         firings.update(result.firings)
 
+    # Flags decided 可容 (容错纠错) close, and a closed one is not raised again on its facts.
+    tolerated_flags: set[int] = set()
     open_flags: dict[tuple[int, str], OpenFlag] = {}
-    for pk, cadre_id, unit_id, key, name, anchor, facts in ctx.scoped(
-        Flag.objects.filter(status=FlagStatus.OPEN)
-    ).values_list("id", "cadre_id", "unit_id", "rule_key", "rule_name", "anchor", Cast("facts", TextField())):
+    for pk, cadre_id, unit_id, key, name, anchor, facts, tolerated in (
+        ctx.scoped(Flag.objects.filter(status=FlagStatus.OPEN))
+        .annotate(tolerated=tolerated_q(MatterType.FLAG))
+        .values_list(
+            "id",
+            "cadre_id",
+            "unit_id",
+            "rule_key",
+            "rule_name",
+            "anchor",
+            Cast("facts", TextField()),
+            "tolerated",
+        )
+    ):
         if not ctx.in_scope(cadre_id):
             continue
         open_flags[(cadre_id, key)] = OpenFlag(
             pk, cadre_id, unit_id, key, name, anchor, orjson.loads(facts) if facts else []
         )
+        if tolerated:
+            tolerated_flags.add(pk)
     others: dict[tuple[int, str, str], tuple[int, str, str]] = {}
-    for pk, cadre_id, key, anchor, status, close_reason in ctx.scoped(
-        Flag.objects.exclude(status=FlagStatus.OPEN)
-    ).values_list("id", "cadre_id", "rule_key", "anchor", "status", "close_reason"):
+    for pk, cadre_id, key, anchor, status, close_reason, tolerated in (
+        ctx.scoped(Flag.objects.exclude(status=FlagStatus.OPEN))
+        .annotate(tolerated=tolerated_q(MatterType.FLAG))
+        .values_list("id", "cadre_id", "rule_key", "anchor", "status", "close_reason", "tolerated")
+    ):
         others[(cadre_id, key, anchor)] = (pk, status, close_reason)
+        if tolerated:
+            tolerated_flags.add(pk)
+    # the decisions are cited only where a flag closes now (none, once closed: no query)
+    closing = [f.id for f in open_flags.values() if f.id in tolerated_flags]
+    flag_citations = tolerated_citations(MatterType.FLAG, closing) if closing else {}
+
+    def decided_reason(flag_id: int) -> str:
+        return f"{flag_citations.get(flag_id) or '经容错纠错认定为可容'}，预警关闭"
 
     closes: list[tuple[OpenFlag, str]] = []
     updates: list[tuple[OpenFlag, Firing, int]] = []
@@ -99,6 +126,11 @@ def reconcile(ctx: Context, results: dict[str, KindResult]) -> dict:
     for key, firing in firings.items():
         current = open_flags.get(key)
         unit_id = unit_of(firing)
+        if current is not None and current.id in tolerated_flags:
+            closes.append((current, decided_reason(current.id)))
+            if current.anchor == firing.anchor:
+                continue  # decided 可容 on these very facts
+            current = None  # new facts: a new flag, as after any other closing
         if current is not None and current.anchor == firing.anchor:
             if (current.facts, current.unit_id, current.rule_name) != (
                 firing.facts,
@@ -115,21 +147,30 @@ def reconcile(ctx: Context, results: dict[str, KindResult]) -> dict:
             closes.append((current, f"预警事实范围已变为{_anchor_text(firing.anchor)}"))
         if held is None:
             creates.append((firing, unit_id))
-        elif held[1] == FlagStatus.CLOSED:
+        elif held[1] == FlagStatus.CLOSED and held[0] not in tolerated_flags:
             reopens.append((held[0], firing, unit_id, held[2]))
-        # reviewed (dismissed or decided) on these very facts: nothing new
+        # reviewed (dismissed or decided) on these very facts, or closed as 可容: nothing new
 
     not_firing = [f for key, f in open_flags.items() if key not in firings]
     by_kind: dict[str, list[OpenFlag]] = defaultdict(list)
+    exempted_by: dict[int, list[tuple[str, int]]] = {}
     for flag in not_firing:
+        if flag.id in tolerated_flags:
+            closes.append((flag, decided_reason(flag.id)))
+            continue
         reason = _generic_reason(ctx, flag)
         kind = flag.rule_key.partition(":")[0]
-        if reason is None and (flag.cadre_id, flag.rule_key) in results.get(kind, KindResult()).exempted:
-            reason = EXEMPTED_REASON
+        matters = results.get(kind, KindResult()).exempted.get((flag.cadre_id, flag.rule_key))
+        if reason is None and matters is not None:
+            exempted_by[flag.id] = matters
+            continue
         if reason is not None:
             closes.append((flag, reason))
         else:
             by_kind[kind].append(flag)
+    if exempted_by:
+        reasons = _exempted_reasons(exempted_by)
+        closes.extend((flag, reasons[flag.id]) for flag in not_firing if flag.id in exempted_by)
     for kind, flags in by_kind.items():
         result = results.get(kind)
         worded = result.close_reasons(ctx, flags) if result and result.close_reasons else {}
@@ -137,6 +178,29 @@ def reconcile(ctx: Context, results: dict[str, KindResult]) -> dict:
             closes.append((flag, worded.get(flag.id) or f"预警规则“{flag.rule_name}”的条件不再成立"))
 
     return _write(ctx, now, len(open_flags), closes, updates, reopens, creates)
+
+
+def _exempted_reasons(exempted_by: dict[int, list[tuple[str, int]]]) -> dict[int, str]:
+    """Why a flag closes when only matters decided 可容 would still fire it, citing the decision
+    (or, for several, their numbers). One query per matter type."""
+    ids: dict[str, set[int]] = defaultdict(set)
+    for matters in exempted_by.values():
+        for matter_type, pk in matters:
+            ids[matter_type].add(pk)
+    found = {(t, pk): e for t, pks in ids.items() for pk, e in tolerated_decisions(t, pks).items()}
+    reasons = {}
+    for flag_id, matters in exempted_by.items():
+        decisions = [found[m] for m in matters if m in found]
+        if len(decisions) == 1:
+            reasons[flag_id] = f"所涉事项{citation(decisions[0])}{NOT_ANY_MORE}"
+        elif decisions:
+            numbers = "、".join(str(e.pk) for e in decisions)
+            reasons[flag_id] = (
+                f"所涉{len(decisions)}项事项经容错纠错认定为可容（认定编号 {numbers}）{NOT_ANY_MORE}"
+            )
+        else:
+            reasons[flag_id] = EXEMPTED_REASON
+    return reasons
 
 
 def _anchor_text(anchor: str) -> str:

@@ -17,7 +17,8 @@ from assessment.services.policy import fraction_text, parse_fraction
 from assessment.tracks import TrackTable
 from cadres.models import TeamMembership
 from core.bulk import pick
-from supervision.models import Interview, InterviewKind, SubjectType
+from supervision.exemptions import tolerated_q
+from supervision.models import Interview, InterviewKind, MatterType, SubjectType
 from supervision.selectors.interviews import interviews_held_q
 
 from ..models import RecallCase, Result, Stage, TrackStanding
@@ -289,7 +290,7 @@ def evaluate_interviews(ctx: Context) -> KindResult:
     """At least ``min_count`` talks of ``kinds`` about the cadre in one calendar year, this year
     or up to ``years_back`` years before, counting those that took place (a 约谈 once conducted,
     the other kinds once recorded: ``interviews_held_q``, as the monthly report counts them) and
-    not exempted as 容错. The latest such year is the anchor."""
+    not decided 可容 (容错纠错). The latest such year is the anchor."""
     result = KindResult(close_reasons=_interviews_close_reasons)
     rows = ctx.all_rows(RuleKind.FLAG_INTERVIEWS)
     if not rows:
@@ -304,9 +305,11 @@ def evaluate_interviews(ctx: Context) -> KindResult:
         conducted_on__gte=datetime.date(first_year, 1, 1),
         conducted_on__lte=datetime.date(ctx.today.year, 12, 31),
     )
-    for pk, cadre_id, kind, day, exempted in qs.values_list(
-        "id", "cadre_id", "kind", "conducted_on", "exempted"
-    ).order_by("conducted_on", "id"):
+    for pk, cadre_id, kind, day, exempted in (
+        qs.annotate(tolerated=tolerated_q(MatterType.INTERVIEW))
+        .values_list("id", "cadre_id", "kind", "conducted_on", "tolerated")
+        .order_by("conducted_on", "id")
+    ):
         talks[cadre_id].append((pk, kind, day, exempted))
     labels = dict(InterviewKind.choices)
     for cadre_id, held in talks.items():
@@ -314,7 +317,8 @@ def evaluate_interviews(ctx: Context) -> KindResult:
             continue
         for row in ctx.rules_for(cadre_id, K_INTERVIEWS):
             wanted, need, years = ctx.compiled(row, _interviews_rule)
-            fired = exempt_only = False
+            fired = False
+            exempt_only: list[tuple[str, int]] = []
             for year in years:
                 in_year = [t for t in held if t[1] in wanted and t[2].year == year]
                 counted = [t for t in in_year if not t[3]]
@@ -330,10 +334,10 @@ def evaluate_interviews(ctx: Context) -> KindResult:
                     result.fire(cadre_id, row, str(year), facts)
                     fired = True
                     break
-                if len(in_year) >= need:
-                    exempt_only = True
+                if len(in_year) >= need and not exempt_only:
+                    exempt_only = [(MatterType.INTERVIEW, t[0]) for t in in_year if t[3]]
             if not fired and exempt_only:
-                result.exempted.add((cadre_id, rule_key(row.kind, row.key)))
+                result.exempted[(cadre_id, rule_key(row.kind, row.key))] = exempt_only
     return result
 
 
@@ -388,6 +392,7 @@ def evaluate_recall(ctx: Context) -> KindResult:
     rows = ctx.all_rows(RuleKind.FLAG_RECALL)
     if not rows:
         return result
+    # a case whose recall cause was decided 可容 (容错纠错) is not counted
     since = ctx.today - relativedelta(years=max(int(r.params.get("years") or 1) for r in rows))
     qs = (
         ctx.scoped(RecallCase.objects.all())
@@ -399,7 +404,8 @@ def evaluate_recall(ctx: Context) -> KindResult:
         .order_by("approved_on", "id")
     )
     cases: dict[int, list[tuple]] = defaultdict(list)
-    for case in qs.values_list(
+    tolerated: set[int] = set()
+    for *case, exempted in qs.annotate(tolerated=tolerated_q(MatterType.RECALL_CASE)).values_list(
         "id",
         "cadre_id",
         "approved_on",
@@ -407,20 +413,28 @@ def evaluate_recall(ctx: Context) -> KindResult:
         "followup_on",
         "frontline_result",
         "frontline_checked_on",
+        "tolerated",
     ):
-        cases[case[1]].append(case)
+        cases[case[1]].append(tuple(case))
+        if exempted:
+            tolerated.add(case[0])
     for cadre_id, held in cases.items():
         if not ctx.active(cadre_id):
             continue
         for row in ctx.rules_for(cadre_id, K_RECALL):
             failures, since, need = ctx.compiled(row, _recall_rule)
-            events = _recall_events(failures, since, held)
+            every = _recall_events(failures, since, held)
+            events = [e for e in every if e[0] not in tolerated]
             if len(events) >= need:
                 facts = [
                     {"label": label, "value": value, "ref": ref("recall.recallcase", pk)}
                     for pk, label, value in events
                 ]
                 result.fire(cadre_id, row, cases_anchor(pk for pk, _, _ in events), facts)
+            elif len(every) >= need:
+                result.exempted[(cadre_id, rule_key(row.kind, row.key))] = [
+                    (MatterType.RECALL_CASE, pk) for pk, _, _ in every if pk in tolerated
+                ]
     return result
 
 

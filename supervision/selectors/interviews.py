@@ -7,7 +7,8 @@ from django.utils import timezone
 from cadres.models import Unit
 from cadres.selectors import scope_q, unit_label
 
-from ..models import CONDUCTED_STATUSES, Interview, InterviewKind, InterviewStatus, Reminder
+from ..exemptions import decision_id, decision_verdict, not_tolerated_q, tolerated_citations, tolerated_q
+from ..models import CONDUCTED_STATUSES, Interview, InterviewKind, InterviewStatus, MatterType, Reminder
 
 
 def interviews_visible_to(user) -> QuerySet[Interview]:
@@ -19,7 +20,11 @@ def interview_get(user, pk) -> Interview:
         return (
             interviews_visible_to(user)
             .select_related("unit", "cadre", "proposed_by", "approved_by", "reviewed_by")
-            .annotate(unit_label=unit_label("unit__"))
+            .annotate(
+                unit_label=unit_label("unit__"),
+                exemption_id=decision_id(MatterType.INTERVIEW),
+                exemption_verdict=decision_verdict(MatterType.INTERVIEW),
+            )
             .prefetch_related("reasons", "attachments")
             .get(pk=pk)
         )
@@ -138,11 +143,15 @@ def monthly_summary(user, *, year: int, month: int, unit: Unit | None = None) ->
 
 def yuetan_counts(*, year: int, cadre_ids=None, unit_ids=None) -> dict:
     """Conducted 约谈 in a year with their dates, for the grade caps: {"cadres": {id: [dates]},
-    "teams": {unit_id: [dates]}}. One query. A 约谈 whose matter was exempted as 容错 does not
-    count: the exemption lifts the caps it caused."""
-    qs = Interview.objects.filter(
-        kind=InterviewKind.YUETAN, status__in=CONDUCTED_STATUSES, conducted_on__year=year, exempted=False
-    ).values_list("subject_type", "cadre_id", "unit_id", "conducted_on")
+    "teams": {unit_id: [dates]}}. One query. A 约谈 decided 可容 (容错纠错, ``Exemption``) does
+    not count: the decision lifts the caps it caused (``yuetan_tolerated`` names them)."""
+    qs = (
+        Interview.objects.filter(
+            kind=InterviewKind.YUETAN, status__in=CONDUCTED_STATUSES, conducted_on__year=year
+        )
+        .filter(not_tolerated_q(MatterType.INTERVIEW))
+        .values_list("subject_type", "cadre_id", "unit_id", "conducted_on")
+    )
     if cadre_ids is not None or unit_ids is not None:
         qs = qs.filter(Q(cadre_id__in=cadre_ids or []) | Q(subject_type="team", unit_id__in=unit_ids or []))
     cadres: dict[int, list] = {}
@@ -152,6 +161,30 @@ def yuetan_counts(*, year: int, cadre_ids=None, unit_ids=None) -> dict:
             cadres.setdefault(cadre_id, []).append(day)
         else:
             teams.setdefault(unit_id, []).append(day)
+    return {"cadres": cadres, "teams": teams}
+
+
+def yuetan_tolerated(*, year: int) -> dict:
+    """The conducted 约谈 of a year decided 可容, for the explanations that would have cited them:
+    {"cadres": {id: [(date, citation)]}, "teams": {unit_id: [(date, citation)]}}. One query, and
+    one more for the decisions when there are any."""
+    rows = list(
+        Interview.objects.filter(
+            kind=InterviewKind.YUETAN, status__in=CONDUCTED_STATUSES, conducted_on__year=year
+        )
+        .filter(tolerated_q(MatterType.INTERVIEW))
+        .order_by("conducted_on", "id")
+        .values_list("pk", "subject_type", "cadre_id", "unit_id", "conducted_on")
+    )
+    cited = tolerated_citations(MatterType.INTERVIEW, [r[0] for r in rows]) if rows else {}
+    cadres: dict[int, list] = {}
+    teams: dict[int, list] = {}
+    for pk, subject_type, cadre_id, unit_id, day in rows:
+        entry = (day, cited.get(pk, ""))
+        if subject_type == "cadre":
+            cadres.setdefault(cadre_id, []).append(entry)
+        else:
+            teams.setdefault(unit_id, []).append(entry)
     return {"cadres": cadres, "teams": teams}
 
 

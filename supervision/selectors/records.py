@@ -13,10 +13,12 @@ from django.utils import timezone
 from cadres.models import Cadre, Unit
 from cadres.selectors import scope_q, unit_label
 
+from ..exemptions import decision_id, decision_verdict
 from ..models import (
     CheckHandling,
     CheckOutcome,
     ClueStatus,
+    MatterType,
     PersonalMattersCheck,
     ProblemClue,
     ReviewItem,
@@ -284,7 +286,15 @@ def profile_context(user, cadre: Cadre) -> dict:
         "review_items": items,
         "review_years": review_years,
         "carried_over_items": carried_over,
-        "sanctions": list(Sanction.objects.filter(cadre=cadre).order_by("-decided_on", "-id")),
+        "sanctions": list(
+            Sanction.objects.filter(cadre=cadre)
+            .annotate(
+                exemption_id=decision_id(MatterType.SANCTION),
+                exemption_verdict=decision_verdict(MatterType.SANCTION),
+            )
+            .order_by("-decided_on", "-id")
+        ),
         "this_year": today.year,
         "records_can_edit": user.can("edit_registry"),
+        "can_decide": user.can("approve"),
     }

@@ -249,17 +249,13 @@ EDITABLE_FIELDS = {
     "record",
     "report_summary",
     "review_note",
-    "exempted",
-    "exemption_note",
 }
 
 
 @transaction.atomic
 def interview_update(*, actor, interview: Interview, reason: str = "", **fields) -> Interview:
-    """Correct the descriptive fields of a record (dates and status change only through steps),
-    or mark its matter as exempted (容错免责, with the basis in ``exemption_note``): an exempted
-    talk no longer counts toward grade caps and flag rules, so the grades follow and the flags
-    it raised close."""
+    """Correct the descriptive fields of a record (dates and status change only through steps).
+    Exempting its matter is a 容错纠错 decision (``services.exemptions``)."""
     _require_role(actor)
     _require_scope(actor, interview)
     unknown = set(fields) - EDITABLE_FIELDS
@@ -268,14 +264,9 @@ def interview_update(*, actor, interview: Interview, reason: str = "", **fields)
     interview = Interview.objects.select_for_update().get(pk=interview.pk)
     before = snapshot(interview)
     for key, value in fields.items():
-        if key == "exempted":
-            interview.exempted = bool(value)
-        else:
-            setattr(interview, key, (value or "").strip())
+        setattr(interview, key, (value or "").strip())
     if interview.status == InterviewStatus.RECORDED and not interview.record:
         raise ValidationError({"record": "谈话记录不能为空。"})
-    if "exempted" in fields and before["exempted"] != interview.exempted and not interview.exemption_note:
-        raise ValidationError({"exemption_note": "请写明认定（或撤销）容错免责的依据。"})
     interview.save()
     _audit(actor, AuditAction.UPDATE, interview, before=before, reason=reason)
     _changed(interview)

@@ -1,5 +1,6 @@
 """Every write of sanctions (处分). Their influence periods bear on grades, so each change
-asks the grading engine to recompute the open annual period (``sanctions_changed``)."""
+asks the grading engine to recompute the open annual period (``sanctions_changed``). Exempting a
+sanction is a 容错纠错 decision (``services.exemptions``), not a property of the sanction."""
 
 import datetime
 
@@ -7,12 +8,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from audit.models import AuditAction
-from audit.services import snapshot
 from cadres.models import Cadre
 
 from ..models import Sanction, SanctionKind
 from ..signals import sanctions_changed
-from .records import EARLIEST_YEAR, _not_future, _record, _require_cadre, _require_edit, _require_in_scope
+from .records import EARLIEST_YEAR, _not_future, _record, _require_cadre, _require_edit
 
 
 def _changed(sanction: Sanction) -> None:
@@ -28,13 +28,10 @@ def sanction_create(
     kind: str,
     decided_on: datetime.date | None,
     reason: str,
-    exempted: bool = False,
-    exemption_note: str = "",
 ) -> Sanction:
     _require_edit(actor)
     _require_cadre(actor, cadre)
     reason = (reason or "").strip()
-    exemption_note = (exemption_note or "").strip()
     errors: dict[str, str] = {}
     if kind not in SanctionKind.values:
         errors["kind"] = "请选择处分类型。"
@@ -45,8 +42,6 @@ def sanction_create(
     _not_future(errors, "decided_on", decided_on, "处分决定日期")
     if not reason:
         errors["reason"] = "请填写处分事由。"
-    if exempted and not exemption_note:
-        errors["exemption_note"] = "认定容错免责须写明认定依据。"
     if errors:
         raise ValidationError(errors)
     sanction = Sanction.objects.create(
@@ -54,28 +49,8 @@ def sanction_create(
         kind=kind,
         decided_on=decided_on,
         reason=reason,
-        exempted=exempted,
-        exemption_note=exemption_note if exempted else "",
         created_by=actor,
     )
     _record(actor, AuditAction.CREATE, sanction, cadre)
     _changed(sanction)
     return sanction
-
-
-@transaction.atomic
-def sanction_set_exemption(*, actor, sanction: Sanction, exempted: bool, note: str) -> Sanction:
-    """容错纠错: mark (or unmark) a sanction as an exempted matter, with the basis in writing."""
-    _require_edit(actor)
-    _require_in_scope(actor, sanction.cadre)
-    current = Sanction.objects.select_for_update().select_related("cadre", "cadre__unit").get(pk=sanction.pk)
-    note = (note or "").strip()
-    if not note:
-        raise ValidationError({"exemption_note": "请写明认定（或撤销）容错免责的依据。"})
-    before = snapshot(current)
-    current.exempted = exempted
-    current.exemption_note = note
-    current.save(update_fields=["exempted", "exemption_note"])
-    _record(actor, AuditAction.UPDATE, current, current.cadre, before=before)
-    _changed(current)
-    return current

@@ -321,6 +321,7 @@ def _render_detail(request, interview, *, bound=None, attachment_form=None, refu
             "attachment_form": attachment_form or AttachmentForm(),
             "timeline": timeline,
             "can_edit": can_edit,
+            "can_decide": user.can("approve"),
         },
         status=status,
     )

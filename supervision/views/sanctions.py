@@ -1,17 +1,17 @@
-"""Pages of sanctions (处分): list, record, and 容错免责 marking. Writes need ``edit_registry``."""
+"""Pages of sanctions (处分): list and record. Writes need ``edit_registry``. A sanction is exempted
+by a 容错纠错 decision (incentives:exemption_decide); the list shows each one's decision."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
-from django.views.decorators.http import require_POST
 
 from cadres.selectors import unit_label, units_visible_to
 
-from ..forms_records import SanctionExemptionForm, SanctionFilterForm, SanctionForm, apply_errors
-from ..models import Sanction
+from ..exemptions import decision_id, decision_verdict
+from ..forms_records import SanctionFilterForm, SanctionForm, apply_errors
+from ..models import MatterType
 from ..selectors.records import sanctions_visible_to
 from ..services import sanctions as services
 from .records import PICKER_ERRORS, _page, _preset_cadre, _require_edit
@@ -25,7 +25,11 @@ def sanction_list(request):
     qs = (
         sanctions_visible_to(user)
         .select_related("cadre", "cadre__unit")
-        .annotate(unit_label=unit_label("cadre__unit__"))
+        .annotate(
+            unit_label=unit_label("cadre__unit__"),
+            exemption_id=decision_id(MatterType.SANCTION),
+            exemption_verdict=decision_verdict(MatterType.SANCTION),
+        )
     )
     if filters.get("kind"):
         qs = qs.filter(kind=filters["kind"])
@@ -43,7 +47,7 @@ def sanction_list(request):
             "page_range": page_range,
             "filtered": any(v not in (None, "") for v in filters.values()),
             "can_edit": user.can("edit_registry"),
-            "exemption_form": SanctionExemptionForm(),
+            "can_decide": user.can("approve"),
         },
     )
 
@@ -63,8 +67,6 @@ def sanction_create(request):
                 kind=data["kind"],
                 decided_on=data["decided_on"],
                 reason=data["reason"],
-                exempted=data["exempted"],
-                exemption_note=data["exemption_note"],
             )
         except ValidationError as exc:
             apply_errors(form, exc, PICKER_ERRORS)
@@ -77,41 +79,7 @@ def sanction_create(request):
     return render(request, "supervision/records/sanction_form.html", {"form": form, "preset": preset})
 
 
-@require_POST
-@login_required
-def sanction_exemption(request, pk):
-    user = request.user
-    _require_edit(user)
-    try:
-        sanction = sanctions_visible_to(user).select_related("cadre", "cadre__unit").get(pk=pk)
-    except (Sanction.DoesNotExist, ValueError):
-        raise Http404("处分记录不存在或不在您的管辖范围内。") from None
-    form = SanctionExemptionForm(request.POST)
-    if form.is_valid():
-        try:
-            services.sanction_set_exemption(
-                actor=user,
-                sanction=sanction,
-                exempted=form.cleaned_data["exempted"],
-                note=form.cleaned_data["exemption_note"],
-            )
-        except ValidationError as exc:
-            for message in exc.messages:
-                messages.error(request, message)
-        else:
-            state = "认定为容错免责" if form.cleaned_data["exempted"] else "撤销容错免责认定"
-            messages.success(
-                request, f"已将“{sanction.cadre.name}”的{sanction.get_kind_display()}处分{state}。"
-            )
-    else:
-        for errors in form.errors.values():
-            for message in errors:
-                messages.error(request, message)
-    return redirect(reverse("cadres:detail", args=[sanction.cadre_id]) + "#sanctions")
-
-
 urlpatterns = [
     path("records/sanctions/", sanction_list, name="sanction_list"),
     path("records/sanctions/new/", sanction_create, name="sanction_create"),
-    path("records/sanctions/<int:pk>/exemption/", sanction_exemption, name="sanction_exemption"),
 ]

@@ -51,7 +51,7 @@ class P:
     scores: dict = field(default_factory=dict)
     cadre_id: int | None = None  # registration order; the position in the row by default
     yuetan: list = field(default_factory=list)
-    sanctions: list = field(default_factory=list)  # (kind, decided_on, exempted)
+    sanctions: list = field(default_factory=list)  # (kind, decided_on, citation of a 可容 decision or "")
     quarters: list = field(default_factory=list)  # (quarter, grade)
     override: str = ""
 
@@ -443,7 +443,7 @@ SANCTION_ROWS = [
 
 @pytest.mark.parametrize(("kind", "decided_on", "grade"), SANCTION_ROWS)
 def test_influence_period_boundaries(kind, decided_on, grade):
-    graded, _ = run([P("甲", 98, sanctions=[(kind, decided_on, False)]), *filler(9)])
+    graded, _ = run([P("甲", 98, sanctions=[(kind, decided_on, "")]), *filler(9)])
     assert graded["甲"].computed == graded["甲"].final == grade
     if grade == "优秀":
         assert "处分影响期" not in text(graded["甲"])
@@ -463,7 +463,7 @@ def test_influence_period_boundaries(kind, decided_on, grade):
     ],
 )
 def test_each_default_influence_length_is_stated_with_its_end(kind, label, months, decided_on, end):
-    graded, _ = run([P("甲", 75, sanctions=[(kind, decided_on, False)]), *filler(9)])
+    graded, _ = run([P("甲", 75, sanctions=[(kind, decided_on, "")]), *filler(9)])
     assert graded["甲"].computed == "不定等次"
     assert graded["甲"].code == 5
     assert (
@@ -473,27 +473,30 @@ def test_each_default_influence_length_is_stated_with_its_end(kind, label, month
 
 
 def test_a_warning_states_the_year_and_frees_its_slot():
-    top = [P("甲", 98, sanctions=[("warning", D(2025, 4, 1), False)]), P("乙", 95), P("丙", 94)]
+    top = [P("甲", 98, sanctions=[("warning", D(2025, 4, 1), "")]), P("乙", 95), P("丙", 94)]
     graded, _ = run([*top, *filler(7)])
     assert [graded[n].computed for n in ("甲", "乙", "丙")] == ["称职", "优秀", "优秀"]
     assert "处分影响期:至多称职:2025-04-01 受警告处分（考核年度内）" in text(graded["甲"])
     assert "优秀比例:不占优秀名额:等次受限的干部不参与优秀名额分配" in text(graded["甲"])
 
 
-def test_an_exempted_sanction_is_stated_and_does_not_limit():
-    graded, _ = run([P("甲", 98, sanctions=[("dismissal", D(2025, 3, 1), True)]), *filler(9)])
+TOLERATED = "经容错纠错认定为可容（2025-04-01，张部长认定，认定编号 7）"
+
+
+def test_a_tolerated_sanction_is_stated_with_its_decision_and_does_not_limit():
+    graded, _ = run([P("甲", 98, sanctions=[("dismissal", D(2025, 3, 1), TOLERATED)]), *filler(9)])
     assert graded["甲"].computed == "优秀"
     assert (
-        "容错免责:不限制等次:2025-03-01 受撤职处分，影响期 24 个月至 2027-03-01，已认定为可容错情形"
-        in text(graded["甲"])
-    )
+        "容错纠错:不限制等次:2025-03-01 受撤职处分，影响期 24 个月至 2027-03-01，"
+        "经容错纠错认定为可容（2025-04-01，张部长认定，认定编号 7）"
+    ) in text(graded["甲"])
 
 
 def test_a_rule_without_months_reaches_no_further_than_the_decision_day():
     params = {"sanction": "demerit", "basis": "overlaps_period", "effect": "undetermined"}
     for decided_on, grade in ((D(2024, 12, 31), "优秀"), (D(2025, 1, 1), "不定等次")):
         graded, _ = run(
-            [P("甲", 98, sanctions=[("demerit", decided_on, False)]), *filler(9)],
+            [P("甲", 98, sanctions=[("demerit", decided_on, "")]), *filler(9)],
             policy=rules(("influence", "demerit", params)),
         )
         assert graded["甲"].computed == grade, decided_on
@@ -503,11 +506,10 @@ def test_a_rule_without_months_reaches_no_further_than_the_decision_day():
     "sanctions",
     [
         pytest.param(
-            [("demerit", D(2025, 2, 1), True), ("warning", D(2025, 6, 1), False)], id="after_an_exempted_one"
+            [("demerit", D(2025, 2, 1), TOLERATED), ("warning", D(2025, 6, 1), "")],
+            id="after_a_tolerated_one",
         ),
-        pytest.param(
-            [("demerit", D(2020, 2, 1), False), ("warning", D(2025, 6, 1), False)], id="after_an_old_one"
-        ),
+        pytest.param([("demerit", D(2020, 2, 1), ""), ("warning", D(2025, 6, 1), "")], id="after_an_old_one"),
     ],
 )
 def test_every_sanction_of_a_cadre_is_weighed(sanctions):
@@ -530,20 +532,20 @@ def test_two_rules_for_one_sanction_kind_are_both_weighed():
             {"sanction": "demerit", "months": 24, "basis": "overlaps_period", "effect": "undetermined"},
         ),
     )
-    graded, _ = run([P("甲", 98, sanctions=[("demerit", D(2024, 6, 1), False)]), *filler(9)], policy=policy)
+    graded, _ = run([P("甲", 98, sanctions=[("demerit", D(2024, 6, 1), "")]), *filler(9)], policy=policy)
     assert graded["甲"].computed == "不定等次"
 
 
 def test_a_sanction_makes_even_an_incomplete_row_undetermined():
     graded, _ = run(
-        [P("甲", 98, scores={"绩": None}, sanctions=[("demerit", D(2025, 3, 1), False)]), *filler(9)]
+        [P("甲", 98, scores={"绩": None}, sanctions=[("demerit", D(2025, 3, 1), "")]), *filler(9)]
     )
     assert graded["甲"].computed == graded["甲"].final == "不定等次"
 
 
 def test_a_sanction_kind_without_a_rule_has_no_effect():
     graded, _ = run(
-        [P("甲", 98, sanctions=[("demerit", D(2025, 3, 1), False)]), *filler(9)],
+        [P("甲", 98, sanctions=[("demerit", D(2025, 3, 1), "")]), *filler(9)],
         policy=rules(disabled=[("influence", "demerit")]),
     )
     assert graded["甲"].computed == "优秀"
@@ -581,7 +583,7 @@ def test_an_influence_rule_may_cap_instead_of_undetermining(params, grade):
     # Decided 2024-11-15: twelve months reach into 2025, one month does not, nor does a rule
     # without months.
     graded, _ = run(
-        [P("甲", 98, sanctions=[("demerit", D(2024, 11, 15), False)]), *filler(9)],
+        [P("甲", 98, sanctions=[("demerit", D(2024, 11, 15), "")]), *filler(9)],
         policy=rules(("influence", "demerit", params)),
     )
     assert graded["甲"].computed == grade
@@ -967,7 +969,7 @@ def test_the_strictest_of_several_caps_wins_and_each_is_explained():
         98,
         yuetan=[D(2025, 3, 1)],
         quarters=[(1, "较差"), (2, "较差")],
-        sanctions=[("warning", D(2025, 5, 1), False)],
+        sanctions=[("warning", D(2025, 5, 1), "")],
     )
     graded, _ = run([person, *filler(9)])
     assert graded["甲"].computed == "基本称职"
@@ -976,7 +978,7 @@ def test_the_strictest_of_several_caps_wins_and_each_is_explained():
 
 
 def test_an_undetermining_sanction_wins_over_every_cap():
-    person = P("甲", 98, yuetan=[D(2025, 3, 1), D(2025, 4, 1)], sanctions=[("demerit", D(2025, 5, 1), False)])
+    person = P("甲", 98, yuetan=[D(2025, 3, 1), D(2025, 4, 1)], sanctions=[("demerit", D(2025, 5, 1), "")])
     graded, _ = run([person, *filler(9)])
     assert graded["甲"].computed == "不定等次"
     assert not any(e["rule"] == "优秀比例" for e in graded["甲"].explanation)
@@ -1017,7 +1019,7 @@ def test_ranks_are_shared_by_equal_totals_and_skip_after_them():
     "first",
     [
         pytest.param(P("缺", None), id="an_incomplete_row"),
-        pytest.param(P("缺", 98, sanctions=[("demerit", D(2025, 3, 1), False)]), id="an_undetermined_row"),
+        pytest.param(P("缺", 98, sanctions=[("demerit", D(2025, 3, 1), "")]), id="an_undetermined_row"),
     ],
 )
 def test_rows_after_an_ungraded_one_are_graded(first):

@@ -11,8 +11,8 @@ from accounts.roles import Role
 from assessment.models import Assessment, Period, PeriodStatus, PolicyRule, TeamAssessment
 from assessment.services.recompute import period_recompute
 from cadres.models import CadreKind, TeamMembership
-from supervision.models import Interview, Sanction
-from tests.factories import CadreFactory, make_period, make_user
+from supervision.models import Interview, MatterType, Sanction
+from tests.factories import CadreFactory, make_exemption, make_period, make_user
 
 YEAR = 2025
 CODES = ["德", "能", "勤", "绩", "廉", "民主测评"]
@@ -28,7 +28,7 @@ class C:
     kind: str = CadreKind.LEADER_KE
     scores: dict = field(default_factory=dict)
     yuetan: list = field(default_factory=list)
-    sanctions: list = field(default_factory=list)  # (kind, date, exempted)
+    sanctions: list = field(default_factory=list)  # (kind, date, decided 可容 by 容错纠错)
     quarters: list = field(default_factory=list)  # (quarter, grade)
     main_leader: bool = False
     member: bool = False
@@ -210,10 +210,10 @@ CASES = [
         {"甲": "不定等次"},
     ),
     Case(
-        "an_exempted_sanction_lifts_its_effect",
+        "a_tolerated_sanction_lifts_its_effect",
         ten([C("甲", 98, sanctions=[("demotion", D(2025, 1, 5), True)])]),
         {"甲": "优秀"},
-        explain={"甲": "已认定为可容错情形"},
+        explain={"甲": "受降级处分，影响期 24 个月至 2027-01-05，经容错纠错认定为可容（2025-01-05，"},
     ),
     Case(
         "a_unit_may_lengthen_an_influence_period",
@@ -275,16 +275,12 @@ def build(case: Case, tree) -> tuple[Period, dict]:
                 conducted_on=day,
                 proposed_by=staff,
             )
-        for kind, day, exempted in spec.sanctions:
-            Sanction.objects.create(
-                cadre=cadre,
-                kind=kind,
-                decided_on=day,
-                reason="测试",
-                exempted=exempted,
-                exemption_note="可容" if exempted else "",
-                created_by=staff,
+        for kind, day, tolerated in spec.sanctions:
+            sanction = Sanction.objects.create(
+                cadre=cadre, kind=kind, decided_on=day, reason="测试", created_by=staff
             )
+            if tolerated:
+                make_exemption(staff, MatterType.SANCTION, sanction)
         for quarter, grade in spec.quarters:
             qp = quarter_periods.get(quarter) or make_period(
                 year=YEAR, quarter=quarter, status=PeriodStatus.PUBLISHED

@@ -1,7 +1,8 @@
 """The world of tests/scope/ (one of everything in every unit of two counties), with the few
 objects the permission matrix also needs: an education entry per cadre (its edit and delete
 pages), an uploaded file on each import batch (its download and annotated pages), and per unit
-a recall case, a "不适宜担任现职" flag, an adjustment decision and a 负面清单 entry (recall/)."""
+a recall case, a "不适宜担任现职" flag, an adjustment decision and a 负面清单 entry (recall/), and a
+容错纠错 decision on the unit's sanction."""
 
 import datetime
 
@@ -16,6 +17,8 @@ from recall.models import CaseSource, Flag, Situation
 from recall.services_catalogue import negative_list_add
 from recall.services_flags import adjustment_propose
 from recall.tasks import JOB_KIND as FLAG_JOB
+from supervision.models import MatterType
+from tests.factories import make_exemption
 from tests.scope.conftest import World, world  # noqa: F401 (the fixture, used here)
 
 
@@ -55,6 +58,11 @@ def matrix_world(world) -> World:  # noqa: F811
     world.negative_entries = {
         key: negative_list_add(actor=actor, unit=unit, situation=situation)
         for key, unit in world.units.items()
+    }
+    # a 容错纠错 decision per unit, on its sanction (its page, revision and revocation)
+    world.exemptions = {
+        key: make_exemption(world.users["city_head"], MatterType.SANCTION, sanction)
+        for key, sanction in world.sanctions.items()
     }
     # the flag evaluation the recall cases queued (run after commit, which a test never reaches)
     Job.objects.filter(kind=FLAG_JOB).delete()

@@ -33,6 +33,7 @@ from assessment.models import Assessment, ImportBatch, Period, PolicyRule, Schem
 from audit.models import AuditEntry
 from cadres.models import Cadre, Education, TeamMembership, Unit
 from core.models import Job
+from incentives.models import BonusBase, Decision, PoolShare, TeamPool
 from recall.models import (
     AdjustmentDecision,
     Flag,
@@ -44,6 +45,7 @@ from recall.models import (
 )
 from supervision.models import (
     Attachment,
+    Exemption,
     Interview,
     PersonalMattersCheck,
     ProblemClue,
@@ -61,6 +63,7 @@ ROLES = (ANONYMOUS, *Role.values, SUPERUSER)
 EDIT, MANAGE, IMPORT = "edit_registry", "manage_assessment", "import_sheets"
 AUDIT, APPROVE, SCORES = "view_audit", "approve", "enter_scores"
 RECALL = "manage_recall"
+INCENTIVES = "manage_incentives"
 # The 惰政 catalogue is one for the whole tree: only a user whose scope covers every unit edits
 # it. The matrix's users sit in a county, so of them only the superuser may.
 WHOLE_TREE = "whole tree"
@@ -228,8 +231,21 @@ TABLE: dict[str, Row] = {
     "supervision:sanction_create": Row(
         url("supervision:sanction_create", query={"cadre": obj("cadres")}), {"GET": W(EDIT), "POST": W(EDIT)}
     ),
-    "supervision:sanction_exemption": Row(
-        url("supervision:sanction_exemption", obj("sanctions")), {"POST": W(EDIT, 302, role_first=True)}
+    # ---------------------------------------------------------------- 容错纠错 (incentives/)
+    # every role reads in scope; deciding, revising and revoking are a head's (approve); the
+    # matter or decision is looked up first, so outside the subtree is 404 for every role; an
+    # empty form is shown again with its errors
+    "incentives:exemptions": Row(url("incentives:exemptions"), GET, scoped=False),
+    "incentives:exemption_decide": Row(
+        url("incentives:exemption_decide", "interview", obj("interviews")),
+        {"GET": W(APPROVE), "POST": W(APPROVE)},
+    ),
+    "incentives:exemption_detail": Row(url("incentives:exemption_detail", obj("exemptions")), GET),
+    "incentives:exemption_revise": Row(
+        url("incentives:exemption_revise", obj("exemptions")), {"GET": W(APPROVE), "POST": W(APPROVE)}
+    ),
+    "incentives:exemption_revoke": Row(
+        url("incentives:exemption_revoke", obj("exemptions")), {"POST": W(APPROVE)}
     ),
     # ---------------------------------------------------------------- assessment: periods
     "assessment:periods": Row(url("assessment:periods"), {"GET": READ, "POST": W(MANAGE)}, scoped=False),
@@ -325,6 +341,43 @@ TABLE: dict[str, Row] = {
     # ---------------------------------------------------------------- incentives pages (激励关爱)
     # every role reads in scope; decisions, bases and pools need manage_incentives
     "incentives:home": Row(url("incentives:home"), GET, scoped=False),
+    "incentives:lists": Row(url("incentives:lists"), GET, scoped=False),
+    "incentives:lists_export": Row(url("incentives:lists_export"), GET, scoped=False),
+    # an empty form names no period: back to the list with the reason (302)
+    "incentives:lists_compute": Row(
+        url("incentives:lists_compute"), {"POST": W(INCENTIVES, 302)}, scoped=False
+    ),
+    "incentives:entry_detail": Row(
+        url("incentives:entry_detail", period, "commendation", obj("cadres")), GET
+    ),
+    "incentives:entry_decide": Row(
+        url("incentives:entry_decide", period, "commendation", obj("cadres")), {"POST": W(INCENTIVES)}
+    ),
+    "incentives:entry_withdraw": Row(
+        url("incentives:entry_withdraw", period, "commendation", obj("cadres")), {"POST": W(INCENTIVES)}
+    ),
+    "incentives:bonus_bases": Row(
+        url("incentives:bonus_bases", query={"period": period}),
+        {"GET": READ, "POST": W(INCENTIVES)},
+        scoped=False,
+    ),
+    "incentives:bonus_base_remove": Row(
+        url("incentives:bonus_base_remove", obj("bonus_bases")), {"POST": W(INCENTIVES, 302)}
+    ),
+    "incentives:pools": Row(url("incentives:pools"), GET, scoped=False),
+    "incentives:pool_new": Row(
+        url("incentives:pool_new"), {"GET": W(INCENTIVES), "POST": W(INCENTIVES)}, scoped=False
+    ),
+    "incentives:pool_detail": Row(url("incentives:pool_detail", obj("team_pools")), GET),
+    "incentives:pool_edit": Row(
+        url("incentives:pool_edit", obj("team_pools")), {"GET": W(INCENTIVES), "POST": W(INCENTIVES)}
+    ),
+    "incentives:pool_shares": Row(
+        url("incentives:pool_shares", obj("team_pools")), {"GET": W(INCENTIVES), "POST": W(INCENTIVES)}
+    ),
+    "incentives:pool_delete": Row(
+        url("incentives:pool_delete", obj("team_pools")), {"POST": W(INCENTIVES, 302)}
+    ),
     # ---------------------------------------------------------------- API (/api/v1/)
     # the token endpoint takes no credentials: everyone gets 400 for an empty body
     "api-token": Row(url("api-token"), {"POST": Access(ok=400, anon=400)}, scoped=False),
@@ -384,6 +437,12 @@ TABLE: dict[str, Row] = {
     "recall-situation-list": Row(url("recall-situation-list"), GET, scoped=False),
     "recall-situation-detail": Row(url("recall-situation-detail", situation), GET, scoped=False),
     "recall-point-list": Row(url("recall-point-list"), {"GET": READ, "POST": W(RECALL, 400)}, scoped=False),
+    # 容错纠错: every role reads in scope; deciding and revising are a head's (checked before the
+    # object is looked up); an empty body is refused (400)
+    "exemption-list": Row(url("exemption-list"), {"GET": READ, "POST": W(APPROVE, 400)}, scoped=False),
+    "exemption-detail": Row(
+        url("exemption-detail", obj("exemptions")), {"GET": READ, "PATCH": W(APPROVE, 400, role_first=True)}
+    ),
     # the schema and its docs are public (drf-spectacular's default), as the login page is
     "api-schema": Row(url("api-schema"), {"GET": Access(anon=200)}, scoped=False),
     "api-docs": Row(url("api-docs"), {"GET": Access(anon=200)}, scoped=False),
@@ -482,6 +541,11 @@ COUNTED = [
     PointRecord,
     NegativeListEntry,
     Situation,
+    Exemption,
+    Decision,
+    BonusBase,
+    TeamPool,
+    PoolShare,
     AuditEntry,
 ]
 

@@ -8,7 +8,16 @@ from accounts.roles import Role
 from assessment.models import Assessment, Period, PolicyRule
 from cadres.models import TeamMembership
 from recall.models import CadreLevel, CaseSource, Cause, RecallCase, Result, Stage, TrackStanding
-from supervision.models import Interview, InterviewStatus
+from supervision.models import (
+    Exemption,
+    ExemptionVerdict,
+    Intent,
+    Interview,
+    InterviewStatus,
+    MatterType,
+    Motive,
+    Nature,
+)
 from tests.factories import make_period, make_user
 
 TODAY = datetime.date(2026, 6, 15)
@@ -56,9 +65,10 @@ def votes(
 
 
 def talk(cadre, kind: str, on: str, *, status: str | None = None, exempted: bool = False) -> Interview:
+    """A talk about ``cadre``; ``exempted``: decided 可容 by 容错纠错 (``tolerate``)."""
     if status is None:
         status = InterviewStatus.CONDUCTED if kind == "yuetan" else InterviewStatus.RECORDED
-    return Interview.objects.create(
+    interview = Interview.objects.create(
         kind=kind,
         subject_type="cadre",
         cadre=cadre,
@@ -67,8 +77,26 @@ def talk(cadre, kind: str, on: str, *, status: str | None = None, exempted: bool
         proposed_by=clerk(),
         conducted_on=day(on) if status in (InterviewStatus.CONDUCTED, InterviewStatus.RECORDED) else None,
         record="谈话记录",
-        exempted=exempted,
-        exemption_note="经认定属于可容错情形" if exempted else "",
+    )
+    if exempted:
+        tolerate(MatterType.INTERVIEW, interview, on)
+    return interview
+
+
+def tolerate(matter_type: str, matter, on: str, verdict: str = ExemptionVerdict.TOLERABLE) -> Exemption:
+    """A 容错纠错 decision on ``matter`` (an Interview, RecallCase or Flag), written directly."""
+    return Exemption.objects.create(
+        matter_type=matter_type,
+        matter_id=matter.pk,
+        cadre=matter.cadre,
+        unit=matter.unit,
+        intent=Intent.NEGLIGENT,
+        motive=Motive.PUBLIC,
+        nature=Nature.TRIAL,
+        verdict=verdict,
+        basis="经认定属于可容错情形",
+        decided_by=clerk(),
+        decided_on=day(on),
     )
 
 

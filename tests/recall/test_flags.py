@@ -13,6 +13,7 @@ from audit.models import AuditEntry
 from cadres.models import CadreStatus, TeamMembership
 from recall.flags import flags_evaluate
 from recall.models import Flag, FlagStatus, RecallCase, Stage
+from supervision.models import MatterType
 from tests.factories import CadreFactory
 
 from .flag_facts import (
@@ -24,6 +25,7 @@ from .flag_facts import (
     main_leader,
     standing,
     talk,
+    tolerate,
     unit_rule,
     votes,
 )
@@ -464,22 +466,17 @@ def test_new_facts_about_the_same_year_update_the_open_flag(cadre_a):
     assert len(flag.facts) == 3
 
 
-def test_exempting_an_interview_closes_the_flag_it_raised(users, cadre_a):
-    from supervision.services.interviews import interview_update
-
+def test_exempting_an_interview_closes_the_flag_it_raised(cadre_a):
     talk(cadre_a, "yuetan", "2026-02-10")
     second = talk(cadre_a, "yuetan", "2026-03-10")
     flags_evaluate()
-    interview_update(
-        actor=users["staff"],
-        interview=second,
-        exempted=True,
-        exemption_note="属于探索性工作中的失误，予以容错",
-    )
+    decision = tolerate(MatterType.INTERVIEW, second, "2026-04-01")
     flags_evaluate()
     (flag,) = flags(cadre_a)
     assert flag.status == FlagStatus.CLOSED
-    assert flag.close_reason == "所涉事项已认定容错免责，预警条件不再成立"
+    assert flag.close_reason == (
+        f"所涉事项经容错纠错认定为可容（2026-04-01，flag_clerk认定，认定编号 {decision.pk}），预警条件不再成立"
+    )
 
 
 def test_a_cadre_who_left_the_post_has_the_flag_closed(cadre_a):

@@ -17,7 +17,15 @@ from assessment.models import Assessment, PolicyRule, TeamAssessment
 from audit.models import AuditEntry
 from cadres.models import Cadre, Education, TeamMembership, Unit
 from core.models import Job
-from supervision.models import Attachment, Interview, PersonalMattersCheck, ProblemClue, ReviewItem, Sanction
+from supervision.models import (
+    Attachment,
+    Exemption,
+    Interview,
+    PersonalMattersCheck,
+    ProblemClue,
+    ReviewItem,
+    Sanction,
+)
 from tests.scope.conftest import (
     MISSING_ID,
     NO_UNIT_USERS,
@@ -235,7 +243,8 @@ def _state():
         "checks": PersonalMattersCheck.objects.count(),
         "items": sorted(ReviewItem.objects.values_list("pk", "status")),
         "item_checks": sorted(ReviewItem.objects.values_list("checks__pk", flat=True), key=str),
-        "sanctions": sorted(Sanction.objects.values_list("pk", "exempted")),
+        "sanctions": sorted(Sanction.objects.values_list("pk", "kind")),
+        "exemptions": Exemption.objects.count(),
         "assessments": sorted(
             (a, str(s), o) for a, s, o in Assessment.objects.values_list("pk", "scores", "override_grade")
         ),
@@ -329,8 +338,15 @@ POSTS_ON_OBJECT = {
         {"cadre": pk(w.spares, k), "kind": "warning", "decided_on": "2025-01-02", "reason": "事由"},
     ),
     "sanction_exemption": lambda w, k: (
-        reverse("supervision:sanction_exemption", args=[pk(w.sanctions, k)]),
-        {"exempted": "on", "exemption_note": "容错"},
+        reverse("incentives:exemption_decide", args=["sanction", pk(w.sanctions, k)]),
+        {
+            "intent": "negligent",
+            "motive": "public",
+            "nature": "trial",
+            "verdict": "tolerable",
+            "basis": "容错",
+            "decided_on": datetime.date.today().isoformat(),
+        },
     ),
     "review_item_add": lambda w, k: (
         reverse("supervision:review_item_add", args=[pk(w.cadres, k), YEAR]),

@@ -1,5 +1,6 @@
-"""容错免责 of a talk: marked with its basis on the edit page or through the API, audited; an
-exempted 约谈 no longer caps the grade."""
+"""A talk's 容错纠错: decided only by a head's decision (``supervision.services.exemptions``,
+tested in tests/incentives/test_exemptions*.py), never by a field of the talk. The talk's pages
+and its API show the decision; a 可容 约谈 is not counted for the grade caps."""
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -7,18 +8,12 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from accounts.roles import Role
-from assessment.models import Assessment
-from assessment.services.recompute import period_recompute
-from audit.models import AuditEntry
-from supervision.models import Interview
-from supervision.selectors.interviews import yuetan_counts
+from supervision.models import Interview, MatterType
+from supervision.selectors.interviews import yuetan_counts, yuetan_tolerated
 from supervision.services.interviews import interview_update
-from tests.factories import CadreFactory, make_period
+from tests.factories import make_exemption
 
 from .conftest import TODAY
-
-CODES = ["德", "能", "勤", "绩", "廉", "民主测评"]
-BASIS = "属于推进改革中的探索性失误，经集体研究认定容错"
 
 
 @pytest.fixture
@@ -26,72 +21,58 @@ def conducted(walk, cadre_a, leader_reason):
     return walk["to_conducted"](walk["propose_cadre"](cadre_a, leader_reason))
 
 
-def test_exempting_a_talk_needs_its_basis(users, conducted):
+def test_a_talk_is_no_longer_exempted_through_its_own_fields(users, conducted):
     with pytest.raises(ValidationError) as caught:
-        interview_update(actor=users[Role.STAFF], interview=conducted, exempted=True)
-    assert caught.value.message_dict == {"exemption_note": ["请写明认定（或撤销）容错免责的依据。"]}
-    assert not Interview.objects.get(pk=conducted.pk).exempted
+        interview_update(actor=users[Role.STAFF], interview=conducted, exempted=True, exemption_note="可容")
+    assert set(caught.value.message_dict) == {"exempted", "exemption_note"}
 
 
-def test_an_exemption_is_saved_and_audited(users, conducted):
-    interview_update(actor=users[Role.STAFF], interview=conducted, exempted=True, exemption_note=BASIS)
-    saved = Interview.objects.get(pk=conducted.pk)
-    assert (saved.exempted, saved.exemption_note) == (True, BASIS)
-    entry = AuditEntry.objects.filter(model="supervision.interview", object_id=str(conducted.pk)).latest("id")
-    assert entry.changes["exempted"] == [False, True]
-
-
-def test_an_exempted_yuetan_is_not_counted_for_the_grade_caps(users, conducted, cadre_a):
+def test_a_tolerated_yuetan_is_not_counted_for_the_grade_caps_and_is_named_instead(users, conducted, cadre_a):
     assert yuetan_counts(year=TODAY.year)["cadres"] == {cadre_a.pk: [conducted.conducted_on]}
-    interview_update(actor=users[Role.STAFF], interview=conducted, exempted=True, exemption_note=BASIS)
+    decision = make_exemption(users[Role.HEAD], MatterType.INTERVIEW, conducted)
     assert yuetan_counts(year=TODAY.year)["cadres"] == {}
+    ((day, cited),) = yuetan_tolerated(year=TODAY.year)["cadres"][cadre_a.pk]
+    assert day == conducted.conducted_on
+    assert cited.startswith("经容错纠错认定为可容（") and f"认定编号 {decision.pk}）" in cited
 
 
-def test_an_exemption_lifts_the_cap_the_yuetan_caused(tree, users, walk, leader_reason):
-    period = make_period(year=TODAY.year)
-    cadres = [CadreFactory(unit=tree["town_a"]) for _ in range(5)]
-    for n, cadre in enumerate(cadres):
-        Assessment.objects.create(
-            period=period, cadre=cadre, unit=cadre.unit, scores=dict.fromkeys(CODES, 95 - n)
-        )
-    top = cadres[0]
-    talk = walk["to_conducted"](walk["propose_cadre"](top, leader_reason))
-    period_recompute(period_id=period.pk)
-    assert Assessment.objects.get(period=period, cadre=top).final_grade == "称职"
-    interview_update(actor=users[Role.STAFF], interview=talk, exempted=True, exemption_note=BASIS)
-    period_recompute(period_id=period.pk)
-    assert Assessment.objects.get(period=period, cadre=top).final_grade == "优秀"
+def test_an_intolerable_decision_leaves_the_yuetan_counted(users, conducted, cadre_a):
+    make_exemption(users[Role.HEAD], MatterType.INTERVIEW, conducted, verdict="intolerable")
+    assert yuetan_counts(year=TODAY.year)["cadres"] == {cadre_a.pk: [conducted.conducted_on]}
+    assert yuetan_tolerated(year=TODAY.year) == {"cadres": {}, "teams": {}}
 
 
-def test_the_edit_page_marks_a_talk_exempted(client, users, conducted):
+def test_the_edit_page_offers_no_exemption(client, users, conducted):
     client.force_login(users[Role.STAFF])
-    url = reverse("supervision:interview_edit", args=[conducted.pk])
+    page = client.get(reverse("supervision:interview_edit", args=[conducted.pk])).content.decode()
+    assert "容错" not in page
+
+
+def test_the_detail_page_shows_the_decision_or_offers_a_head_to_decide(client, users, conducted):
+    url = reverse("supervision:interview_detail", args=[conducted.pk])
+    decide = reverse("incentives:exemption_decide", args=["interview", conducted.pk])
+    client.force_login(users[Role.STAFF])
+    assert decide not in client.get(url).content.decode()
+    client.force_login(users[Role.HEAD])
+    assert decide in client.get(url).content.decode()
+    decision = make_exemption(users[Role.HEAD], MatterType.INTERVIEW, conducted)
     page = client.get(url).content.decode()
-    assert "所涉事项认定为容错免责" in page
-    response = client.post(url, {"exempted": "on", "exemption_note": ""})
-    assert "请写明认定（或撤销）容错免责的依据。" in response.content.decode()
-    client.post(url, {"exempted": "on", "exemption_note": BASIS})
-    assert Interview.objects.get(pk=conducted.pk).exempted
-    detail = client.get(reverse("supervision:interview_detail", args=[conducted.pk])).content.decode()
-    assert "容错免责" in detail and BASIS in detail
+    assert reverse("incentives:exemption_detail", args=[decision.pk]) in page
+    assert "经认定为可容：不限制考核等次" in page and decide not in page
 
 
-def test_a_talk_not_yet_held_offers_no_exemption(client, users, walk, cadre_a, leader_reason):
-    proposed = walk["propose_cadre"](cadre_a, leader_reason)
-    client.force_login(users[Role.STAFF])
-    page = client.get(reverse("supervision:interview_edit", args=[proposed.pk])).content.decode()
-    assert "容错免责" not in page
-
-
-def test_the_api_marks_a_talk_exempted(users, conducted):
+def test_the_api_shows_the_decision_read_only_and_refuses_to_exempt(users, conducted):
     client = APIClient()
     client.force_authenticate(users[Role.STAFF])
     url = f"/api/v1/interviews/{conducted.pk}/"
-    refused = client.patch(url, {"exempted": True}, format="json")
+    body = client.get(url).json()
+    assert (body["exempted"], body["exemption"]) == (False, None)
+    refused = client.patch(url, {"exempted": True, "exemption_note": "可容"}, format="json")
     assert refused.status_code == 400
-    assert refused.json()["error"]["fields"]["exemption_note"] == ["请写明认定（或撤销）容错免责的依据。"]
-    body = client.patch(url, {"exempted": True, "exemption_note": BASIS}, format="json").json()
-    assert (body["exempted"], body["exemption_note"]) == (True, BASIS)
+    assert "exemptions/" in refused.json()["error"]["fields"]["exempted"][0]
+    decision = make_exemption(users[Role.HEAD], MatterType.INTERVIEW, conducted)
+    body = client.get(url).json()
+    assert (body["exempted"], body["exemption"]) == (True, decision.pk)
 
 
 def test_a_new_talk_cannot_be_exempted_when_it_is_recorded(users, cadre_a):
