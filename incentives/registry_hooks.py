@@ -7,6 +7,7 @@ import importlib
 AREA_MODULES: list[str] = [
     "incentives.registry_exemptions",  # 容错纠错: profile section, timeline, demo, lists follow
     "incentives.policy_pools",  # the 团队奖金池 kind (TEAM_POOL)
+    "incentives.policy_lists",  # the 三挂钩 list kinds, the lists job, its triggers and demo step
 ]
 
 
