@@ -10,7 +10,11 @@ def test_recall_and_flag_rules_have_their_own_section_on_the_policy_page(client,
     client.force_login(users[Role.STAFF])
     response = client.get(reverse("assessment:policy"))
     sections = {s["anchor"]: s for s in response.context["sections"]}
-    assert [s["title"] for s in response.context["sections"]] == ["考核评定规则", "召回与预警规则"]
+    assert [s["title"] for s in response.context["sections"]] == [
+        "考核评定规则",
+        "召回与预警规则",
+        "激励规则",
+    ]
     recall_kinds = {r["kind"] for r in sections["recall-rules"]["rows"]}
     grading_kinds = {r["kind"] for r in sections["grading-rules"]["rows"]}
     assert {RuleKind.RECALL_POINTS, RuleKind.RECALL_LIMITS, RuleKind.FLAG_GRADE} <= recall_kinds
