@@ -241,7 +241,8 @@ class Evaluator:
         if name is None:
             return
         p = rules.bonus
-        coefficient = Decimal(str(p.get(name, 0)))
+        # to the fen, as stored: the amount is worked out with the coefficient the list shows
+        coefficient = Decimal(str(p.get(name, 0))).quantize(FEN, ROUND_HALF_UP)
         reasons = [reason("绩效奖金系数", f"系数 {number(coefficient)}", {"年度考核": a.grade})]
         found = self.base_for(a.unit_id)
         if found is None:
@@ -381,7 +382,17 @@ class Evaluator:
                     measured[criterion] = (months, f"第一书记经历 {months} 个月")
             return measured[criterion]
 
+        # 优秀 this year, or the experience a criterion asks for, puts a cadre on the list
         positive = False
+        for p in rules.priority:
+            criterion = p.get("criterion")
+            if criterion in POSITIVE_CRITERIA:
+                value, _ = measure(criterion)
+                if value >= int(p.get("value") or 0) or (criterion == "excellent_run" and value >= 1):
+                    positive = True
+                    break
+        if not positive:
+            return
         hard_failed: list[dict] = []
         hard_met: list[str] = []
         soft: list[dict] = []
@@ -392,8 +403,6 @@ class Evaluator:
             if criterion in POSITIVE_CRITERIA:
                 value, text = measure(criterion)
                 met = value >= int(p.get("value") or 0)
-                # 优秀 this year, or the experience a criterion asks for, puts a cadre on the list
-                positive = positive or met or (criterion == "excellent_run" and value >= 1)
             else:
                 if checks is None:
                     checks = self.record(a, rules, ())
@@ -417,8 +426,6 @@ class Evaluator:
             else:
                 facts = text if isinstance(text, dict) else {"事实": text}
                 hard_failed.append(reason(f"优先使用硬性条件：{criterion_text(p)}", "不符合", facts))
-        if not positive:
-            return  # meets none of the criteria that put a cadre on this list
         gone = self.gone(a)
         reasons = [gone] if gone else []
         reasons += hard_failed
