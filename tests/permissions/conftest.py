@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from cadres.models import Education
 from core.models import Job
+from incentives.models import BonusBase, Decision, TeamPool
 from recall import services as recall_services
 from recall.models import CaseSource, Flag, Situation
 from recall.services_catalogue import negative_list_add
@@ -19,6 +20,7 @@ from recall.services_flags import adjustment_propose
 from recall.tasks import JOB_KIND as FLAG_JOB
 from supervision.models import MatterType
 from tests.factories import make_exemption
+from tests.factories import IncentiveEntryFactory
 from tests.scope.conftest import World, world  # noqa: F401 (the fixture, used here)
 
 
@@ -64,6 +66,21 @@ def matrix_world(world) -> World:  # noqa: F811
         key: make_exemption(world.users["city_head"], MatterType.SANCTION, sanction)
         for key, sanction in world.sanctions.items()
     }
+    # 激励关爱: per unit its cadre on the 评先选优 list with a decision, a bonus base and a team pool
+    world.incentive_entries, world.bonus_bases, world.team_pools = {}, {}, {}
+    for key, cadre in world.cadres.items():
+        world.incentive_entries[key] = IncentiveEntryFactory(period=world.period, cadre=cadre)
+        Decision.objects.create(
+            period=world.period, cadre=cadre, unit=cadre.unit, kind="commendation", verdict="granted",
+            reason="同意", decided_by=actor, decided_on=datetime.date.today(),
+        )  # fmt: skip
+        world.bonus_bases[key] = BonusBase.objects.create(
+            period=world.period, unit=cadre.unit, amount=10000, set_by=actor
+        )
+        world.team_pools[key] = TeamPool.objects.create(
+            period=world.period, unit=cadre.unit, kind="project", name=f"{cadre.unit.name}项目组", tier="良好",
+            base=1000, total=1000, created_by=actor,
+        )  # fmt: skip
     # the flag evaluation the recall cases queued (run after commit, which a test never reaches)
     Job.objects.filter(kind=FLAG_JOB).delete()
     return world
