@@ -59,11 +59,13 @@ def test_the_corpus_has_at_least_25_files_with_every_rejection_code(corpus):
 
 
 def test_every_corpus_file_is_read_or_refused_as_expected_within_a_second(corpus):
+    # CPU time of this process, not the wall clock: a hostile file must not make the reader
+    # work, and the figure does not depend on what else the (shared) machine is running.
     failures = []
     for item in corpus:
-        start = time.perf_counter()
+        start = time.process_time()
         result = outcome(item)
-        took = time.perf_counter() - start
+        took = time.process_time() - start
         if took > 1.0:
             failures.append(f"{item.name}: {took:.2f}s")
         if item.expect == "ok":
