@@ -14,6 +14,8 @@ from django.utils import timezone
 
 from cadres.models import Cadre, Unit
 from cadres.selectors import scope_q, unit_label
+from supervision.exemptions import decision_id, decision_verdict
+from supervision.models import MatterType
 
 from .models import (
     AdjustmentDecision,
@@ -47,7 +49,11 @@ def case_for_page(user, pk) -> RecallCase:
             cases_visible_to(user)
             .select_related("cadre", "cadre__unit", "unit", "situation", "period", "flag")
             .select_related("proposed_by", "approved_by")
-            .annotate(unit_label=unit_label("unit__"))
+            .annotate(
+                unit_label=unit_label("unit__"),
+                exemption_id=decision_id(MatterType.RECALL_CASE),
+                exemption_verdict=decision_verdict(MatterType.RECALL_CASE),
+            )
             .prefetch_related(
                 Prefetch("steps", queryset=RecallStep.objects.select_related("actor").order_by("at", "id"))
             )
@@ -170,7 +176,11 @@ def flag_for_page(user, pk) -> Flag:
         return (
             flags_visible_to(user)
             .select_related("cadre", "cadre__unit", "unit", "reviewed_by")
-            .annotate(unit_label=unit_label("unit__"))
+            .annotate(
+                unit_label=unit_label("unit__"),
+                exemption_id=decision_id(MatterType.FLAG),
+                exemption_verdict=decision_verdict(MatterType.FLAG),
+            )
             .get(pk=pk)
         )
     except (Flag.DoesNotExist, ValueError, TypeError):

@@ -310,6 +310,7 @@ def _render_detail(request, case, *, step=None, form=None, refused: str = "", st
             if case.status_before in CadreStatus.values
             else "",
             "can_manage": can_manage,
+            "can_decide": user.can("approve"),
             "tab": "cases",
         },
         status=status,

@@ -96,6 +96,7 @@ def _render_flag(request, flag, *, dismiss_form=None, refused="", status=200):
             "decisions": decisions,
             "dismiss_form": (dismiss_form or FlagDismissForm()) if can_manage and is_open else None,
             "can_manage": can_manage,
+            "can_decide": user.can("approve"),
             "is_open": is_open,
             "refused": refused,
             "ftab": "flags",
