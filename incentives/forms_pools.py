@@ -27,19 +27,21 @@ def _unit(form, user, units, *, label="单位", required=False, empty_label="全
 
 
 class PeriodUnitFilterForm(StyledForm):
-    period = forms.ModelChoiceField(queryset=None, required=False, label="考核期", empty_label=None)
+    period = forms.TypedChoiceField(coerce=int, required=False, label="考核期")
     unit = forms.ModelChoiceField(queryset=None, required=False)
 
     def __init__(self, *args, user, units, periods, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["period"].queryset = periods
+        # read once: the default, the options and the check of the chosen one
+        self.periods = {p.pk: p for p in periods}
+        self.fields["period"].choices = [(pk, p.name) for pk, p in self.periods.items()]
         _unit(self, user, units, label="单位（含下级）")
 
     def filters(self) -> dict:
         self.is_valid()  # a bad filter falls back to its default; the others still apply
         data = self.cleaned_data
         return {
-            "period": data.get("period") or self.fields["period"].queryset.first(),
+            "period": self.periods.get(data.get("period")) or next(iter(self.periods.values()), None),
             "unit": data.get("unit"),
         }
 

@@ -30,6 +30,7 @@ class EffectiveBase:
     amount: Decimal
     unit_id: int
     unit_name: str
+    unit_path: str
     own: bool  # set by the unit itself, not inherited
 
 
@@ -49,7 +50,7 @@ def effective_bases(period: Period, paths: list[str]) -> dict[str, EffectiveBase
         for end in range(len(path), 0, -step):
             hit = found.get(path[:end])
             if hit is not None:
-                out[path] = EffectiveBase(hit[0], hit[1], hit[2], own=end == len(path))
+                out[path] = EffectiveBase(hit[0], hit[1], hit[2], path[:end], own=end == len(path))
                 break
     return out
 
@@ -65,7 +66,7 @@ def base_rows(user, *, period: Period, unit: Unit | None = None) -> QuerySet[Uni
 def attach_bases(user, period: Period, units: list[Unit]) -> list[Unit]:
     """Give each unit of a page ``own_base`` (its BonusBase or None), ``effective`` (the base in
     force, an EffectiveBase or None) and ``inherited_from``: the ancestor's name, or 上级单位 for
-    one outside the user's subtree (as on the policy page). Three queries at most."""
+    one outside the user's subtree (as on the policy page). Two queries."""
     units = list(units)
     if not units:
         return units
@@ -73,18 +74,14 @@ def attach_bases(user, period: Period, units: list[Unit]) -> list[Unit]:
     own = {
         b.unit_id: b for b in BonusBase.objects.filter(period=period, unit__in=units).select_related("set_by")
     }
-    ancestors = {e.unit_id for e in effective.values() if e is not None and not e.own}
-    named = (
-        set(units_visible_to(user).filter(pk__in=ancestors).values_list("pk", flat=True))
-        if ancestors
-        else set()
-    )
+    scope = user.scope_path
     for u in units:
         u.own_base = own.get(u.pk)
         u.effective = effective[u.path]
         u.inherited_from = ""
         if u.effective is not None and not u.effective.own:
-            u.inherited_from = u.effective.unit_name if u.effective.unit_id in named else "上级单位"
+            visible = scope is not None and u.effective.unit_path.startswith(scope)
+            u.inherited_from = u.effective.unit_name if visible else "上级单位"
     return units
 
 
