@@ -149,6 +149,17 @@ def test_a_change_of_eligibility_is_audited_entry_by_entry_and_the_computation_a
     assert changed.first().changes == {"eligible": [True, False]}
 
 
+def test_an_entry_joining_a_list_after_the_first_computation_is_audited(tree, world):
+    compute()
+    newcomer = CadreFactory(unit=tree["town_b"], name="钱七")
+    grade(newcomer, 2025, "优秀")
+    compute()
+    joined = entry(newcomer, COMMEND)
+    trail = AuditEntry.objects.get(model="incentives.entry", object_id=str(joined.pk))
+    assert (trail.action, trail.object_repr, trail.cadre_id) == ("create", "钱七：评先选优", newcomer.pk)
+    assert trail.changes == {"eligible": [None, True]}
+
+
 def test_the_bonus_amount_of_an_entry_follows_a_new_base(tree, world):
     compute()
     base(tree["county_a"], "3000")
