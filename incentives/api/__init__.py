@@ -4,6 +4,8 @@ have ``urlpatterns`` (plain views); add the module to AREAS."""
 import importlib
 
 AREAS: list[str] = [
+    "incentives.api.lists",  # incentives/: the 三挂钩 lists and their decisions
+    "incentives.api.pools",  # bonus-bases/ and team-pools/
     "incentives.api.exemptions",  # exemptions/: 容错纠错 decisions
 ]
 

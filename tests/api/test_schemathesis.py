@@ -95,6 +95,21 @@ def api_data(users, tree, cadre_a):
         raised_at=timezone.now(),
     )
     adjustment_propose(actor=staff, cadre=other, method="removal", reason="不胜任")
+    # incentives/: a list entry with its decision; bonus-bases/ and team-pools/: a base, a pool with a share
+    from incentives.models import BonusBase, Decision, PoolShare, TeamPool
+    from tests.factories import IncentiveEntryFactory
+
+    IncentiveEntryFactory(period=period, cadre=cadre_a)
+    Decision.objects.create(
+        period=period, cadre=cadre_a, unit=cadre_a.unit, kind="commendation", verdict="granted", reason="同意",
+        decided_by=staff, decided_on=day,
+    )  # fmt: skip
+    BonusBase.objects.create(period=period, unit=tree["town_a"], amount=1000, set_by=staff)
+    pool = TeamPool.objects.create(
+        period=period, unit=tree["town_a"], kind="project", name="项目组", tier="良好", base=1000, total=1000,
+        created_by=staff,
+    )  # fmt: skip
+    PoolShare.objects.create(pool=pool, cadre=cadre_a, weight=1, amount=1000)
 
 
 def _token(users, role) -> str:

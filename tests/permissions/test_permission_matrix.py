@@ -34,7 +34,6 @@ from audit.models import AuditEntry
 from cadres.models import Cadre, Education, TeamMembership, Unit
 from core.models import Job
 from incentives.models import BonusBase, Decision, PoolShare, TeamPool
-from incentives.models import BonusBase, Decision, PoolShare, TeamPool
 from recall.models import (
     AdjustmentDecision,
     Flag,
@@ -64,7 +63,6 @@ ROLES = (ANONYMOUS, *Role.values, SUPERUSER)
 EDIT, MANAGE, IMPORT = "edit_registry", "manage_assessment", "import_sheets"
 AUDIT, APPROVE, SCORES = "view_audit", "approve", "enter_scores"
 RECALL = "manage_recall"
-INCENTIVES = "manage_incentives"
 INCENTIVES = "manage_incentives"
 # The 惰政 catalogue is one for the whole tree: only a user whose scope covers every unit edits
 # it. The matrix's users sit in a county, so of them only the superuser may.
@@ -381,43 +379,6 @@ TABLE: dict[str, Row] = {
     "incentives:pool_delete": Row(
         url("incentives:pool_delete", obj("team_pools")), {"POST": W(INCENTIVES, 302)}
     ),
-    "incentives:lists": Row(url("incentives:lists"), GET, scoped=False),
-    "incentives:lists_export": Row(url("incentives:lists_export"), GET, scoped=False),
-    # an empty form names no period: back to the list with the reason (302)
-    "incentives:lists_compute": Row(
-        url("incentives:lists_compute"), {"POST": W(INCENTIVES, 302)}, scoped=False
-    ),
-    "incentives:entry_detail": Row(
-        url("incentives:entry_detail", period, "commendation", obj("cadres")), GET
-    ),
-    "incentives:entry_decide": Row(
-        url("incentives:entry_decide", period, "commendation", obj("cadres")), {"POST": W(INCENTIVES)}
-    ),
-    "incentives:entry_withdraw": Row(
-        url("incentives:entry_withdraw", period, "commendation", obj("cadres")), {"POST": W(INCENTIVES)}
-    ),
-    "incentives:bonus_bases": Row(
-        url("incentives:bonus_bases", query={"period": period}),
-        {"GET": READ, "POST": W(INCENTIVES)},
-        scoped=False,
-    ),
-    "incentives:bonus_base_remove": Row(
-        url("incentives:bonus_base_remove", obj("bonus_bases")), {"POST": W(INCENTIVES, 302)}
-    ),
-    "incentives:pools": Row(url("incentives:pools"), GET, scoped=False),
-    "incentives:pool_new": Row(
-        url("incentives:pool_new"), {"GET": W(INCENTIVES), "POST": W(INCENTIVES)}, scoped=False
-    ),
-    "incentives:pool_detail": Row(url("incentives:pool_detail", obj("team_pools")), GET),
-    "incentives:pool_edit": Row(
-        url("incentives:pool_edit", obj("team_pools")), {"GET": W(INCENTIVES), "POST": W(INCENTIVES)}
-    ),
-    "incentives:pool_shares": Row(
-        url("incentives:pool_shares", obj("team_pools")), {"GET": W(INCENTIVES), "POST": W(INCENTIVES)}
-    ),
-    "incentives:pool_delete": Row(
-        url("incentives:pool_delete", obj("team_pools")), {"POST": W(INCENTIVES, 302)}
-    ),
     # ---------------------------------------------------------------- API (/api/v1/)
     # the token endpoint takes no credentials: everyone gets 400 for an empty body
     "api-token": Row(url("api-token"), {"POST": Access(ok=400, anon=400)}, scoped=False),
@@ -482,6 +443,14 @@ TABLE: dict[str, Row] = {
     "exemption-list": Row(url("exemption-list"), {"GET": READ, "POST": W(APPROVE, 400)}, scoped=False),
     "exemption-detail": Row(
         url("exemption-detail", obj("exemptions")), {"GET": READ, "PATCH": W(APPROVE, 400, role_first=True)}
+    ),
+    # 激励关爱: every role reads in scope; decisions, bases and pools need manage_incentives, checked
+    # before the body or the object (an empty body is refused, 400; an empty PATCH changes nothing)
+    "incentive-list": Row(url("incentive-list"), {"GET": READ, "POST": W(INCENTIVES, 400)}, scoped=False),
+    "bonus-base-list": Row(url("bonus-base-list"), {"GET": READ, "POST": W(INCENTIVES, 400)}, scoped=False),
+    "team-pool-list": Row(url("team-pool-list"), {"GET": READ, "POST": W(INCENTIVES, 400)}, scoped=False),
+    "team-pool-detail": Row(
+        url("team-pool-detail", obj("team_pools")), {"GET": READ, "PATCH": W(INCENTIVES, role_first=True)}
     ),
     # the schema and its docs are public (drf-spectacular's default), as the login page is
     "api-schema": Row(url("api-schema"), {"GET": Access(anon=200)}, scoped=False),
