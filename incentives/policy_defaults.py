@@ -147,3 +147,30 @@ DEFAULT_RULES.append(
         "（舟山新区）。默认各赛道本单位排名前 10% 上红榜（向下取整，至少 1 人）、末位上黄榜，边界并列者一并列入。",
     )
 )
+
+# 基层服务年限 and 关爱标准 (incentives.policy_care)
+DEFAULT_RULES.append(
+    (
+        "grassroots",
+        "",
+        {"recruit_min_years": 3, "move_min_years": 2, "recruit_window_months": 12},
+        "严格新录用乡镇干部在乡镇机关至少服务三年的规定，在乡镇锻炼不足两年的，不允许借调上级机关或调离乡镇机关"
+        "（铜川市乡镇干部流失调研）。参加工作一年内到乡镇的按新录用计。",
+    )
+)
+DEFAULT_RULES.append(
+    (
+        "care",
+        "",
+        {
+            "village_pay": 18900,
+            "community_pay": 23300,
+            "health_checks_per_year": 1,
+            "hardship_visits_per_year": 1,
+            "leave_min_days": 5,
+            "subsidy_cycle": "monthly",
+        },
+        "村干部报酬 1.89 万元/年、社区干部 2.33 万元/年；每年体检、落实带薪休假、走访慰问艰苦边远岗位干部；"
+        "离任村干部生活补贴按月发放。休假 5 天为《职工带薪年休假条例》最低档（工作满1年不满10年）。",
+    )
+)

@@ -6,6 +6,7 @@ import importlib
 app_name = "incentives"
 AREAS: list[str] = [
     "incentives.views_hub",  # the hub at /incentives/
+    "incentives.views_care",  # 关爱帮扶: records, care due, hardship posts, departed village cadres
     "incentives.views_lists",  # the 三挂钩 lists and their decisions
     "incentives.views_pools",  # bonus bases and team pools
     "incentives.views.exemptions",  # 容错纠错: decisions on any matter

@@ -7,6 +7,7 @@ AREAS: list[str] = [
     "incentives.api.lists",  # incentives/: the 三挂钩 lists and their decisions
     "incentives.api.pools",  # bonus-bases/ and team-pools/
     "incentives.api.exemptions",  # exemptions/: 容错纠错 decisions
+    "incentives.api.care",  # care-records/ and care-due/: 关爱
 ]
 
 

@@ -110,6 +110,30 @@ def api_data(users, tree, cadre_a):
         created_by=staff,
     )  # fmt: skip
     PoolShare.objects.create(pool=pool, cadre=cadre_a, weight=1, amount=1000)
+    # care-records/ and care-due/: a record, a hardship post, a departed village cadre owed a subsidy
+    from incentives import services_care as care_services
+
+    care_services.care_record_create(
+        actor=staff,
+        cadre=cadre_a,
+        kind="visit",
+        occasion="spring_festival",
+        date=day,
+        content="慰问",
+        amount=500,
+    )
+    care_services.hardship_post_designate(actor=staff, unit=tree["town_a"], since=day)
+    villager = CadreFactory(
+        unit=tree["town_a"],
+        name="离任村干部",
+        kind="village",
+        rank="none",
+        identity="village",
+        post_title="村主任",
+    )
+    care_services.departure_register(
+        actor=staff, cadre=villager, left_on=day, years_served=9, monthly_subsidy=300, role_after="村民小组长"
+    )
 
 
 def _token(users, role) -> str:

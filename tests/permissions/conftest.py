@@ -81,6 +81,32 @@ def matrix_world(world) -> World:  # noqa: F811
             period=world.period, unit=cadre.unit, kind="project", name=f"{cadre.unit.name}项目组", tier="良好",
             base=1000, total=1000, created_by=actor,
         )  # fmt: skip
+    # 关爱: per unit a care record, the unit a hardship post, and a departed village cadre
+    from incentives import services_care as care_services
+    from tests.factories import CadreFactory
+
+    world.care_records, world.hardship_posts, world.departures = {}, {}, {}
+    for key, cadre in world.cadres.items():
+        unit = world.units[key]
+        world.care_records[key] = care_services.care_record_create(
+            actor=actor, cadre=cadre, kind="talk", date=datetime.date.today(), content=f"与{cadre.name}谈心"
+        )
+        world.hardship_posts[key] = care_services.hardship_post_designate(actor=actor, unit=unit)
+        villager = CadreFactory(
+            unit=unit,
+            name=f"{cadre.name}离任",
+            kind="village",
+            rank="none",
+            identity="village",
+            post_title="村委委员",
+        )
+        world.departures[key] = care_services.departure_register(
+            actor=actor,
+            cadre=villager,
+            left_on=datetime.date.today() - datetime.timedelta(days=400),
+            years_served=6,
+            monthly_subsidy=300,
+        )
     # the flag evaluation the recall cases queued (run after commit, which a test never reaches)
     Job.objects.filter(kind=FLAG_JOB).delete()
     return world

@@ -33,7 +33,15 @@ from assessment.models import Assessment, ImportBatch, Period, PolicyRule, Schem
 from audit.models import AuditEntry
 from cadres.models import Cadre, Education, TeamMembership, Unit
 from core.models import Job
-from incentives.models import BonusBase, Decision, PoolShare, TeamPool
+from incentives.models import (
+    BonusBase,
+    CareRecord,
+    Decision,
+    DepartedVillageCadre,
+    HardshipPost,
+    PoolShare,
+    TeamPool,
+)
 from recall.models import (
     AdjustmentDecision,
     Flag,
@@ -379,6 +387,37 @@ TABLE: dict[str, Row] = {
     "incentives:pool_delete": Row(
         url("incentives:pool_delete", obj("team_pools")), {"POST": W(INCENTIVES, 302)}
     ),
+    # ---------------------------------------------------------------- 关爱帮扶 (incentives/)
+    # every role reads in scope; recording needs manage_incentives; the object (or the ?cadre=
+    # preset) is looked up first; an empty form is shown again (200)
+    "incentives:care": Row(url("incentives:care"), GET, scoped=False),
+    "incentives:care_create": Row(
+        url("incentives:care_create", query={"cadre": obj("cadres")}),
+        {"GET": W(INCENTIVES), "POST": W(INCENTIVES)},
+    ),
+    "incentives:care_edit": Row(
+        url("incentives:care_edit", obj("care_records")), {"GET": W(INCENTIVES), "POST": W(INCENTIVES)}
+    ),
+    "incentives:care_delete": Row(
+        url("incentives:care_delete", obj("care_records")), {"POST": W(INCENTIVES, 302)}
+    ),
+    "incentives:care_due": Row(url("incentives:care_due"), GET, scoped=False),
+    "incentives:hardship": Row(url("incentives:hardship"), GET, scoped=False),
+    "incentives:hardship_add": Row(url("incentives:hardship_add"), {"POST": W(INCENTIVES)}, scoped=False),
+    "incentives:hardship_remove": Row(
+        url("incentives:hardship_remove", obj("hardship_posts")), {"POST": W(INCENTIVES, 302)}
+    ),
+    "incentives:departed": Row(url("incentives:departed"), GET, scoped=False),
+    "incentives:departed_create": Row(
+        url("incentives:departed_create", query={"cadre": obj("cadres")}),
+        {"GET": W(INCENTIVES), "POST": W(INCENTIVES)},
+    ),
+    "incentives:departed_detail": Row(
+        url("incentives:departed_detail", obj("departures")), {"GET": READ, "POST": W(INCENTIVES)}
+    ),
+    "incentives:departed_pay": Row(
+        url("incentives:departed_pay", obj("departures")), {"POST": W(INCENTIVES)}
+    ),
     # ---------------------------------------------------------------- API (/api/v1/)
     # the token endpoint takes no credentials: everyone gets 400 for an empty body
     "api-token": Row(url("api-token"), {"POST": Access(ok=400, anon=400)}, scoped=False),
@@ -452,6 +491,12 @@ TABLE: dict[str, Row] = {
     "team-pool-detail": Row(
         url("team-pool-detail", obj("team_pools")), {"GET": READ, "PATCH": W(INCENTIVES, role_first=True)}
     ),
+    # 关爱: every role reads in scope; writing needs manage_incentives (an empty PATCH changes nothing)
+    "care-record-list": Row(url("care-record-list"), {"GET": READ, "POST": W(INCENTIVES, 400)}, scoped=False),
+    "care-record-detail": Row(
+        url("care-record-detail", obj("care_records")), {"GET": READ, "PATCH": W(INCENTIVES, role_first=True)}
+    ),
+    "care-due": Row(url("care-due"), GET, scoped=False),
     # the schema and its docs are public (drf-spectacular's default), as the login page is
     "api-schema": Row(url("api-schema"), {"GET": Access(anon=200)}, scoped=False),
     "api-docs": Row(url("api-docs"), {"GET": Access(anon=200)}, scoped=False),
@@ -559,6 +604,9 @@ COUNTED = [
     BonusBase,
     TeamPool,
     PoolShare,
+    CareRecord,
+    HardshipPost,
+    DepartedVillageCadre,
     AuditEntry,
 ]
 
