@@ -7,6 +7,7 @@ import importlib
 AREA_MODULES: list[str] = [
     "incentives.registry_exemptions",  # 容错纠错: profile section, timeline, demo, lists follow
     "incentives.policy_pools",  # the 团队奖金池 kind (TEAM_POOL)
+    "incentives.registry_lists",  # decisions on the profile, timeline and demo (bases, decisions, pools)
     "incentives.policy_care",  # 基层服务年限 (GRASSROOTS) and 关爱标准 (CARE)
     "incentives.registry_care",  # township move check, profile, timeline, 待办, demo of 关爱
     "incentives.policy_lists",  # the 三挂钩 list kinds, the lists job, its triggers and demo step
