@@ -387,3 +387,36 @@ def test_a_secondment_entry_needs_a_heads_approval_on_the_post_form(client, day,
     assert "审批理由" in client.get(url).content.decode()
     assert client.post(url, {**data, "approval_reason": "县委统一安排"}).status_code == 302
     assert cadre.posts.get().kind == "secondment"
+
+
+@pytest.mark.parametrize("count", [2, 12])
+def test_the_departed_list_costs_the_same_queries_for_2_or_12(
+    client, day, staff, village, count, django_assert_num_queries
+):
+    for n in range(count):
+        services.departure_register(
+            actor=staff,
+            cadre=village_cadre(village, name=f"离任{n:02d}"),
+            left_on="2026-01-10",
+            years_served=5,
+            monthly_subsidy=100,
+        )
+    client.force_login(staff)
+    # session, user, the user's unit, units for the filter select, COUNT for the paginator, the
+    # page of departures (cadre, village, unit label), the CARE rules for what is owed
+    with django_assert_num_queries(7):
+        response = client.get(reverse("incentives:departed"))
+    assert all(d.owed.months == 5 for d in response.context["page"])
+
+
+@pytest.mark.parametrize("count", [1, 3])
+def test_the_hardship_list_costs_the_same_queries_for_1_or_3(
+    client, day, staff, tree, village, count, django_assert_num_queries
+):
+    for unit in [tree["town_a"], village, tree["county_a"]][:count]:
+        services.hardship_post_designate(actor=staff, unit=unit)
+    client.force_login(staff)
+    # session, user, the user's unit, the posts (with the unit label), units for the form's select
+    with django_assert_num_queries(5):
+        response = client.get(reverse("incentives:hardship"))
+    assert len(response.context["posts"]) == count

@@ -339,3 +339,12 @@ def test_the_profile_leaves_the_section_out_for_a_cadre_with_no_township(client,
     client.force_login(users[Role.STAFF])
     page = client.get(f"/cadres/{cadre.pk}/").content.decode()
     assert 'data-testid="township-service"' not in page
+
+
+def test_the_post_history_marks_a_secondment(client, users, tree, today):
+    cadre = township_cadre(tree, datetime.date(2020, 3, 11))
+    post = PostRecord(unit=tree["county_a"], title="借调县委办", kind=PostKind.SECONDMENT, start_date=TODAY)
+    cadre_services.history_save(actor=users[Role.STAFF], cadre=cadre, instance=post)
+    client.force_login(users[Role.STAFF])
+    page = client.get(f"/cadres/{cadre.pk}/").content.decode()
+    assert '<span class="badge text-bg-light border">借调</span>' in page
