@@ -142,7 +142,7 @@ DEFAULT_RULES.append(
     (
         "track_board",
         "",
-        {"red_count": 0, "red_share": "1/10", "yellow_count": 1, "yellow_share": "0"},
+        {"red_count": 0, "red_share": "1/10", "yellow_count": 1, "yellow_share": "0/1"},
         "让勤政干部上“红榜”受表扬、“惰政”干部上“黄榜”亮丑（安龙县“双星创建”，黔西南州）；探索推行工作实绩末位淘汰制"
         "（舟山新区）。默认各赛道本单位排名前 10% 上红榜（向下取整，至少 1 人）、末位上黄榜，边界并列者一并列入。",
     )

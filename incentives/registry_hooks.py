@@ -11,6 +11,7 @@ AREA_MODULES: list[str] = [
     "incentives.policy_care",  # 基层服务年限 (GRASSROOTS) and 关爱标准 (CARE)
     "incentives.registry_care",  # township move check, profile, timeline, 待办, demo of 关爱
     "incentives.policy_lists",  # the 三挂钩 list kinds, the lists job, its triggers and demo step
+    "incentives.policy_tracks",  # 赛马红黄榜 (TRACK_BOARD), the ranking job, its trigger and demo step
 ]
 
 

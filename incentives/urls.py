@@ -10,6 +10,7 @@ AREAS: list[str] = [
     "incentives.views_lists",  # the 三挂钩 lists and their decisions
     "incentives.views_pools",  # bonus bases and team pools
     "incentives.views.exemptions",  # 容错纠错: decisions on any matter
+    "incentives.views_tracks",  # 赛马: tracks, assignment per period, rankings and 红黄榜
 ]
 
 urlpatterns = [p for name in AREAS for p in importlib.import_module(name).urlpatterns]

@@ -8,6 +8,7 @@ AREAS: list[str] = [
     "incentives.api.pools",  # bonus-bases/ and team-pools/
     "incentives.api.exemptions",  # exemptions/: 容错纠错 decisions
     "incentives.api.care",  # care-records/ and care-due/: 关爱
+    "incentives.api.tracks",  # race-tracks/ and track-rankings/: 赛马
 ]
 
 

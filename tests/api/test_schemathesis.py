@@ -68,7 +68,13 @@ def api_data(users, tree, cadre_a):
             record="谈话记录",
         )  # fmt: skip
     period = make_period()
-    Assessment.objects.create(period=period, cadre=cadre_a, unit=tree["town_a"], scores={"德": 90})
+    Assessment.objects.create(
+        period=period, cadre=cadre_a, unit=tree["town_a"], scores={"德": 90}, track="rural"
+    )
+    from recall.models import TrackStanding
+
+    # a standing whose total was cleared since (track-rankings/ shows it with no total)
+    TrackStanding.objects.create(period=period, track="rural", cadre=cadre_a, position=1, of_total=1)
     Job.objects.create(kind="worker_check", created_by=staff, scope_path=tree["county_a"].path)
     from django.utils import timezone
 

@@ -29,7 +29,7 @@ from django.urls import URLResolver, get_resolver, reverse
 from rest_framework.test import APIClient
 
 from accounts.roles import CAPABILITIES, Role
-from assessment.models import Assessment, ImportBatch, Period, PolicyRule, Scheme, TeamAssessment
+from assessment.models import Assessment, ImportBatch, Period, PolicyRule, RaceTrack, Scheme, TeamAssessment
 from audit.models import AuditEntry
 from cadres.models import Cadre, Education, TeamMembership, Unit
 from core.models import Job
@@ -50,6 +50,7 @@ from recall.models import (
     RecallCase,
     RecallStep,
     Situation,
+    TrackStanding,
 )
 from supervision.models import (
     Attachment,
@@ -93,6 +94,10 @@ def obj(attr: str) -> Callable:
 
 def period(w, k):
     return w.period.pk  # periods are not scoped: every user's periods are the same
+
+
+def race_track(w, k):
+    return RaceTrack.objects.get(code="enterprise").pk  # the tracks are not scoped
 
 
 def situation(w, k):
@@ -309,6 +314,31 @@ TABLE: dict[str, Row] = {
     "assessment:import_file": Row(
         url("assessment:import_file", obj("batches")), {"GET": W(IMPORT, role_first=True)}
     ),
+    # ---------------------------------------------------------------- 赛马 (incentives/)
+    # every role reads the tracks and the rankings in scope; assigning and ranking need
+    # manage_incentives; the track list is one for the whole tree (as the 惰政 catalogue)
+    "incentives:tracks": Row(url("incentives:tracks"), GET, scoped=False),
+    "incentives:track_new": Row(
+        url("incentives:track_new"), {"GET": W(WHOLE_TREE), "POST": W(WHOLE_TREE)}, scoped=False
+    ),
+    "incentives:track_edit": Row(
+        url("incentives:track_edit", race_track), {"GET": W(WHOLE_TREE), "POST": W(WHOLE_TREE)}, scoped=False
+    ),
+    "incentives:track_move": Row(
+        url("incentives:track_move", race_track), {"POST": W(WHOLE_TREE, 302)}, scoped=False
+    ),
+    "incentives:track_active": Row(
+        url("incentives:track_active", race_track), {"POST": W(WHOLE_TREE, 302)}, scoped=False
+    ),
+    "incentives:track_delete": Row(
+        url("incentives:track_delete", race_track), {"POST": W(WHOLE_TREE, 302)}, scoped=False
+    ),
+    "incentives:track_assign": Row(
+        url("incentives:track_assign", query={"unit": obj("units")}),
+        {"GET": W(INCENTIVES, role_first=True), "POST": W(INCENTIVES, role_first=True)},
+    ),
+    "incentives:track_rankings": Row(url("incentives:track_rankings", query={"unit": obj("units")}), GET),
+    "incentives:track_rank": Row(url("incentives:track_rank"), {"POST": W(INCENTIVES, 302)}, scoped=False),
     # ---------------------------------------------------------------- recall statistics
     # figures of the caller's subtree for every role; ?unit= outside it answers 404
     "recall_stats:index": Row(url("recall_stats:index", query={"unit": obj("units")}), GET),
@@ -497,6 +527,9 @@ TABLE: dict[str, Row] = {
         url("care-record-detail", obj("care_records")), {"GET": READ, "PATCH": W(INCENTIVES, role_first=True)}
     ),
     "care-due": Row(url("care-due"), GET, scoped=False),
+    # 赛马: the tracks and the rankings (a unit outside the subtree is a 404)
+    "race-track-list": Row(url("race-track-list"), GET, scoped=False),
+    "track-ranking-list": Row(url("track-ranking-list", query={"unit": obj("units")}), GET),
     # the schema and its docs are public (drf-spectacular's default), as the login page is
     "api-schema": Row(url("api-schema"), {"GET": Access(anon=200)}, scoped=False),
     "api-docs": Row(url("api-docs"), {"GET": Access(anon=200)}, scoped=False),
@@ -607,6 +640,8 @@ COUNTED = [
     CareRecord,
     HardshipPost,
     DepartedVillageCadre,
+    RaceTrack,
+    TrackStanding,
     AuditEntry,
 ]
 
