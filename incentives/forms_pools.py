@@ -30,10 +30,15 @@ class PeriodUnitFilterForm(StyledForm):
     period = forms.TypedChoiceField(coerce=int, required=False, label="考核期")
     unit = forms.ModelChoiceField(queryset=None, required=False)
 
-    def __init__(self, *args, user, units, periods, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, data, *args, user, units, periods, prefer=None, **kwargs):
         # read once: the default, the options and the check of the chosen one
         self.periods = {p.pk: p for p in periods}
+        if not data.get("period") and self.periods:
+            # without a choice: the first period ``prefer`` accepts (else the newest), shown selected
+            default = next((p for p in self.periods.values() if prefer and prefer(p)), None)
+            data = data.copy()
+            data["period"] = (default or next(iter(self.periods.values()))).pk
+        super().__init__(data, *args, **kwargs)
         self.fields["period"].choices = [(pk, p.name) for pk, p in self.periods.items()]
         _unit(self, user, units, label="单位（含下级）")
 

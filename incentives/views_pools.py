@@ -32,6 +32,7 @@ from .hub import HubLink, hub_add
 from .models import BonusBase, PoolKind
 from .selectors_pools import attach_bases, base_rows, bases_visible_to, current_tier, pool_get, pool_rows
 from .services_pools import (
+    DECIDED_STATUSES,
     SHARE_RULE,
     TIE_RULE,
     bonus_base_remove,
@@ -69,7 +70,14 @@ def bonus_bases(request):
     """GET: the base in force for each unit in scope; POST: set a unit's own base."""
     user = request.user
     units = units_visible_to(user)
-    pick = PeriodUnitFilterForm(request.GET, user=user, units=units, periods=annual_periods())
+    # by default the period whose lists are shown: the newest published one
+    pick = PeriodUnitFilterForm(
+        request.GET,
+        user=user,
+        units=units,
+        periods=annual_periods(),
+        prefer=lambda p: p.status in DECIDED_STATUSES,
+    )
     f = pick.filters()
     period = f["period"]
     can_manage = user.can("manage_incentives")

@@ -2,6 +2,7 @@
 shares (to the fen), forms that refuse bad input with the service's message, read-only roles
 shown no write button and refused, objects outside the subtree not found."""
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -49,8 +50,9 @@ def test_a_unit_inherits_the_nearest_base_and_an_ancestor_outside_is_not_named(c
     bonus_base_set(actor=users["staff"], period=period, unit=tree["county_a"], amount="30000", note="县定")
     page = html(client, users["staff"], BASES, period=period.pk)
     rows = {
-        row.split("</td>")[0].split(">")[-1]: row
-        for row in page.split('<tr>\n              <td class="text-nowrap">')[1:]
+        m.group(1): row
+        for row in page.split("<tr>")[1:]
+        if (m := re.search(r'inc-depth-\d+">([^<]+)</td>', row))
     }
     assert "30000.00" in rows["甲县"] and "本单位设置" in rows["甲县"]
     assert "30000.00" in rows["甲镇"] and "继承自甲县" in rows["甲镇"]
@@ -238,3 +240,11 @@ def test_the_pools_page_reads_a_fixed_number_of_queries(
     with django_assert_num_queries(7):
         response = client.get(POOLS)
     assert response.context["page"].paginator.count == count
+
+
+def test_the_bases_page_opens_on_the_newest_published_period(client, users, period, tree):
+    make_period(year=2026, status="collecting")
+    bonus_base_set(actor=users["staff"], period=period, unit=tree["town_a"], amount="12345")
+    page = html(client, users["staff"], BASES)
+    assert "12345.00" in page
+    assert f'<option value="{period.pk}" selected>' in page
