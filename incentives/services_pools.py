@@ -12,6 +12,7 @@ amounts add up to the total exactly, to the fen; the steps are kept in ``TeamPoo
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 from collections.abc import Iterable, Sequence
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -129,7 +130,19 @@ def bonus_base_set(*, actor, period: Period, unit: Unit, amount, note: str = "")
         scope_path=unit.path,
         reason=f"{period.name}{unit.name}人均奖金基数 {money_text(amount)} 元",
     )
+    _lists_follow(actor, period, unit)
     return base
+
+
+def _lists_follow(actor, period: Period, unit: Unit) -> None:
+    """The 绩效奖金 list of a published period reads the bases: compute the unit's subtree again
+    (after commit; decisions are kept)."""
+    if period.status != PeriodStatus.PUBLISHED:
+        return
+    from .lists.tasks import queue_lists_job
+
+    with contextlib.suppress(ValidationError):  # the period has no lists (reopened meanwhile)
+        queue_lists_job(period_id=period.pk, unit_id=unit.pk, reason="奖金基数变化", actor=actor)
 
 
 @transaction.atomic
@@ -146,6 +159,7 @@ def bonus_base_remove(*, actor, base: BonusBase) -> None:
         reason=f"{base.unit.name}不再单独设置奖金基数，改为继承上级",
     )
     base.delete()
+    _lists_follow(actor, base.period, base.unit)
 
 
 # --------------------------------------------------------------------------- shares

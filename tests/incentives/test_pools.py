@@ -404,3 +404,26 @@ def test_the_policy_page_shows_the_team_pool_rule_among_the_incentive_rules(clie
     page = client.get("/assessment/policy/").content.decode()
     section = page.split('id="incentive-rules"')[1].split("</section>")[0]
     assert "团队奖金池系数" in section and "优秀 × 1.2" in section
+
+
+def test_a_base_change_in_a_published_period_computes_the_units_lists_again(users, period, tree):
+    from core.models import Job
+
+    base = bonus_base_set(actor=users["staff"], period=period, unit=tree["town_a"], amount="1")
+    job = Job.objects.get(kind="incentives.lists")
+    assert (job.params["period"], job.params["unit"]) == (period.pk, tree["town_a"].pk)
+    Job.objects.all().delete()
+    bonus_base_remove(actor=users["staff"], base=base)
+    assert Job.objects.filter(kind="incentives.lists", params__unit=tree["town_a"].pk).exists()
+
+
+def test_a_base_for_a_period_not_yet_published_queues_nothing(users, tree):
+    from core.models import Job
+
+    bonus_base_set(
+        actor=users["staff"],
+        period=make_period(year=2026, status="collecting"),
+        unit=tree["town_a"],
+        amount="1",
+    )
+    assert not Job.objects.filter(kind="incentives.lists").exists()
