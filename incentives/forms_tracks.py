@@ -42,6 +42,7 @@ class RankingFilterForm(StyledForm):
 
     def __init__(self, *args, user, units, tracks: TrackTable, **kwargs):
         super().__init__(*args, **kwargs)
+        self.tracks = tracks
         self.fields["period"].queryset = Period.objects.filter(quarter__isnull=True).order_by("-year")
         self.fields["period"].error_messages["invalid_choice"] = "请选择年度考核期。"
         self.fields["track"].choices = [("", "全部赛道"), *((c, n) for c, n, _ in tracks.rows)]
@@ -59,6 +60,7 @@ class AssignFilterForm(StyledForm):
 
     def __init__(self, *args, user, units, tracks: TrackTable, **kwargs):
         super().__init__(*args, **kwargs)
+        self.tracks = tracks
         self.fields["period"].queryset = Period.objects.order_by("-year", "-quarter")
         self.fields["period"].error_messages["invalid_choice"] = "请选择考核期。"
         self.fields["track"].choices = [
@@ -72,11 +74,20 @@ class AssignFilterForm(StyledForm):
         self._style_widgets()
 
 
+# the choice that takes the ticked cadres off any track
+OFF_TRACK = "-"
+
+
 class AssignForm(StyledForm):
-    track = forms.ChoiceField(label="分配到赛道", required=False)
+    track = forms.ChoiceField(label="分配到赛道", error_messages={"required": "请选择赛道。"})
 
     def __init__(self, *args, tracks: TrackTable, **kwargs):
         super().__init__(*args, **kwargs)
         # the active tracks only: a deactivated one takes no new cadre
-        self.fields["track"].choices = [("", "（移出赛道）"), *tracks.choices()]
+        self.fields["track"].choices = [("", "请选择赛道"), *tracks.choices(), (OFF_TRACK, "（移出赛道）")]
         self.fields["track"].error_messages["invalid_choice"] = "请选择启用中的赛道。"
+
+    def track_code(self) -> str:
+        """The code to assign ("" takes the cadres off their track)."""
+        track = self.cleaned_data["track"]
+        return "" if track == OFF_TRACK else track

@@ -168,6 +168,18 @@ def track_delete(request, pk):
 # --------------------------------------------------------------------------- assignment
 
 
+def _showing(form, request, period):
+    """The filter form as shown: without a period asked for, it shows the one chosen."""
+    if period is None or request.GET.get("period") == str(period.pk):
+        return form
+    data = request.GET.copy()
+    data["period"] = str(period.pk)
+    user = request.user
+    shown = type(form)(data, user=user, units=units_visible_to(user), tracks=form.tracks)
+    shown.is_valid()
+    return shown
+
+
 def _assign_period(form: AssignFilterForm) -> Period | None:
     """The chosen period, else the latest one still taking scores, else the latest."""
     chosen = form.cleaned_data.get("period") if form.is_valid() else None
@@ -185,6 +197,7 @@ def track_assign(request):
     tracks_table = TrackTable()
     pick = AssignFilterForm(request.GET, user=user, units=units_visible_to(user), tracks=tracks_table)
     period = _assign_period(pick)
+    pick = _showing(pick, request, period)
     wanted = pick.cleaned_data.get("track") if pick.is_valid() else ""
     form = AssignForm(request.POST or None, tracks=tracks_table)
     ticked: set[str] = set()
@@ -193,7 +206,7 @@ def track_assign(request):
         if period is None:
             messages.error(request, "尚无考核期。")
         elif form.is_valid():
-            track = form.cleaned_data["track"]
+            track = form.track_code()
             try:
                 result = services.tracks_assign(actor=user, period=period, cadre_ids=ticked, track=track)
             except ValidationError as exc:
@@ -248,6 +261,7 @@ def track_rankings_view(request):
     form.is_valid()  # a filter that does not read falls back to its default; the others apply
     data = getattr(form, "cleaned_data", {})
     period = data.get("period") or default_period(user)
+    form = _showing(form, request, period)
     track, board = data.get("track") or "", data.get("board") or ""
     rankings = None
     page, page_range, rows = None, [], []

@@ -164,8 +164,26 @@ def test_the_assign_page_says_why_nothing_was_assigned(client, users, open_perio
     url = reverse("incentives:track_assign") + f"?period={open_period.pk}"
     response = client.post(url, {"track": "project"})
     assert "请选择干部" in response.content.decode()
+    assert "请选择赛道" in client.post(url, {"cadre": ["1"]}).content.decode()
     # a deactivated track is not offered
     assert 'value="rural"' not in response.content.decode().split('id="assign-form"')[1].split("</form>")[0]
+
+
+def test_the_assign_page_takes_cadres_off_their_track_when_asked(client, users, open_period):
+    Assessment.objects.filter(cadre__name="甲").update(track="rural")
+    client.force_login(users[Role.STAFF])
+    url = reverse("incentives:track_assign") + f"?period={open_period.pk}"
+    ids = list(Assessment.objects.filter(cadre__name="甲").values_list("cadre_id", flat=True))
+    response = client.post(url, {"track": "-", "cadre": ids}, follow=True)
+    assert "已将 1 名干部移出赛道" in response.content.decode()
+    assert Assessment.objects.get(cadre__name="甲").track == ""
+
+
+def test_the_assign_page_shows_the_period_it_chose(client, users, open_period):
+    make_period(year=2026, quarter=1, status="published")
+    response = page(client, users[Role.STAFF], reverse("incentives:track_assign"))
+    assert response.context["period"] == open_period
+    assert response.context["pick"]["period"].value() == str(open_period.pk)
 
 
 def test_the_assign_page_filters_by_current_track(client, users, open_period):
@@ -252,3 +270,22 @@ def test_a_user_without_a_unit_sees_the_default_boards(client, ranked, db):
     reader = make_user("root_reader", Role.AUDITOR, None, is_superuser=True)
     response = page(client, reader, reverse("incentives:track_rankings"))
     assert "红榜取前 10%" in response.content.decode()
+
+
+def test_the_board_rule_is_edited_on_the_policy_page(client, users, tree):
+    client.force_login(users["city_staff"])
+    url = reverse("assessment:policy")
+    html = client.get(url, {"unit": tree["county_a"].pk}).content.decode()
+    assert "赛马红黄榜" in html and "红榜取前 10%" in html
+
+
+def test_a_county_sets_its_own_boards_on_the_policy_page(client, users, tree):
+    client.force_login(users[Role.STAFF])  # 甲县 staff: manage_assessment over 甲县
+    url = reverse("assessment:policy_edit") + f"?kind=track_board&unit={tree['county_a'].pk}"
+    data = {"red_count": "3", "red_share": "0", "yellow_count": "0", "yellow_share": "5%", "enabled": "on"}
+    response = client.post(url, data)
+    assert response.status_code == 302
+    rule = PolicyRule.objects.get(unit=tree["county_a"], kind=RuleKind.TRACK_BOARD)
+    assert rule.params == {"red_count": 3, "red_share": "0/1", "yellow_count": 0, "yellow_share": "1/20"}
+    refused = client.post(url, {**data, "yellow_share": "1/0"})
+    assert "须为比例" in refused.content.decode()
