@@ -386,6 +386,24 @@ def _converter(field: models.Field, connection) -> Callable[[Any], str]:
 
         return to_text
 
+    generic = _generic_converter(field, connection)
+    if isinstance(field, models.DecimalField):
+        places = field.decimal_places
+
+        def to_decimal(v):
+            # A Decimal within the field's places is written as it is, as Django would write
+            # it, without its conversions (to_python, get_prep_value...): 8 µs a value, most
+            # of a 200,000-row insert's Python time. Anything else goes the generic way.
+            if type(v) is decimal.Decimal and v.is_finite() and -v.as_tuple().exponent <= places:
+                return str(v)
+            return generic(v)
+
+        return to_decimal
+
+    return generic
+
+
+def _generic_converter(field: models.Field, connection) -> Callable[[Any], str]:
     def generic(v):
         if v is None:
             return NULL

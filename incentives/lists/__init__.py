@@ -24,13 +24,14 @@ a row per cadre per list:
 - 评先选优 (``commendation``): the cadres whose grade is one the rule asks for (优秀); left out for
   a 约谈/诫勉 in the year, an unverified clue, an influence period reaching the year, an open flag.
 - 嘉奖 (``jiajiang``): the cadres graded as the rule says (优秀); left out when their identity is not
-  one the rule names (公务员, 参公). 记三等功 (``merit3``): the cadres graded 优秀 this year; eligible
-  when the run of 优秀 years ending this year is a multiple of the rule's years (3, 6, ...: a
-  run counts once), otherwise left out with how many years it still needs.
-- 优先使用 (``priority``): the cadres graded 优秀 this year (when a criterion asks for a run of
-  优秀 years) or meeting a criterion of front-line or 第一书记 experience (hard or soft); eligible
-  when every hard criterion holds; the soft ones met add their points to the score that ranks
-  the eligible.
+  one the rule names (公务员, 参公). 记三等功 (``merit3``): the cadres graded 优秀 this year in a run
+  at most a year short of the rule's years (2 of 3); eligible when the run of 优秀 years ending
+  this year is a multiple of the rule's years (3, 6, ...: a run counts once), otherwise left out
+  with how many years it still needs.
+- 优先使用 (``priority``): the cadres meeting every hard criterion of their record (the run of 优秀
+  years, front-line or 第一书记 experience), or, when no such criterion is hard, any soft one;
+  left out by a hard criterion of conduct (an unverified clue, an influence period, an open
+  flag); the soft criteria met add their points to the score that ranks the eligible.
 - 定向选拔 (``reserved_post``, [002]): the cadres holding a township 党政正职 post on the last day
   of the year (posts 31 days apart or less are one run); eligible with the rule's years of the
   run (8: 2017-01-01 to 2024-12-31 is 8) and a grade at least the rule's; ranked by the years.
@@ -72,7 +73,7 @@ from core.jobs import progress
 
 from .facts import READ_STATUSES, load
 from .rules import Evaluator, rank
-from .write import ranked_outside, write
+from .write import ranked_outside, write_entries
 
 __all__ = ["check_period", "lists_compute"]
 
@@ -144,7 +145,7 @@ def lists_compute(
         rank([*out, *others])
         if job is not None:
             progress(job, 2, steps)
-        summary = write(
+        summary = write_entries(
             facts,
             out,
             others,

@@ -84,6 +84,7 @@ class Facts:
     bases: dict[int, Decimal] = field(default_factory=dict)
     # cadre -> [(kind, start, end or None)] of the posts of a kind other than regular
     posts: dict[int, list[tuple[str, datetime.date, datetime.date | None]]] = field(default_factory=dict)
+    principals: set[int] = field(default_factory=set)  # cadres with a township 党政正职 post
     # (matter type, id) -> the citation of its 可容 decision
     tolerated: dict[tuple[str, int], str] = field(default_factory=dict)
 
@@ -120,7 +121,8 @@ def load(period: Period, unit: Unit | None, *, needed_grades: set[str], cadre_id
         facts.unit_names[pk] = name
         facts.path_units[path] = pk
 
-    qs = Assessment.objects.filter(period=period).exclude(final_grade="")
+    # in the registry's order: the entries are then written in the order of their indexes
+    qs = Assessment.objects.filter(period=period).exclude(final_grade="").order_by("cadre_id")
     if unit_path:
         qs = qs.filter(unit__path__startswith=unit_path)
     if only is not None:
@@ -226,6 +228,8 @@ def load(period: Period, unit: Unit | None, *, needed_grades: set[str], cadre_id
     ):
         if cadre_id in ids:
             facts.posts.setdefault(cadre_id, []).append((kind, first, last))
+            if kind == PostKind.TOWNSHIP_PRINCIPAL:
+                facts.principals.add(cadre_id)
 
     # 容错纠错: the 可容 decisions on the matters read above (one query per kind of matter)
     matters = {

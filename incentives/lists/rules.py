@@ -11,8 +11,6 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from dateutil.relativedelta import relativedelta
-
 from assessment.grading import PolicyResolver, influence_reaches
 from assessment.models import INDIVIDUAL_SCALE, Grade, RuleKind
 from cadres.models import CadreStatus, Identity, PostKind, Rank
@@ -20,7 +18,7 @@ from recall.flags.context import GONE_STATUSES
 from supervision.models import ClueSource, InterviewKind, MatterType
 
 from ..models import ListKind
-from ..policy_lists import CRITERIA, GRADE_PARAMS, POSITIVE_CRITERIA, criterion_text
+from ..policy_lists import CRITERIA, GRADE_PARAMS, criterion_text
 from .facts import (
     FRONTLINE_KINDS,
     GRASSROOTS_KINDS,
@@ -47,6 +45,8 @@ DROP_GRADE = Grade.INCOMPETENT
 K_BONUS, K_COMMEND, K_AWARDS = RuleKind.BONUS_COEFFICIENTS, RuleKind.COMMENDATION, RuleKind.CS_AWARDS
 K_PRIORITY, K_RESERVED, K_YOUNG = RuleKind.PRIORITY_USE, RuleKind.RESERVED_POST, RuleKind.YOUNG_SELECTION
 K_TENURE = RuleKind.RANK_TENURE
+SECRETARY_KINDS = (PostKind.FIRST_SECRETARY,)
+NEGATIVE_KEYS = {"no_clue": "clue", "no_influence": "influence", "no_flag": "flag"}
 
 
 def reason(rule: str, effect: str, facts: dict | None = None) -> dict:
@@ -57,8 +57,14 @@ def money(value: Decimal) -> str:
     return f"{value.quantize(FEN, ROUND_HALF_UP)}"
 
 
+_NUMBERS: dict = {}
+
+
 def number(value) -> str:
-    text = f"{Decimal(str(value)).normalize():f}"
+    """1.20 → 1.2, 10 → 10 (a coefficient or points as a rule states them)."""
+    text = _NUMBERS.get(value)
+    if text is None:
+        text = _NUMBERS[value] = f"{Decimal(str(value)).normalize():f}"
     return text
 
 
@@ -91,29 +97,109 @@ class UnitRules:
     priority: list[dict]
     reserved: dict | None
     young: dict | None
-    tenure: dict[str, dict]  # from rank -> params (the first by key when several name it)
+    tenure: dict[str, Tenure]  # from rank -> its rule (the first by key when several name it)
     lower: dict[str, str]  # rank -> the rank one level below (the tenure rows read backwards)
     influence: list[dict]
+    # worked out once per unit for the loops over every cadre
+    coefficients: dict[str, Decimal] = field(default_factory=dict)  # grade -> coefficient
+    criteria: list[Criterion] = field(default_factory=list)  # 优先使用, in key order
+    # 优先使用: whether any cadre without a grassroots post may be on the list (a criterion
+    # asking for 0 months of experience)
+    experience_free: bool = False
+    positive_hard: tuple = ()  # 优先使用's hard criteria of record (runs, experience)
+    min_run: int = 0  # the run of 优秀 years 优先使用's hard criteria ask for
+    jiajiang_grade: str | None = None
+    commendation_grades: frozenset = frozenset()
+    young_ranks: frozenset = frozenset()
+
+
+@dataclass(frozen=True)
+class Tenure:
+    """One 职级晋升 rule, ready for the loop."""
+
+    rule: str
+    years: int
+    years_text: str
+    excellent_months: int
+    not_counted: frozenset
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """One 优先使用 rule, ready for the loop."""
+
+    criterion: str
+    threshold: int
+    hard: bool
+    weight: Decimal
+    label: str
+    hard_rule: str
+    soft_rule: str
+    soft_effect: str
 
 
 def unit_rules(resolver: PolicyResolver, path: str) -> UnitRules:
     policy = resolver.policy(path)
-    tenure: dict[str, dict] = {}
+    tenure: dict[str, Tenure] = {}
     lower: dict[str, str] = {}
     for row in policy.many(K_TENURE):
         p = row.params
-        tenure.setdefault(p.get("from_rank"), p)
-        lower.setdefault(p.get("to_rank"), p.get("from_rank"))
+        from_rank, to_rank = p.get("from_rank"), p.get("to_rank")
+        if from_rank not in tenure:
+            tenure[from_rank] = Tenure(
+                rule=f"职级晋升：{RANK_LABELS.get(from_rank, from_rank)}→{RANK_LABELS.get(to_rank, to_rank)}",
+                years=int(p.get("years") or 0),
+                years_text=f"{p.get('years')} 年",
+                excellent_months=int(p.get("excellent_months") or 0),
+                not_counted=frozenset(p.get("not_counted") or ()),
+            )
+        lower.setdefault(to_rank, from_rank)
+    bonus = policy.one(K_BONUS)
+    coefficients = {}
+    if bonus is not None:
+        for grade, name in GRADE_PARAMS.items():
+            # to the fen, as stored: the amount is worked out with the coefficient the list shows
+            coefficients[str(grade)] = Decimal(str(bonus.get(name, 0))).quantize(FEN, ROUND_HALF_UP)
+    priority = [r.params for r in policy.many(K_PRIORITY)]
+    criteria = []
+    for p in priority:
+        weight = Decimal(str(p.get("weight") or 0)).quantize(FEN, ROUND_HALF_UP)
+        criteria.append(
+            Criterion(
+                criterion=p.get("criterion"),
+                threshold=int(p.get("value") or 0),
+                hard=p.get("mode") != "soft",
+                weight=weight,
+                label=criterion_text(p),
+                hard_rule=f"优先使用硬性条件：{criterion_text(p)}",
+                soft_rule=f"优先使用加分条件：{criterion_text(p)}",
+                soft_effect=f"加 {number(weight)} 分",
+            )
+        )
+    commendation = policy.one(K_COMMEND)
+    young = policy.one(K_YOUNG)
     return UnitRules(
-        bonus=policy.one(K_BONUS),
-        commendation=policy.one(K_COMMEND),
+        bonus=bonus,
+        commendation=commendation,
         awards=policy.one(K_AWARDS),
-        priority=[r.params for r in policy.many(K_PRIORITY)],
+        priority=priority,
         reserved=policy.one(K_RESERVED),
-        young=policy.one(K_YOUNG),
+        young=young,
         tenure=tenure,
         lower=lower,
         influence=[r.params for r in policy.many(RuleKind.INFLUENCE)],
+        coefficients=coefficients,
+        criteria=criteria,
+        min_run=max((c.threshold for c in criteria if c.hard and c.criterion == "excellent_run"), default=0),
+        jiajiang_grade=(policy.one(K_AWARDS) or {}).get("jiajiang_grade"),
+        positive_hard=tuple(
+            c for c in criteria if c.hard and c.criterion in ("excellent_run", "frontline", "first_secretary")
+        ),
+        experience_free=any(
+            c.criterion in ("frontline", "first_secretary") and c.threshold <= 0 for c in criteria
+        ),
+        commendation_grades=frozenset((commendation or {}).get("grades") or ()),
+        young_ranks=frozenset((young or {}).get("ranks") or ()),
     )
 
 
@@ -126,6 +212,9 @@ class Checks:
     exempted: list[dict] = field(default_factory=list)
 
 
+NOTHING = Checks()  # shared, never written to
+
+
 class Evaluator:
     def __init__(self, facts: Facts, resolver: PolicyResolver):
         self.facts = facts
@@ -133,6 +222,8 @@ class Evaluator:
         self.year = facts.period.year
         self._rules: dict[str, UnitRules] = {}
         self._bases: dict[int, tuple[Decimal, int] | None] = {}
+        self._bonus: dict[tuple, tuple[bool, list[dict], dict]] = {}
+        self._not_due = f"，{self.year}年底前未届满"
         self.out: list[Out] = []
 
     # ------------------------------------------------------------------ shared facts
@@ -162,8 +253,15 @@ class Evaluator:
     def record(self, a: Assessed, rules: UnitRules, kinds: tuple[str, ...]) -> Checks:
         """Talks of ``kinds`` in the year, unverified clues, influence periods and open flags."""
         facts = self.facts
-        checks = Checks()
         cid = a.cadre_id
+        if (
+            cid not in facts.talks
+            and cid not in facts.clues
+            and cid not in facts.sanctions
+            and cid not in facts.flags
+        ):
+            return NOTHING  # most cadres: a clean record, read without building anything
+        checks = Checks()
         for pk, kind, day in facts.talks.get(cid, ()):
             if kind not in kinds:
                 continue
@@ -200,26 +298,35 @@ class Evaluator:
 
     def run(self) -> list[Out]:
         facts = self.facts
+        posts = facts.posts
+        principals = facts.principals
+        excellent, drop = str(Grade.EXCELLENT), str(DROP_GRADE)
         for a in facts.assessed:
-            rules = self.rules(a.unit_path)
+            rules = self._rules.get(a.unit_path) or self.rules(a.unit_path)
+            grade = a.grade
             if rules.bonus is not None:
                 self.bonus(a, rules)
-            run = None
-            if a.grade == Grade.EXCELLENT:
-                run = facts.excellent_run(a.cadre_id, a.grade)
-            if rules.commendation is not None and a.grade in (rules.commendation.get("grades") or ()):
+            run = facts.excellent_run(a.cadre_id, grade) if grade == excellent else None
+            if rules.commendation is not None and grade in rules.commendation_grades:
                 self.commendation(a, rules)
-            if rules.awards is not None:
+            if rules.awards is not None and (run or grade == rules.jiajiang_grade):
                 self.awards(a, rules, run)
-            if rules.priority:
+            has_posts = a.cadre_id in posts
+            # 优先使用 needs the run of 优秀 years its hard criteria ask for, and 优秀 this year or
+            # a grassroots post (unless a rule asks for 0 months of experience)
+            if (
+                rules.criteria
+                and (run or has_posts or rules.experience_free)
+                and (len(run) if run else 0) >= rules.min_run
+            ):
                 self.priority(a, rules, run)
-            if rules.reserved is not None:
+            if rules.reserved is not None and a.cadre_id in principals:
                 self.reserved(a, rules)
-            if rules.young is not None and a.rank in (rules.young.get("ranks") or ()):
+            if rules.young is not None and a.rank in rules.young_ranks:
                 self.young(a, rules)
             if a.rank in rules.tenure:
                 self.promotion(a, rules)
-            if a.grade == DROP_GRADE:
+            if grade == drop:
                 self.drop(a, rules)
         return self.out
 
@@ -237,25 +344,37 @@ class Evaluator:
     # 绩效奖金 ------------------------------------------------------------------
 
     def bonus(self, a: Assessed, rules: UnitRules) -> None:
-        name = GRADE_PARAMS.get(a.grade)
-        if name is None:
+        coefficient = rules.coefficients.get(a.grade)
+        if coefficient is None:
             return
-        p = rules.bonus
-        # to the fen, as stored: the amount is worked out with the coefficient the list shows
-        coefficient = Decimal(str(p.get(name, 0))).quantize(FEN, ROUND_HALF_UP)
-        reasons = [reason("绩效奖金系数", f"系数 {number(coefficient)}", {"年度考核": a.grade})]
         found = self.base_for(a.unit_id)
+        cases = self.facts.withheld.get(a.cadre_id)
+        if not cases:
+            # Most cadres share their reasons with everyone of the same grade under the same
+            # base: worked out once, the same list object for all of them.
+            key = (a.grade, coefficient, found)
+            shared = self._bonus.get(key)
+            if shared is None:
+                shared = self._bonus[key] = self._bonus_of(a.grade, coefficient, found, ())
+            eligible, reasons, values = shared
+        else:
+            eligible, reasons, values = self._bonus_of(a.grade, coefficient, found, cases)
+        self.out.append(
+            Out(a.cadre_id, a.unit_id, ListKind.BONUS, eligible, reasons, total=a.total, **values)
+        )
+
+    def _bonus_of(self, grade: str, coefficient: Decimal, found, cases) -> tuple[bool, list[dict], dict]:
+        reasons = [reason("绩效奖金系数", f"系数 {number(coefficient)}", {"年度考核": grade})]
         if found is None:
             reasons.append(reason("奖金基数", "未设定", {"考核期": self.facts.period.name}))
-            self.add(a, ListKind.BONUS, False, reasons, coefficient=coefficient)
-            return
+            return False, reasons, {"coefficient": coefficient}
         base, owner = found
         reasons.append(
             reason("奖金基数", f"{money(base)} 元", {"设定单位": self.facts.unit_names.get(owner, "")})
         )
         withheld = Decimal(0)
         full = False
-        for case_id, amount, in_full, day in self.facts.withheld.get(a.cadre_id, ()):
+        for case_id, amount, in_full, day in cases:
             case = {"召回案件": f"编号 {case_id}", "扣发登记日期": day.isoformat()}
             cited = self.facts.citation(MatterType.RECALL_CASE, case_id)
             if cited:
@@ -271,7 +390,7 @@ class Evaluator:
         if full:
             amount = Decimal("0.00")
             sum_text = "全年绩效奖金扣发，金额为 0"
-            withheld = gross.quantize(FEN, ROUND_HALF_UP)
+            withheld = gross
         else:
             amount = max(gross - withheld, Decimal(0)).quantize(FEN, ROUND_HALF_UP)
             sum_text = f"{money(base)} × {number(coefficient)}" + (
@@ -279,16 +398,13 @@ class Evaluator:
             )
             sum_text += f" = {money(amount)}"
         reasons.append(reason("绩效奖金", f"{money(amount)} 元", {"计算": sum_text}))
-        self.add(
-            a,
-            ListKind.BONUS,
-            amount > 0,
-            reasons,
-            coefficient=coefficient,
-            base=base,
-            withheld=withheld.quantize(FEN, ROUND_HALF_UP),
-            amount=amount,
-        )
+        values = {
+            "coefficient": coefficient,
+            "base": base,
+            "withheld": withheld.quantize(FEN, ROUND_HALF_UP),
+            "amount": amount,
+        }
+        return amount > 0, reasons, values
 
     # 评先选优 ------------------------------------------------------------------
 
@@ -321,6 +437,8 @@ class Evaluator:
 
     def awards(self, a: Assessed, rules: UnitRules, run: list[int] | None) -> None:
         p = rules.awards
+        if not run and a.grade != p.get("jiajiang_grade"):
+            return
         identities = p.get("identities") or ()
         identity_ok = a.identity in identities
         not_applicable = reason(
@@ -333,8 +451,8 @@ class Evaluator:
                 reason("公务员奖励：嘉奖", "符合", {"年度考核": a.grade}) if identity_ok else not_applicable
             ]
             self.add(a, ListKind.JIAJIANG, identity_ok, reasons)
-        if run:
-            need = int(p.get("merit_years") or 3)
+        need = int(p.get("merit_years") or 3)
+        if run and len(run) >= need - 1:  # a year short or more: the cadre is told how far
             years = "、".join(f"{y}" for y in sorted(run))
             facts = {"连续优秀年度": f"{years}（{len(run)} 年）"}
             if not identity_ok:
@@ -362,80 +480,65 @@ class Evaluator:
 
     def priority(self, a: Assessed, rules: UnitRules, run: list[int] | None) -> None:
         posts = self.facts.posts.get(a.cadre_id, ())
-        as_of = self.facts.end
-        run_years = len(run or ())
-        measured: dict[str, tuple[int, str]] = {}
-
-        def measure(criterion: str) -> tuple[int, str]:
-            if criterion not in measured:
-                if criterion == "excellent_run":
-                    years = "、".join(str(y) for y in sorted(run or ()))
-                    measured[criterion] = (
-                        run_years,
-                        f"连续优秀 {run_years} 年" + (f"（{years}）" if years else ""),
-                    )
-                elif criterion == "frontline":
-                    months = experience_months(posts, FRONTLINE_KINDS, as_of)
-                    measured[criterion] = (months, f"一线经历 {months} 个月")
-                else:
-                    months = experience_months(posts, (PostKind.FIRST_SECRETARY,), as_of)
-                    measured[criterion] = (months, f"第一书记经历 {months} 个月")
-            return measured[criterion]
-
-        # 优秀 this year, or the experience a criterion asks for, puts a cadre on the list
-        positive = False
-        for p in rules.priority:
-            criterion = p.get("criterion")
-            if criterion in POSITIVE_CRITERIA:
-                value, _ = measure(criterion)
-                if value >= int(p.get("value") or 0) or (criterion == "excellent_run" and value >= 1):
-                    positive = True
-                    break
-        if not positive:
+        run_years = len(run) if run else 0
+        frontline = secretary = 0
+        if posts:
+            as_of = self.facts.end
+            frontline = experience_months(posts, FRONTLINE_KINDS, as_of)
+            secretary = experience_months(posts, SECRETARY_KINDS, as_of)
+        values = {"excellent_run": run_years, "frontline": frontline, "first_secretary": secretary}
+        # On the list: meeting every positive hard criterion (the run of 优秀 years...), or,
+        # without one, any positive soft one; the rest (clues, influence, flags) only exclude.
+        if rules.positive_hard:
+            if any(values[c.criterion] < c.threshold for c in rules.positive_hard):
+                return
+        elif not any(values.get(c.criterion, -1) >= c.threshold for c in rules.criteria):
             return
         hard_failed: list[dict] = []
         hard_met: list[str] = []
         soft: list[dict] = []
         score = Decimal(0)
         checks = None
-        for p in rules.priority:
-            criterion = p.get("criterion")
-            if criterion in POSITIVE_CRITERIA:
-                value, text = measure(criterion)
-                met = value >= int(p.get("value") or 0)
+        for c in rules.criteria:
+            criterion = c.criterion
+            value = values.get(criterion)
+            if value is not None:
+                met = value >= c.threshold
+                if met and c.hard:
+                    hard_met.append(c.label)
+                    continue
+                if not met and not c.hard:
+                    continue
+                if criterion == "excellent_run":
+                    years = "、".join(map(str, sorted(run))) if run else ""
+                    facts = {"事实": f"连续优秀 {run_years} 年" + (f"（{years}）" if years else "")}
+                elif criterion == "frontline":
+                    facts = {"事实": f"一线经历 {value} 个月"}
+                else:
+                    facts = {"事实": f"第一书记经历 {value} 个月"}
             else:
                 if checks is None:
                     checks = self.record(a, rules, ())
-                key = {"no_clue": "clue", "no_influence": "influence", "no_flag": "flag"}.get(criterion)
-                found = checks.blocking.get(key) if key else None
+                found = checks.blocking.get(NEGATIVE_KEYS.get(criterion, ""))
                 met = not found
-                text = merge(found) if found else CRITERIA.get(criterion, "")
-            if p.get("mode") == "soft":
-                if met:
-                    weight = Decimal(str(p.get("weight") or 0))
-                    score += weight
-                    soft.append(
-                        reason(
-                            f"优先使用加分条件：{criterion_text(p)}",
-                            f"加 {number(weight)} 分",
-                            {"事实": text},
-                        )
-                    )
-            elif met:
-                hard_met.append(criterion_text(p))
+                if met and c.hard:
+                    hard_met.append(c.label)
+                    continue
+                facts = merge(found) if found else {"事实": CRITERIA.get(criterion, "")}
+            if not c.hard:
+                score += c.weight
+                soft.append(reason(c.soft_rule, c.soft_effect, facts))
             else:
-                facts = text if isinstance(text, dict) else {"事实": text}
-                hard_failed.append(reason(f"优先使用硬性条件：{criterion_text(p)}", "不符合", facts))
+                hard_failed.append(reason(c.hard_rule, "不符合", facts))
         gone = self.gone(a)
         reasons = [gone] if gone else []
         reasons += hard_failed
         if not reasons:
             reasons.append(reason("优先使用硬性条件", "符合", {"条件": "；".join(hard_met) or "无"}))
         reasons += soft
-        if checks is not None:
+        if checks is not None and checks.exempted:
             reasons += [reason("容错纠错", "可容事项不影响优先使用", e) for e in checks.exempted]
-        eligible = not gone and not hard_failed
-        self.add(a, ListKind.PRIORITY, eligible, reasons, score=score)
+        self.add(a, ListKind.PRIORITY, not gone and not hard_failed, reasons, score=score.quantize(FEN))
 
     # 定向选拔（乡镇党政正职） ------------------------------------------------------
 
@@ -499,39 +602,30 @@ class Evaluator:
     # 职级晋升 ------------------------------------------------------------------
 
     def promotion(self, a: Assessed, rules: UnitRules) -> None:
-        p = rules.tenure[a.rank]
-        to_rank = RANK_LABELS.get(p.get("to_rank"), p.get("to_rank"))
-        rule = f"职级晋升：{RANK_LABELS.get(a.rank, a.rank)}→{to_rank}"
+        tenure = rules.tenure[a.rank]
         gone = self.gone(a)
         if a.rank_start is None:
             reasons = [gone] if gone else []
             reasons.append(
-                reason(rule, "不列入：未登记任现职级时间", {"职级": RANK_LABELS.get(a.rank, a.rank)})
+                reason(tenure.rule, "不列入：未登记任现职级时间", {"职级": RANK_LABELS.get(a.rank, a.rank)})
             )
             self.add(a, ListKind.RANK_PROMOTION, False, reasons)
             return
         due, steps = tenure_due(
             a.rank_start,
-            years=int(p.get("years") or 0),
-            excellent_months=int(p.get("excellent_months") or 0),
-            not_counted=set(p.get("not_counted") or ()),
-            grade_of=lambda year: self.facts.grade_in(a.cadre_id, year, a.grade),
+            years=tenure.years,
+            excellent_months=tenure.excellent_months,
+            not_counted=tenure.not_counted,
+            grade_of=self.facts.grades.get(a.cadre_id, {}).get,
             last_year=self.year,
+            this_year=a.grade,
         )
-        facts = {
-            "任现职级时间": a.rank_start.isoformat(),
-            "任职年限": f"{p.get('years')} 年",
-            **steps,
-            "可晋升日期": due.isoformat(),
-        }
+        facts = {"任现职级时间": a.rank_start.isoformat(), "任职年限": tenure.years_text, **steps}
+        facts["可晋升日期"] = due_text = due.isoformat()
         reasons = [gone] if gone else []
         due_ok = due <= self.facts.end
         reasons.append(
-            reason(
-                rule,
-                f"{due.isoformat()} 任职年限届满" + ("" if due_ok else f"，{self.year}年底前未届满"),
-                facts,
-            )
+            reason(tenure.rule, f"{due_text} 任职年限届满" + ("" if due_ok else self._not_due), facts)
         )
         if a.grade == DROP_GRADE:
             reasons.append(reason("职级晋升：本年度考核不称职", "不予晋升", {"年度考核": a.grade}))
@@ -560,6 +654,21 @@ def merge(found: list[dict] | None) -> dict:
     return out
 
 
+_MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def add_months(day: datetime.date, months: int) -> datetime.date:
+    """``day`` moved by whole months, the day of the month kept where the month has it (the end
+    of the month otherwise), as ``dateutil.relativedelta`` does, at a fraction of its cost."""
+    year, month = divmod(day.month - 1 + months, 12)
+    year += day.year
+    month += 1
+    last = _MONTH_DAYS[month - 1]
+    if month == 2 and (year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)):
+        last = 29
+    return datetime.date(year, month, min(day.day, last))
+
+
 def tenure_due(
     start: datetime.date,
     *,
@@ -568,6 +677,7 @@ def tenure_due(
     not_counted: set[str],
     grade_of,
     last_year: int,
+    this_year: str | None = None,
 ) -> tuple[datetime.date, dict[str, str]]:
     """The day the tenure in a rank is complete, and the years that moved it.
 
@@ -575,19 +685,20 @@ def tenure_due(
     the year after ``start``, or ``start``'s year when it is 1 January) up to ``last_year`` move
     it, year by year in order, while the tenure is not yet complete at the year's start: an
     优秀 year brings it ``excellent_months`` earlier, a year graded one of ``not_counted`` does not
-    count (twelve months later)."""
-    due = start + relativedelta(years=years)
+    count (twelve months later). ``grade_of(year)`` gives an earlier year's grade (None when
+    none), ``this_year`` the grade of ``last_year`` itself."""
+    due = add_months(start, 12 * years)
     first = start.year if (start.month, start.day) == (1, 1) else start.year + 1
     shortened, extended = [], []
     for year in range(first, last_year + 1):
         if datetime.date(year, 1, 1) >= due:
             break
-        grade = grade_of(year)
+        grade = this_year if (this_year is not None and year == last_year) else grade_of(year)
         if grade == Grade.EXCELLENT and excellent_months:
-            due -= relativedelta(months=excellent_months)
+            due = add_months(due, -excellent_months)
             shortened.append(str(year))
         elif grade and grade in not_counted:
-            due += relativedelta(months=12)
+            due = add_months(due, 12)
             extended.append(f"{year}（{grade}）")
     steps = {}
     if shortened:

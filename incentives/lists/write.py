@@ -11,7 +11,7 @@ a list or whose eligibility, amount or eligibility date changed (``audit_record_
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 import orjson
 from django.db import connection
@@ -22,7 +22,7 @@ from assessment.models import Assessment
 from audit.models import AuditAction
 from audit.services import Change, audit_record, audit_record_bulk
 from cadres.models import Cadre
-from core.bulk import bulk_insert, bulk_update_rows, pick
+from core.bulk import RawJSON, bulk_insert, bulk_update_rows, pick
 
 from ..models import Entry, ListKind
 from .facts import Facts, rows
@@ -44,20 +44,17 @@ KIND_LABELS = dict(ListKind.choices)
 DELETE_CHUNK = 5_000
 
 
-def fen(value: Decimal | None) -> Decimal | None:
-    return None if value is None else value.quantize(FEN, ROUND_HALF_UP)
-
-
 def values_of(out: Out) -> tuple:
+    """An entry's stored values (the rules give every decimal to the fen already)."""
     return (
         out.eligible,
         out.reasons,
-        fen(out.score),
+        out.score,
         out.position,
-        fen(out.coefficient),
-        fen(out.base),
-        fen(out.withheld),
-        fen(out.amount),
+        out.coefficient,
+        out.base,
+        out.withheld,
+        out.amount,
         out.due_date,
     )
 
@@ -122,7 +119,7 @@ def audit_view(out_or_values) -> dict:
     }
 
 
-def write(facts: Facts, out: list[Out], others: list[Ranked], *, now, actor, reason: str) -> dict:
+def write_entries(facts: Facts, out: list[Out], others: list[Ranked], *, now, actor, reason: str) -> dict:
     period = facts.period
     stored_qs = Entry.objects.filter(period=period)
     if facts.unit_path:
@@ -130,7 +127,16 @@ def write(facts: Facts, out: list[Out], others: list[Ranked], *, now, actor, rea
     if facts.cadre_ids is not None:
         stored_qs = pick(stored_qs, "cadre_id", facts.cadre_ids)
     stored: dict[tuple[int, str], tuple] = {}
-    loads = orjson.loads
+    # Entries that share their reasons (a bonus of one grade under one base) share the stored
+    # text too: each distinct text is decoded once.
+    decoded: dict[str, list] = {}
+
+    def loads(text: str) -> list:
+        found = decoded.get(text)
+        if found is None:
+            found = decoded[text] = orjson.loads(text)
+        return found
+
     for (
         pk,
         cadre_id,
@@ -208,6 +214,19 @@ def write(facts: Facts, out: list[Out], others: list[Ranked], *, now, actor, rea
 
     moved = [(o.id, o.position) for o in others if o.position != o.stored_position]
 
+    if inserts or updates:
+        # Many entries share one list of reasons (a bonus of one grade under one base): each
+        # list is encoded once, and COPY takes the text as it is.
+        encoded: dict[int, RawJSON] = {}
+
+        def raw(reasons: list) -> RawJSON:
+            text = encoded.get(id(reasons))
+            if text is None:
+                text = encoded[id(reasons)] = RawJSON(orjson.dumps(reasons).decode())
+            return text
+
+        inserts = [(*row[:4], raw(row[4]), *row[5:]) for row in inserts]
+        updates = [(*row[:3], raw(row[3]), *row[4:]) for row in updates]
     if inserts:
         fields = ["cadre_id", "unit_id", "kind", *VALUE_FIELDS]
         if connection.vendor == "postgresql" and had_entries:

@@ -225,6 +225,22 @@ def test_text_converter_keeps_null_after_a_repeated_value():
     assert [convert(v) for v in ["a", "a", None, "a\tb", None]] == ["a", "a", "\\N", "a\\tb", "\\N"]
 
 
+def test_decimal_converter_writes_decimals_as_django_would():
+    from decimal import Decimal
+
+    convert = _converter(models.DecimalField(max_digits=12, decimal_places=2, null=True), connection)
+    assert [convert(v) for v in [Decimal("2400.00"), Decimal("1.2"), Decimal("10"), None]] == [
+        "2400.00",
+        "1.2",
+        "10",
+        "\\N",
+    ]
+    # more places than the column (the server rounds), or not a Decimal: Django's way, as before
+    assert convert(Decimal("1.235")) == "1.235"
+    assert convert(3) == "3"
+    assert convert("2.5") == "2.5"
+
+
 def test_tuple_rows_without_fields_are_refused(db):
     with pytest.raises(TypeError, match="fields"):
         bulk_insert(Job, [("kind", {})])

@@ -214,6 +214,12 @@ def test_a_year_without_published_results_breaks_the_run(cadre_a):
     assert not entry(cadre_a, ListKind.MERIT3).eligible
 
 
+def test_one_excellent_year_is_not_considered_for_the_merit(cadre_a):
+    grades(cadre_a, {2024: "称职", 2025: "优秀"})
+    compute()
+    assert entry(cadre_a, ListKind.MERIT3) is None
+
+
 def test_a_run_counts_once_for_the_merit(cadre_a):
     grades(cadre_a, {2022: "优秀", 2023: "优秀", 2024: "优秀", 2025: "优秀"})
     compute()

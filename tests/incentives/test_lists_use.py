@@ -36,16 +36,10 @@ def test_two_excellent_years_running_put_a_cadre_on_the_priority_list(cadre_a):
     assert found.score == 0 and found.position == 1
 
 
-def test_one_excellent_year_is_left_out_of_the_priority_list_with_the_reason(cadre_a):
+def test_one_excellent_year_is_not_enough_to_be_considered_for_priority_use(cadre_a):
     grades(cadre_a, {2024: "称职", 2025: "优秀"})
     compute()
-    found = entry(cadre_a, PRIORITY)
-    assert not found.eligible
-    assert found.reasons[0] == {
-        "rule": "优先使用硬性条件：年度考核连续 2 年优秀",
-        "effect": "不符合",
-        "facts": {"事实": "连续优秀 1 年（2025）"},
-    }
+    assert entry(cadre_a, PRIORITY) is None
 
 
 def test_a_cadre_meeting_no_criterion_is_not_considered(cadre_a):
@@ -88,13 +82,30 @@ def test_soft_criteria_rank_the_eligible(tree, cadre_a):
     assert entry(cadre_a, PRIORITY).position == 2
 
 
-def test_front_line_experience_alone_puts_a_cadre_on_the_list_to_say_what_is_missing(cadre_a):
+def test_front_line_experience_alone_is_not_enough_while_the_excellent_run_is_hard(cadre_a):
+    grade(cadre_a, 2025, "称职")
+    post(cadre_a, PostKind.TOWNSHIP_FRONTLINE, "2020-01-01", "2023-12-31", title="包村干部")
+    compute()
+    assert entry(cadre_a, PRIORITY) is None
+
+
+def test_without_a_hard_criterion_of_record_a_soft_one_puts_a_cadre_on_the_list(tree, cadre_a):
+    unit_rule(tree["county_a"], RuleKind.PRIORITY_USE, "excellent_2", mode="soft", weight=20)
     grade(cadre_a, 2025, "称职")
     post(cadre_a, PostKind.TOWNSHIP_FRONTLINE, "2020-01-01", "2023-12-31", title="包村干部")
     compute()
     found = entry(cadre_a, PRIORITY)
-    assert not found.eligible and found.score == 10
-    assert rules_of(found)[0] == "优先使用硬性条件：年度考核连续 2 年优秀"
+    assert found.eligible and found.score == 10
+    assert found.reasons[0]["facts"] == {"条件": "无未核实的问题线索；不在处分影响期内"}
+
+
+def test_an_unverified_clue_is_left_out_of_priority_use_with_the_clue(cadre_a):
+    grades(cadre_a, {2024: "优秀", 2025: "优秀"})
+    clue(cadre_a)
+    compute()
+    found = entry(cadre_a, PRIORITY)
+    assert not found.eligible
+    assert found.reasons[0]["facts"] == {"问题线索": "2025-09-01 收到（信访），待核实"}
 
 
 def test_a_retired_cadre_is_left_out_of_the_use_lists(cadre_a):
