@@ -74,6 +74,12 @@ def queue_lists_job(
     return jobs_create(kind=JOB_KIND, actor=actor, items=[(params, unit_path)])[0]
 
 
+def latest_lists_job(period_id: int) -> Job | None:
+    """The latest lists job of a period (waiting, running or finished), for a page to show its
+    progress (``done``/``total``) or result; scope is the caller's to check (``scope_path``)."""
+    return Job.objects.filter(kind=JOB_KIND, params__period=period_id).order_by("-created_at").first()
+
+
 def published_periods() -> list[int]:
     """The published annual periods, oldest first (archived ones keep their lists until asked)."""
     return list(

@@ -218,6 +218,17 @@ def test_a_waiting_job_covering_the_request_is_reused(tree, world):
     assert Job.objects.filter(kind=JOB_KIND).count() == 1
 
 
+def test_the_latest_job_of_a_period_is_the_one_shown(tree, world):
+    from incentives.lists.tasks import latest_lists_job
+
+    first = queue_lists_job(period_id=annual().pk, unit_id=tree["county_a"].pk, reason="一")
+    assert latest_lists_job(annual().pk) == first
+    Job.objects.filter(pk=first.pk).update(state="done")
+    second = queue_lists_job(period_id=annual().pk, reason="二")
+    assert second != first and latest_lists_job(annual().pk) == second
+    assert latest_lists_job(annual(2024).pk) is None
+
+
 def test_a_job_for_a_period_being_graded_is_refused(db):
     period = annual(2025, status=PeriodStatus.GRADING)
     with pytest.raises(ValidationError):
