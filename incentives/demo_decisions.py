@@ -65,7 +65,7 @@ def _latest_period() -> Period | None:
 
 def _bases(staff, period, rng) -> int:
     written = 0
-    root = Unit.get_first_root_node()
+    root = Unit.objects.get_first_root_node()
     if root is None:
         return 0
     bonus_base_set(actor=staff, period=period, unit=root, amount="30000", note="全市统一基数")
