@@ -105,6 +105,25 @@ def test_the_queries_do_not_grow_with_the_cadres(tree, world):
     assert len(many.captured_queries) == len(few.captured_queries)
 
 
+def test_a_computation_reads_each_table_once(tree, world, django_assert_num_queries):
+    from .list_facts import post, sanction, talk, withheld
+
+    clue(world["a"])
+    talk(world["a"], "yuetan", "2025-03-01")
+    sanction(world["b"], "warning", "2025-03-01")
+    withheld(world["b"], "10")
+    post(world["a"], "first_secretary", "2020-01-01")
+    compute()
+    period = annual()
+    # the period; a savepoint; the rules; units; the period's grades with their cadres; the
+    # published years; earlier grades; talks; clues; sanctions; flags; withholdings; bonus
+    # bases; posts; 容错纠错 decisions on the talks, sanctions and withholdings read (one query
+    # per kind of matter that has any); the stored entries; the savepoint released; and on
+    # PostgreSQL the advisory lock that keeps two computations of a period apart
+    with django_assert_num_queries(19 + (connection.vendor == "postgresql")):
+        lists_compute(period=period.pk)
+
+
 def test_decisions_survive_a_recomputation_that_changes_the_entry(users, world):
     compute()
     decision = Decision.objects.create(
