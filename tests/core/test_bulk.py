@@ -239,6 +239,7 @@ def test_decimal_converter_writes_decimals_as_django_would():
     assert convert(Decimal("1.235")) == "1.235"
     assert convert(3) == "3"
     assert convert("2.5") == "2.5"
+    assert convert(Decimal("1E+2")) == "1E+2" and convert(Decimal("-0.50")) == "-0.50"
 
 
 def test_tuple_rows_without_fields_are_refused(db):
