@@ -19,8 +19,7 @@ from recall.services_catalogue import negative_list_add
 from recall.services_flags import adjustment_propose
 from recall.tasks import JOB_KIND as FLAG_JOB
 from supervision.models import MatterType
-from tests.factories import make_exemption
-from tests.factories import IncentiveEntryFactory
+from tests.factories import IncentiveEntryFactory, make_exemption
 from tests.scope.conftest import World, world  # noqa: F401 (the fixture, used here)
 
 

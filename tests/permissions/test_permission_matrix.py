@@ -513,6 +513,12 @@ TABLE: dict[str, Row] = {
     "exemption-detail": Row(
         url("exemption-detail", obj("exemptions")), {"GET": READ, "PATCH": W(APPROVE, 400, role_first=True)}
     ),
+    # 关爱: every role reads in scope; writing needs manage_incentives (an empty PATCH changes nothing)
+    "care-record-list": Row(url("care-record-list"), {"GET": READ, "POST": W(INCENTIVES, 400)}, scoped=False),
+    "care-record-detail": Row(
+        url("care-record-detail", obj("care_records")), {"GET": READ, "PATCH": W(INCENTIVES, role_first=True)}
+    ),
+    "care-due": Row(url("care-due"), GET, scoped=False),
     # 激励关爱: every role reads in scope; decisions, bases and pools need manage_incentives, checked
     # before the body or the object (an empty body is refused, 400; an empty PATCH changes nothing)
     "incentive-list": Row(url("incentive-list"), {"GET": READ, "POST": W(INCENTIVES, 400)}, scoped=False),
@@ -521,12 +527,6 @@ TABLE: dict[str, Row] = {
     "team-pool-detail": Row(
         url("team-pool-detail", obj("team_pools")), {"GET": READ, "PATCH": W(INCENTIVES, role_first=True)}
     ),
-    # 关爱: every role reads in scope; writing needs manage_incentives (an empty PATCH changes nothing)
-    "care-record-list": Row(url("care-record-list"), {"GET": READ, "POST": W(INCENTIVES, 400)}, scoped=False),
-    "care-record-detail": Row(
-        url("care-record-detail", obj("care_records")), {"GET": READ, "PATCH": W(INCENTIVES, role_first=True)}
-    ),
-    "care-due": Row(url("care-due"), GET, scoped=False),
     # 赛马: the tracks and the rankings (a unit outside the subtree is a 404)
     "race-track-list": Row(url("race-track-list"), GET, scoped=False),
     "track-ranking-list": Row(url("track-ranking-list", query={"unit": obj("units")}), GET),
@@ -629,10 +629,6 @@ COUNTED = [
     NegativeListEntry,
     Situation,
     Exemption,
-    Decision,
-    BonusBase,
-    TeamPool,
-    PoolShare,
     Decision,
     BonusBase,
     TeamPool,
