@@ -67,8 +67,9 @@ def _care_entries(user, cadre, limit: int):
 
 
 def _due_items(user, limit: int) -> list[registry.TodoItem]:
-    """One 待办 line per kind of care due in the user's scope (the count, linking to the list)."""
-    if not user.can("manage_incentives"):
+    """One 待办 line per kind of care due in the user's scope (the count, linking to the list),
+    for the staff who record care (heads approve; as recall's flags, they are not asked)."""
+    if not user.can("manage_incentives") or user.can("approve"):
         return []
     counts = due_counts(care_due(user))
     url = reverse("incentives:care_due")

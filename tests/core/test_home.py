@@ -13,6 +13,16 @@ from supervision.services.interviews import reminders_scan
 from tests.factories import CadreFactory
 
 
+def _cared_for(users, cadre, day: datetime.date) -> None:
+    """This year's health check and leave for ``cadre``: nothing of 关爱 waits in 待办."""
+    from incentives.services_care import care_record_create
+
+    for kind, days in (("health_check", None), ("leave", 5)):
+        care_record_create(
+            actor=users[Role.STAFF], cadre=cadre, kind=kind, date=day, days=days, content="关爱"
+        )
+
+
 def test_anonymous_visitor_is_sent_to_login(client):
     response = client.get(reverse("home"))
     assert response.status_code == 302
@@ -78,8 +88,10 @@ def test_the_dashboard_costs_the_same_queries_for_3_or_30_cadres(
     CadreFactory.create_batch(count, unit=tree["town_a"])
     client.force_login(users[Role.STAFF])
     # session, user, user's unit (scope), one aggregate of all counts, COUNT of units,
-    # the latest audit entries, the user's open reminders and the flags waiting for review (待办)
-    with django_assert_num_queries(8):
+    # the latest audit entries, the user's open reminders and the flags waiting for review (待办);
+    # the care due (待办): the CARE rules, hardship posts, the cadres with this year's counts,
+    # the departed village cadres
+    with django_assert_num_queries(12):
         response = client.get(reverse("home"))
     assert response.context["total"] == count
 
@@ -150,6 +162,7 @@ def test_a_report_due_soon_appears_as_due_soon(client, clock, users, cadre_a):
 def test_the_todo_panel_around_the_report_due_day(client, clock, users, cadre_a, today, shown):
     clock.set("2026-02-05")
     _conducted_yuetan(users, cadre_a, "2026-01-31")  # due 2026-02-28
+    _cared_for(users, cadre_a, datetime.date(2026, 2, 5))
     clock.set(today)
     reminders_scan()  # the daily job of that day
     client.force_login(users[Role.STAFF])
@@ -169,6 +182,7 @@ def test_a_head_sees_proposals_waiting_for_approval(client, users, cadre_a):
     assert "待审批" in html and "约谈提议：张三" in html
     assert 'data-testid="todo-count">1<' in html
     assert reverse("supervision:interview_detail", args=[interview.pk]) in html
+    _cared_for(users, cadre_a, datetime.date.today())
     client.force_login(users[Role.STAFF])
     html = client.get(reverse("home")).content.decode()
     assert "待审批" not in html and "暂无待办" in html

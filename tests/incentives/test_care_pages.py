@@ -316,12 +316,14 @@ def test_the_profile_shows_this_years_care_and_the_timeline_has_it(client, day, 
     assert ("关爱", "走访慰问（春节）") in titles and ("关爱", "带薪休假 5天") in titles
 
 
-def test_the_home_page_lists_care_due_for_staff_but_not_for_readers(client, day, users, cadre_a):
+def test_the_home_page_lists_care_due_for_staff_not_for_heads_or_readers(client, day, users, cadre_a):
     client.force_login(users[Role.STAFF])
     page = client.get(reverse("home")).content.decode()
     assert "本年度未体检：1" in page
-    client.force_login(users[Role.AUDITOR])
-    assert "本年度未体检" not in client.get(reverse("home")).content.decode()
+    assert reverse("incentives:care_due") + "?kind=health_check" in page
+    for role in (Role.HEAD, Role.AUDITOR):
+        client.force_login(users[role])
+        assert "本年度未体检" not in client.get(reverse("home")).content.decode()
 
 
 def test_the_hub_has_the_care_cards(client, day, staff):
