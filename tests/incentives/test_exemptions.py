@@ -11,9 +11,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 
 from accounts.roles import Role
-from assessment.models import Assessment, PeriodStatus
+from assessment.models import Assessment, PeriodStatus, TeamAssessment
 from assessment.services.recompute import period_recompute
 from audit.models import AuditEntry
+from cadres.models import TeamMembership
 from recall.flags import flags_evaluate
 from recall.models import Flag, FlagStatus
 from supervision.models import Exemption, Interview, MatterType, Sanction
@@ -266,6 +267,40 @@ def test_a_published_period_is_not_rewritten_by_a_decision(tree, head, django_ca
     with django_capture_on_commit_callbacks(execute=True):
         decide(head, MatterType.INTERVIEW, yuetan)
     assert graded(period, top).final_grade == "称职"  # only the correction procedure changes it
+
+
+def test_a_tolerated_team_yuetan_lifts_the_team_and_main_leader_caps(
+    tree, head, django_capture_on_commit_callbacks
+):
+    town = tree["town_a"]
+    period = make_period(year=2026, status="collecting")
+    cadres = [CadreFactory(unit=town) for _ in range(10)]
+    for n, cadre in enumerate(cadres):
+        Assessment.objects.create(period=period, cadre=cadre, unit=town, scores=dict.fromkeys(CODES, 98 - n))
+    TeamMembership.objects.create(unit=town, cadre=cadres[0], role_title="书记", is_main_leader=True)
+    TeamMembership.objects.create(unit=town, cadre=cadres[1], role_title="镇长")
+    talks = [
+        Interview.objects.create(
+            kind="yuetan",
+            subject_type="team",
+            unit=town,
+            status="conducted",
+            conducted_on=day,
+            proposed_by=head,
+        )
+        for day in (datetime.date(2026, 2, 1), datetime.date(2026, 5, 1))
+    ]
+    period_recompute(period_id=period.pk)
+    team = TeamAssessment.objects.get(period=period, unit=town)
+    assert (team.computed_grade, graded(period, cadres[0]).final_grade) == ("良好", "称职")
+    with django_capture_on_commit_callbacks(execute=True):
+        decision = decide(head, MatterType.INTERVIEW, talks[1])
+    team.refresh_from_db()
+    leader = graded(period, cadres[0])
+    assert (team.computed_grade, leader.final_grade) == ("优秀", "优秀")
+    cited = f"2026-05-01 所在领导班子约谈经容错纠错认定为可容（2026-06-15，{head.get_username()}认定，认定编号 {decision.pk}）"
+    assert cited in explained(leader)
+    assert any(f"认定编号 {decision.pk}）" in e["facts"] for e in team.explanation)
 
 
 # --------------------------------------------------------------------------- flags
