@@ -94,7 +94,6 @@ class UnitRules:
     bonus: dict | None
     commendation: dict | None
     awards: dict | None
-    priority: list[dict]
     reserved: dict | None
     young: dict | None
     tenure: dict[str, Tenure]  # from rank -> its rule (the first by key when several name it)
@@ -182,7 +181,6 @@ def unit_rules(resolver: PolicyResolver, path: str) -> UnitRules:
         bonus=bonus,
         commendation=commendation,
         awards=policy.one(K_AWARDS),
-        priority=priority,
         reserved=policy.one(K_RESERVED),
         young=young,
         tenure=tenure,
