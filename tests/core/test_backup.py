@@ -23,6 +23,7 @@ from audit.models import AuditAction, AuditEntry
 from audit.services import audit_record
 from cadres.models import Cadre, Unit, UnitKind
 from core import backup
+from incentives.models import CareRecord
 from tests.factories import CadreFactory, make_user, unit_child
 
 # pg_dump and pg_restore work in sessions of their own: they see committed rows only, and the
@@ -78,6 +79,7 @@ def change_everything():
     deleted = 0
     for cadre in cadres[10:]:
         Assessment.objects.filter(cadre=cadre).delete()
+        CareRecord.objects.filter(cadre=cadre).delete()  # the demo's yearly health checks and leave
         try:
             with transaction.atomic():
                 cadre.delete()
