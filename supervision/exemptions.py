@@ -74,7 +74,7 @@ def decisions_for(matter_type: str, ids: Iterable[int]) -> dict[int, Exemption]:
 
 def citation(exemption: Exemption) -> str:
     """How an explanation names the decision: ``经容错纠错认定为可容（2026-03-01，张三认定：…）``."""
-    who = exemption.decided_by.get_full_name() or exemption.decided_by.get_username()
+    who = str(exemption.decided_by)  # the name users know (display name, else the login name)
     return (
         f"经容错纠错认定为{exemption.get_verdict_display()}"
         f"（{exemption.decided_on:%Y-%m-%d}，{who}认定，认定编号 {exemption.pk}）"
