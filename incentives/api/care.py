@@ -62,6 +62,15 @@ def _call(service, **kwargs):
         raise PermissionDenied(str(exc) or None) from None
 
 
+class OccasionField(LabelChoiceField):
+    """The visit's occasion by label or code; blank for the kinds that have none."""
+
+    def to_internal_value(self, data):
+        if data in ("", None) and self.allow_blank:
+            return ""
+        return super().to_internal_value(data)
+
+
 class CareRecordSerializer(serializers.ModelSerializer):
     cadre = serializers.IntegerField(source="cadre_id", help_text="干部 id")
     cadre_name = serializers.CharField(source="cadre.name", read_only=True)
@@ -71,7 +80,7 @@ class CareRecordSerializer(serializers.ModelSerializer):
     unit_name = serializers.CharField(source="unit.name", read_only=True)
     kind = LabelChoiceField(CareKind, help_text="类别（名称或代码）：" + "、".join(CareKind.labels))
     kind_code = serializers.CharField(source="kind", read_only=True)
-    occasion = LabelChoiceField(
+    occasion = OccasionField(
         VisitOccasion,
         required=False,
         allow_blank=True,

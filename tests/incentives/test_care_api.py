@@ -111,6 +111,13 @@ def test_a_patch_changes_what_it_names(day, users, cadre_a):
     assert made.days == 5
 
 
+def test_a_blank_occasion_is_no_occasion(day, users, cadre_a):
+    data = {"cadre": cadre_a.pk, "kind": "talk", "occasion": "", "date": "2026-06-01", "content": "谈心"}
+    response = api(users[Role.STAFF]).post(RECORDS, data, format="json")
+    assert response.status_code == 201, response.content
+    assert response.json()["occasion"] == ""
+
+
 def test_a_record_outside_the_scope_is_404(day, users, cadre_b):
     made = talk(users["city_staff"], cadre_b)
     client = api(users[Role.STAFF])
