@@ -69,10 +69,28 @@ def test_the_dashboard_links_to_the_filtered_registry(client, users, cadre_a):
     assert f"{reverse('cadres:list')}?status={CadreStatus.RECALLED}" in html
 
 
-def test_unbuilt_modules_are_shown_as_under_construction(client, users):
+def test_every_module_in_the_sidebar_is_built_and_linked(client, users):
     client.force_login(users[Role.STAFF])
-    html = client.get(reverse("home")).content.decode()
-    assert "考核评价" in html and "建设中" in html
+    response = client.get(reverse("home"))
+    items = response.context["nav_items"]
+    assert "激励关爱" in [i["label"] for i in items]
+    assert all(i["url"] for i in items)
+    assert "建设中" not in response.content.decode()
+
+
+def test_a_module_whose_pages_do_not_exist_yet_is_shown_as_under_construction(client, users, monkeypatch):
+    from core import context_processors
+
+    monkeypatch.setattr(
+        context_processors,
+        "NAV",
+        [*context_processors.NAV, ("民情工单", "workorders:home", "bi-inbox", None)],
+    )
+    client.force_login(users[Role.STAFF])
+    response = client.get(reverse("home"))
+    entry = next(i for i in response.context["nav_items"] if i["label"] == "民情工单")
+    assert entry["url"] is None
+    assert "建设中" in response.content.decode()
 
 
 def test_the_unit_tree_page_highlights_only_its_own_navigation_entry(client, users):
