@@ -225,6 +225,7 @@ class CadreSerializer(serializers.ModelSerializer):
             "identity",
             "kind",
             "rank",
+            "rank_start_date",
             "post_title",
             "post_start_date",
             "status",

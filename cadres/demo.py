@@ -953,8 +953,8 @@ def _age(born: datetime.date, on: datetime.date) -> int:
 # The registry's writable fields (services.CADRE_FIELDS) with the key and the unit by id.
 CADRE_FIELDS = [
     "id",
-    *("unit_id" if f == "unit" else f for f in CADRE_FIELDS_WRITABLE),
-    "rank_start_date",
+    *("unit_id" if f == "unit" else f for f in CADRE_FIELDS_WRITABLE if f != "rank_start_date"),
+    "rank_start_date",  # last: the rows are built in this order, and it came after the others
     "id_number_hash",
 ]
 EDUCATION_FIELDS = ["id", "cadre_id", "level", "degree", "school", "major", "mode", "start_date", "end_date"]

@@ -183,6 +183,7 @@ class CadreForm(ServiceValidatedModelForm):
             "work_start_date": DateInput(),
             "party_join_date": DateInput(),
             "post_start_date": DateInput(),
+            "rank_start_date": DateInput(),
             "township_service_start": DateInput(),
             "notes": forms.Textarea(attrs={"rows": 3}),
             "id_number": forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),

@@ -117,6 +117,7 @@ CADRE_FIELDS = [
     "identity",
     "kind",
     "rank",
+    "rank_start_date",
     "post_title",
     "post_start_date",
     "status",

@@ -37,10 +37,19 @@ class Entry(models.Model):
     explanation: ``[{"rule": ..., "effect": ..., "facts": {...}}]``.
     """
 
-    period = models.ForeignKey(Period, verbose_name="考核期", on_delete=models.CASCADE, related_name="+")
-    cadre = models.ForeignKey(Cadre, verbose_name="干部", on_delete=models.CASCADE, related_name="+")
+    # No single-column indexes on the keys: the unique (period, cadre, kind) and (cadre, period)
+    # serve the lookups, and a 100,000-cadre period writes some 200,000 entries at once, each
+    # index a cost (a unit is never deleted while it has cadres, so its key needs none either).
+    period = models.ForeignKey(
+        Period, verbose_name="考核期", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    cadre = models.ForeignKey(
+        Cadre, verbose_name="干部", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     # the cadre's assessed unit in the period (scope and the unit subtree filter)
-    unit = models.ForeignKey(Unit, verbose_name="单位", on_delete=models.CASCADE, related_name="+")
+    unit = models.ForeignKey(
+        Unit, verbose_name="单位", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     kind = models.CharField("名单", max_length=20, choices=ListKind.choices)
     eligible = models.BooleanField("符合条件")
     reasons = models.JSONField("依据", default=list)

@@ -329,3 +329,34 @@ def test_schema_and_docs_are_served_without_a_cdn(users):
     html = docs.content.decode()
     assert "/static/drf_spectacular_sidecar/" in html
     assert "cdn" not in html.lower()
+
+
+def test_the_rank_start_date_is_set_through_the_api_and_audited(users, cadre_a):
+    response = api(users[Role.STAFF]).patch(
+        f"/api/v1/cadres/{cadre_a.pk}/", {"rank_start_date": "2021-07-01"}, format="json"
+    )
+    assert response.status_code == 200, response.json()
+    assert response.json()["rank_start_date"] == "2021-07-01"
+    cadre_a.refresh_from_db()
+    assert cadre_a.rank_start_date == datetime.date(2021, 7, 1)
+    entry = AuditEntry.objects.get(model="cadres.cadre", action="update")
+    assert entry.changes == {"rank_start_date": [None, "2021-07-01"]}
+
+
+def test_a_rank_start_date_after_today_or_before_work_started_is_refused(users, cadre_a, clock):
+    today = clock.set("2026-06-30")
+    client = api(users[Role.STAFF])
+    tomorrow = today + datetime.timedelta(days=1)
+    response = client.patch(
+        f"/api/v1/cadres/{cadre_a.pk}/", {"rank_start_date": tomorrow.isoformat()}, format="json"
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"]["rank_start_date"] == ["任现职级时间不能晚于今天。"]
+    before_work = cadre_a.work_start_date - datetime.timedelta(days=1)
+    response = client.patch(
+        f"/api/v1/cadres/{cadre_a.pk}/", {"rank_start_date": before_work.isoformat()}, format="json"
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"]["rank_start_date"] == ["任现职级时间不能早于参加工作时间。"]
+    cadre_a.refresh_from_db()
+    assert cadre_a.rank_start_date is None

@@ -38,6 +38,7 @@ def cadre_post_data(unit, **overrides):
         "rank": "fu_ke",
         "post_title": "副镇长",
         "post_start_date": "",
+        "rank_start_date": "",
         "status": CadreStatus.ON_POST,
         "township_service_start": "",
         "phone": "",
