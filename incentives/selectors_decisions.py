@@ -135,7 +135,9 @@ def list_counts(user, *, period: Period, unit: Unit | None = None) -> dict[str, 
     for row in (
         entries.order_by()
         .values("kind")
-        .annotate(n_eligible=Count("id", filter=Q(eligible=True)), n_left=Count("id", filter=Q(eligible=False)))
+        .annotate(
+            n_eligible=Count("id", filter=Q(eligible=True)), n_left=Count("id", filter=Q(eligible=False))
+        )
     ):
         counts[row["kind"]].update(eligible=row["n_eligible"], left_out=row["n_left"])
     for row in decisions.order_by().values("kind", "verdict").annotate(n=Count("id")):
