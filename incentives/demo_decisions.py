@@ -13,8 +13,9 @@ from django.db import transaction
 from django.db.models import F
 
 from accounts.models import User
-from assessment.models import TEAM_SCALE, Period, PeriodStatus, TeamAssessment
-from cadres.models import Cadre, CadreStatus, Unit, UnitKind
+from assessment.models import TEAM_SCALE, Assessment, Grade, Period, PeriodStatus, TeamAssessment
+from assessment.services.scores import assessment_correct
+from cadres.models import Cadre, CadreKind, CadreStatus, Rank, Unit, UnitKind
 
 from .lists import lists_compute
 from .models import Decision, Entry, ListKind, PoolKind, TeamPool
@@ -61,6 +62,31 @@ def _latest_period() -> Period | None:
     return (
         Period.objects.filter(quarter__isnull=True, status=PeriodStatus.PUBLISHED).order_by("-year").first()
     )
+
+
+CORRECTION = (
+    "经核实，该同志全年多次无故缺席重点工作推进会、负责事项严重滞后，经考核委员会复议，更正为不称职。"
+)
+
+
+def _incompetent(staff, period) -> int:
+    """Two 不称职 years, so that 降低一个职级 has entries to grant and to decline: the demo's
+    scores give no such grade, so two 基本称职 general cadres' results are corrected (更正,
+    audited with the reason), as a department does when facts come to light after publication."""
+    if Assessment.objects.filter(period=period, final_grade=Grade.INCOMPETENT).exists():
+        return 0
+    candidates = Assessment.objects.filter(
+        period=period,
+        cadre__kind=CadreKind.GENERAL,
+        cadre__rank__in=[Rank.LEVEL_1_CLERK, Rank.LEVEL_2_CLERK, Rank.LEVEL_1_STAFF],
+        cadre__status=CadreStatus.ON_POST,
+    ).order_by("cadre_id")
+    # 基本称职 ones first; a small demo city may have none
+    targets = [*candidates.filter(final_grade=Grade.BASIC)[:2]]
+    targets += candidates.filter(final_grade=Grade.COMPETENT)[: 2 - len(targets)]
+    for target in targets:
+        assessment_correct(actor=staff, assessment=target, grade=Grade.INCOMPETENT, reason=CORRECTION)
+    return len(targets)
 
 
 def _bases(staff, period, rng) -> int:
@@ -190,6 +216,7 @@ def seed_decisions(*, seed: int = 20261202) -> dict[str, int]:
     rng = random.Random(seed)
     staff = User.objects.get(username="zzb_staff")
     head = User.objects.get(username="zzb_head")
+    corrected = _incompetent(staff, period)
     bases = _bases(staff, period, rng)
     # the bonus list reads the bases: computed again with them (decisions are kept)
     lists_compute(period=period, actor=staff, reason="演示数据：设定奖金基数后重新计算")
@@ -198,6 +225,7 @@ def seed_decisions(*, seed: int = 20261202) -> dict[str, int]:
     else:
         counts = _decide(staff, head, period, rng)
     return {
+        "corrected_to_incompetent": corrected,
         "bonus_bases": bases,
         "incentive_decisions_granted": counts["granted"],
         "incentive_decisions_declined": counts["declined"],

@@ -13,7 +13,7 @@ def test_the_demo_decides_on_every_list_and_shares_out_two_pools(db):
     call_command("seed_demo", cadres=300, verbosity=0)
     assert BonusBase.objects.count() >= 2
     listed = set(Entry.objects.values_list("kind", flat=True))
-    assert {"bonus", "commendation", "rank_promotion"} <= listed
+    assert {"bonus", "commendation", "rank_promotion", "rank_drop"} <= listed
     for kind in listed:
         verdicts = set(Decision.objects.filter(kind=kind).values_list("verdict", flat=True))
         assert verdicts == {"granted", "declined"}, kind
