@@ -14,7 +14,7 @@ from django.db import connection
 
 from assessment.models import Assessment, Grade, Period, PeriodStatus
 from assessment.services.recompute import SANCTION_LOOKBACK_YEARS
-from cadres.models import PostKind, PostRecord, Unit
+from cadres.models import PostKind, PostRecord, Unit, UnitKind
 from core.bulk import pick, plain_rows
 from recall.models import Flag, FlagStatus, RecallStep
 from supervision.exemptions import citation, decisions_for
@@ -54,6 +54,7 @@ class Assessed:
     rank_start: datetime.date | None
     identity: str
     status: str
+    township_start: datetime.date | None = None  # 到乡镇工作时间
 
 
 @dataclass
@@ -67,6 +68,7 @@ class Facts:
     unit_paths: dict[int, str] = field(default_factory=dict)
     unit_names: dict[int, str] = field(default_factory=dict)
     path_units: dict[str, int] = field(default_factory=dict)
+    township_paths: set[str] = field(default_factory=set)  # the paths of 乡镇 units
     # earlier published annual results: cadre -> {year: grade} (only the grades rules look at)
     grades: dict[int, dict[int, str]] = field(default_factory=dict)
     published_years: set[int] = field(default_factory=set)
@@ -116,10 +118,12 @@ def load(period: Period, unit: Unit | None, *, needed_grades: set[str], cadre_id
     only = None if cadre_ids is None else set(cadre_ids)
     facts = Facts(period=period, start=start, end=end, unit_path=unit_path, cadre_ids=only)
 
-    for pk, path, name in Unit.objects.values_list("id", "path", "name"):
+    for pk, path, name, kind in Unit.objects.values_list("id", "path", "name", "kind"):
         facts.unit_paths[pk] = path
         facts.unit_names[pk] = name
         facts.path_units[path] = pk
+        if kind == UnitKind.TOWNSHIP:
+            facts.township_paths.add(path)
 
     # in the registry's order: the entries are then written in the order of their indexes
     qs = Assessment.objects.filter(period=period).exclude(final_grade="").order_by("cadre_id")
@@ -128,7 +132,7 @@ def load(period: Period, unit: Unit | None, *, needed_grades: set[str], cadre_id
     if only is not None:
         qs = pick(qs, "cadre_id", only)
     paths = facts.unit_paths
-    for cadre_id, unit_id, grade, total, birth, rank, rank_start, identity, status in rows(
+    for cadre_id, unit_id, grade, total, birth, rank, rank_start, identity, status, township in rows(
         qs.values_list(
             "cadre_id",
             "unit_id",
@@ -139,12 +143,23 @@ def load(period: Period, unit: Unit | None, *, needed_grades: set[str], cadre_id
             "cadre__rank_start_date",
             "cadre__identity",
             "cadre__status",
+            "cadre__township_service_start",
         )
     ):
         if only is None or cadre_id in only:
             facts.assessed.append(
                 Assessed(
-                    cadre_id, unit_id, paths[unit_id], grade, total, birth, rank, rank_start, identity, status
+                    cadre_id,
+                    unit_id,
+                    paths[unit_id],
+                    grade,
+                    total,
+                    birth,
+                    rank,
+                    rank_start,
+                    identity,
+                    status,
+                    township,
                 )
             )
     ids = {a.cadre_id for a in facts.assessed}
@@ -254,6 +269,18 @@ def months_between(first: datetime.date, last: datetime.date) -> int:
     if last.day < first.day:
         months -= 1
     return max(months, 0)
+
+
+def township_months(a: Assessed, township_paths: set[str], as_of: datetime.date) -> int:
+    """Whole months of township service (到乡镇工作时间 up to ``as_of``) of a cadre whose unit is a
+    township or below one; 0 for anyone else (the date then tells of a township left behind,
+    whose service the post history gives)."""
+    if a.township_start is None or a.township_start > as_of:
+        return 0
+    step = Unit.steplen
+    if not any(a.unit_path[:end] in township_paths for end in range(step, len(a.unit_path) + 1, step)):
+        return 0
+    return months_between(a.township_start, as_of + datetime.timedelta(days=1))
 
 
 def experience_months(posts, kinds, as_of: datetime.date) -> int:

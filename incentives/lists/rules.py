@@ -28,6 +28,7 @@ from .facts import (
     full_years,
     months_between,
     principal_run,
+    township_months,
 )
 
 FEN = Decimal("0.01")
@@ -573,6 +574,13 @@ class Evaluator:
         need = int(p.get("grassroots_months") or 0)
         hard = p.get("grassroots_hard") == "yes"
         months = experience_months(self.facts.posts.get(a.cadre_id, ()), GRASSROOTS_KINDS, self.facts.end)
+        experience = {"基层一线经历": f"{months} 个月（乡镇一线、重大项目一线、驻村第一书记、乡镇党政正职）"}
+        # township service (到乡镇工作时间, the figure on the profile) is grassroots experience too;
+        # the longer of the two counts, since a township post may be in both
+        in_township = township_months(a, self.facts.township_paths, self.facts.end)
+        if in_township:
+            experience["乡镇工作"] = f"{in_township} 个月（{a.township_start:%Y-%m-%d} 到乡镇工作）"
+            months = max(months, in_township)
         reasons = []
         gone = self.gone(a)
         if gone:
@@ -586,7 +594,6 @@ class Evaluator:
             )
         )
         reasons.append(reason("年轻干部比选：现任职级", "符合", {"职级": RANK_LABELS.get(a.rank, a.rank)}))
-        experience = {"基层一线经历": f"{months} 个月（乡镇一线、重大项目一线、驻村第一书记、乡镇党政正职）"}
         grassroots_ok = months >= need
         rule = f"年轻干部比选：基层一线经历满 {need} 个月"
         if hard:

@@ -227,3 +227,41 @@ def test_grassroots_experience_as_a_hard_requirement_excludes_below_its_months(t
     post(cadre_a, PostKind.TOWNSHIP_FRONTLINE, "2023-01-01", end, title="包村干部")
     compute()
     assert entry(cadre_a, YOUNG).eligible is eligible
+
+
+@pytest.mark.parametrize(("arrived", "eligible"), [("2024-01-01", True), ("2024-01-02", False)])
+def test_township_service_counts_as_grassroots_experience_to_the_day(tree, arrived, eligible):
+    import datetime
+
+    unit_rule(tree["county_a"], RuleKind.YOUNG_SELECTION, grassroots_hard="yes")
+    cadre = CadreFactory(
+        unit=tree["town_a"],
+        rank=Rank.FU_KE,
+        kind="leader_ke",
+        work_start_date=datetime.date(2010, 7, 1),
+        township_service_start=datetime.date.fromisoformat(arrived),
+    )
+    grade(cadre, 2025, "称职")
+    compute()
+    found = entry(cadre, YOUNG)
+    # 24 months by 31 December 2025 by default: from 1 January 2024 exactly 24, a day later 23
+    assert found.eligible is eligible, found.reasons
+    assert "乡镇工作" in found.reasons[-1]["facts"]
+
+
+def test_a_township_service_date_of_a_cadre_no_longer_in_a_township_counts_nothing(tree):
+    import datetime
+
+    unit_rule(tree["county_a"], RuleKind.YOUNG_SELECTION, grassroots_hard="yes")
+    cadre = CadreFactory(
+        unit=tree["county_a"],
+        rank=Rank.FU_KE,
+        kind="leader_ke",
+        work_start_date=datetime.date(2010, 7, 1),
+        township_service_start=datetime.date(2015, 1, 1),
+    )
+    grade(cadre, 2025, "称职")
+    compute()
+    found = entry(cadre, YOUNG)
+    assert not found.eligible
+    assert "乡镇工作" not in found.reasons[-1]["facts"]
