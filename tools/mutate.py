@@ -74,7 +74,11 @@ TARGETS = {
         # database). test_import_corpus.py reads the same files through the API, the page and
         # the command: a migrated test database and up to 37 s per mutant, for no file the
         # safety test does not already check row by row.
-        tests=("tests/assessment/test_sheet_parse.py", "tests/assessment/test_sheet_safety.py"),
+        tests=(
+            "tests/assessment/test_sheet_parse.py",
+            "tests/assessment/test_sheet_safety.py",
+            "tests/assessment/test_sheet_calamine.py",
+        ),
     ),
 }
 STATUS = {1: "killed", 3: "killed", 0: "survived", 5: "no tests", 33: "no tests", None: "not checked"}
