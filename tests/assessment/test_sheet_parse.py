@@ -1510,3 +1510,123 @@ def test_vote_cells_typed_as_text_are_noted_as_readings():
 def test_vote_columns_in_a_csv_are_read_too():
     sheet = csv_read([f"1,张三,{ID1},,90,90,90,90,90,90,0,1"], header=CSV_HEADER + ",弃权票,不称职票")
     assert sheet.rows[0].votes == {"votes_incompetent": Decimal(1), "votes_abstain": Decimal(0)}
+
+
+def _boundary_numbers():
+    """ID numbers born in the years each area code's entry opens and closes and those either
+    side (else an ordinary year), with python-stdnum's answer for each (None: valid)."""
+    from cadres import idnumber
+
+    out = []
+    for i, (area, years) in enumerate(_area_codes()):
+        for year in sorted({y + d for y in years for d in (-1, 0, 1)} or {1960 + i % 40}):
+            if 1900 <= year <= 2020:
+                number = idnumber.make(area, datetime.date(year, 6, 1), i % 1000)
+                try:
+                    idnumber.validate(number)
+                    out.append((number, None))
+                except idnumber.IdNumberError as exc:
+                    out.append((number, str(exc)))
+    return out
+
+
+def test_the_fast_id_check_answers_every_valid_number_itself_and_sends_only_invalid_ones_on(monkeypatch):
+    """The fast path is what makes 100,000 rows cheap: a valid number (on the first and last
+    year of its area code's entry too) never reaches python-stdnum; an invalid one always does,
+    so the message is the reference's."""
+    from assessment.sheets import parse
+
+    slow = []
+    monkeypatch.setattr(parse.IdChecker, "_slow", staticmethod(lambda n: slow.append(n) or "slow"))
+    checker = parse.IdChecker()
+    numbers = _boundary_numbers()
+    valid = [n for n, problem in numbers if problem is None]
+    invalid = [n for n, problem in numbers if problem is not None]
+    assert len(valid) > 3000 and len(invalid) > 100
+    assert [n for n in valid if checker.check(n) is not None] == []
+    assert slow == []
+    assert [n for n in invalid if checker.check(n) != "slow"] == []
+    assert slow == invalid
+
+
+def test_the_fast_id_check_sends_on_a_bad_check_digit_a_bad_date_a_short_or_lettered_number(monkeypatch):
+    from assessment.sheets import parse
+    from cadres import idnumber
+
+    slow = []
+    monkeypatch.setattr(parse.IdChecker, "_slow", staticmethod(lambda n: slow.append(n) or "slow"))
+    good = idnumber.make("110101", datetime.date(1980, 2, 29), 12)
+    wrong_digit = good[:17] + ("0" if good[17] != "0" else "1")
+    bad_dates = [
+        idnumber.make("110101", datetime.date(1980, 2, 28), 12).replace("19800228", d)
+        for d in ("19810229", "19801301", "19800100")
+    ]
+    bad_dates = [b[:17] + idnumber.ric.calc_check_digit(b[:17] + "0") for b in bad_dates]
+    cases = [wrong_digit, *bad_dates, good[:17], good + "1", "11010A" + good[6:]]
+    checker = parse.IdChecker()
+    assert checker.check(good) is None
+    assert [checker.check(n) for n in cases] == ["slow"] * len(cases)
+    assert slow == cases
+
+
+def test_the_fast_id_check_looks_each_area_code_and_birth_date_up_once(monkeypatch):
+    from assessment.sheets import parse
+    from cadres import idnumber
+
+    looked = []
+    real = parse.place_years
+    monkeypatch.setattr(parse, "place_years", lambda area: looked.append(area) or real(area))
+    checker = parse.IdChecker()
+    born = datetime.date(1975, 5, 5)
+    numbers = [idnumber.make("110101", born, s) for s in (1, 2, 3)] + [idnumber.make("310101", born, 4)]
+    assert [checker.check(n) for n in numbers * 2] == [None] * 8
+    assert looked == ["110101", "310101"]
+    assert checker.dates == {"19750505": True}
+    assert set(checker.places) == {"110101", "310101"}
+
+
+def test_a_formula_without_a_cached_value_is_an_error_with_the_whole_message():
+    rows = [HEADER, row(1, CADRES[0], [60, ("SUM(A1:A2)", None), 60, 60, 60, ("B1*2", None)])]
+    sheet = read(raw_xlsx([("S", sheet_xml(rows))]))
+    assert [(e.row, e.column, e.col, e.message) for e in sheet.errors] == [
+        (2, code, col, f"“{code}”列是公式但没有计算结果，请在 Excel 中打开、重新计算并保存后上传。")
+        for code, col in (("能", 6), ("民主测评", 10))
+    ]
+    assert sheet.rows[0].values["能"] is None and sheet.rows[0].values["德"] == 60
+
+
+def test_a_float_that_is_no_number_is_an_error_in_every_row_it_appears():
+    """No workbook cell reads as NaN or infinity (calamine gives #DIV/0! as text), so the float
+    path's refusal is checked on the rows themselves."""
+    from assessment.sheets.parse import ParsedSheet, _parse_rows
+
+    columns = {"id_number": 2, **{code: 5 + i for i, code in enumerate(CODES)}}
+    headers = {2: "身份证号", **{5 + i: f"{code}得分" for i, code in enumerate(CODES)}}
+    sheet = ParsedSheet(sheet_name="S", header_row=1, columns=columns, headers=headers)
+    nan, inf = float("nan"), float("inf")
+    rows = [
+        HEADER,
+        [1, "甲", ID1, "", "", nan, 80.5, 80.5, 80.0, inf, 70.0],
+        [2, "乙", ID2, "", "", nan, 80.5, -inf, 80.0, 80.0, 70.0],
+    ]
+    _parse_rows(sheet, rows, 1, CODES, False, set())
+    assert [(e.row, e.column, e.col, e.message) for e in sheet.errors] == [
+        (2, "德得分", 5, "“德得分”列的值“nan”不是有效数字。"),
+        (2, "廉得分", 9, "“廉得分”列的值“inf”不是有效数字。"),
+        (3, "德得分", 5, "“德得分”列的值“nan”不是有效数字。"),
+        (3, "勤得分", 7, "“勤得分”列的值“-inf”不是有效数字。"),
+    ]
+    assert [r.values for r in sheet.rows] == [
+        {"德": None, "能": Decimal("80.5"), "勤": Decimal("80.5"), "绩": 80, "廉": None, "民主测评": 70},
+        {"德": None, "能": Decimal("80.5"), "勤": None, "绩": 80, "廉": 80, "民主测评": 70},
+    ]
+
+
+@pytest.mark.parametrize(("short_by", "scores"), [(1, 6), (2, 5), (7, 0)])
+def test_a_data_row_shorter_than_the_header_by_one_or_more_cells_is_padded(short_by, scores):
+    full = row(1, CADRES[0], [80] * 6, "备注")
+    sheet = read(xlsx(("S", [HEADER, full[: len(full) - short_by], row(2, CADRES[1], [70] * 6)])))
+    first, second = sheet.rows
+    assert (first.id_number, first.note, sheet.errors) == (ID1, "", [])
+    assert first.values == {code: (80 if i < scores else None) for i, code in enumerate(CODES)}
+    assert second.values == dict.fromkeys(CODES, 70)
