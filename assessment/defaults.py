@@ -120,3 +120,43 @@ POLICY_RULES = [
         "受撤职处分的，影响期 24 个月内参加年度考核，不定等次。",
     ),
 ]
+
+# Issue 17: who is not graded and why, missing components, the appeal deadline (seeded by
+# migration 0012; the kinds are in ``assessment.services.policy.PARAM_SPECS``).
+UNGRADED_RULES = [
+    (
+        "probation",
+        "",
+        {"effect": "undetermined", "in_quota_base": "no"},
+        "新录用人员考核年度末仍在试用期内的，参加年度考核只写评语、不定等次，不占优秀名额。",
+    ),
+    (
+        "long_leave",
+        "",
+        {
+            "effect": "not_assessed",
+            "share": "1/2",
+            "leave_kinds": ["sick", "personal", "other"],
+            "in_quota_base": "no",
+        },
+        "考核年度内病假、事假等累计超过半年的，不参加年度考核。",
+    ),
+    (
+        "investigation",
+        "",
+        {"effect": "undetermined", "in_quota_base": "no"},
+        "被立案审查尚未结案的，参加年度考核，不定等次；结案后未受处分的，按规定确定等次。",
+    ),
+    (
+        "missing_scores",
+        "",
+        {"mode": "ungraded", "codes": []},
+        "缺少指标得分的，不评定等次（可改为按其余指标权重折算，或取本单位平均分）。",
+    ),
+    (
+        "appeal",
+        "",
+        {"days": 30},
+        "对年度考核等次不服的，可在考核结果公布之日起 30 日内申请复核。",
+    ),
+]

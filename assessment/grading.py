@@ -13,8 +13,11 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
+from fractions import Fraction
 
 from dateutil.relativedelta import relativedelta
+
+from cadres.models import LeaveKind
 
 from .models import GRADE_CODES, INDIVIDUAL_SCALE, QUARTER_SCALE, TEAM_SCALE, Grade, RuleKind
 
@@ -125,6 +128,7 @@ class Row:
     track: str
     scores: dict
     override_grade: str = ""
+    appeal_grade: str = ""  # a 复核 decision's grade: final, and takes (or frees) its 优秀 place
 
 
 @dataclass
@@ -146,6 +150,14 @@ class Facts:
     # cadre id -> [(quarter, final grade)]
     quarter_grades: dict[int, list[tuple[int, str]]] = field(default_factory=dict)
     unit_paths: dict[int, str] = field(default_factory=dict)
+    # cadre id -> 试用期满日期 (only cadres that have one)
+    probation_end: dict[int, datetime.date] = field(default_factory=dict)
+    # cadre id -> {leave kind: days of leave within the period}
+    leave_days: dict[int, dict[str, int]] = field(default_factory=dict)
+    # cadre id -> [(立案日期, 立案机关)] of investigations still open
+    investigations: dict[int, list[tuple[datetime.date, str]]] = field(default_factory=dict)
+    # unit id -> (reason, approver, approved_on) of a 优秀比例上调 for the period
+    quota_raises: dict[int, tuple[str, str, datetime.date]] = field(default_factory=dict)
 
     def led_units(self) -> dict[int, list[int]]:
         """cadre id -> units whose team the cadre leads as main leader (computed once)."""
@@ -169,6 +181,23 @@ class Result:
 
     def explain(self, rule: str, effect: str, facts: str) -> None:
         self.explanation.append({"rule": rule, "effect": effect, "facts": facts})
+
+
+@dataclass
+class QuotaResult:
+    """A unit's 优秀 quota: the exact value beside the places it gives."""
+
+    unit_id: int
+    assessed: int
+    excluded: dict[str, int]
+    ratio: Decimal
+    raised: bool
+    raise_note: str
+    exact: Decimal
+    rounding: str
+    places: int
+    fixed: int = 0
+    awarded: int = 0
 
 
 @dataclass
@@ -335,10 +364,12 @@ def grade_period(
     indicators_for: dict[str, list[IndicatorDef]],
     resolver: PolicyResolver,
     facts: Facts,
+    quotas: dict[int, QuotaResult] | None = None,
 ) -> tuple[dict[int, Result], list[TeamResult]]:
     """Grades every row; rows are grouped by unit for the quota and the rank.
 
-    ``indicators_for`` maps a cadre category ("" for the base scheme) to its indicators."""
+    ``indicators_for`` maps a cadre category ("" for the base scheme) to its indicators.
+    ``quotas``, when given, receives each unit's 优秀 quota of an annual period."""
     results: dict[int, Result] = {}
     by_unit: dict[int, list[Row]] = defaultdict(list)
     for row in rows:
@@ -347,7 +378,9 @@ def grade_period(
     for unit_rows in by_unit.values():
         policy = resolver.policy(unit_rows[0].unit_path)
         if annual:
-            _grade_annual_unit(unit_rows, policy, indicators_for, resolver, facts, results)
+            quota = _grade_annual_unit(unit_rows, policy, indicators_for, resolver, facts, results)
+            if quotas is not None:
+                quotas[unit_rows[0].unit_id] = quota
         else:
             _grade_quarter_unit(unit_rows, policy, indicators_for, results)
 
@@ -355,19 +388,31 @@ def grade_period(
     return results, teams
 
 
-def _totals(unit_rows, indicators_for, results) -> None:
-    cache: dict[tuple[str, str], list[tuple[str, Decimal, float]]] = {}
+def _totals(unit_rows, indicators_for, results, policy: Policy) -> None:
+    cache: dict[tuple[str, str], tuple[list[IndicatorDef], list[tuple[str, Decimal, float]]]] = {}
+    averages: dict[str, Decimal | None] = {}
     for row in unit_rows:
         res = results.setdefault(row.id, Result())
-        pairs = cache.get((row.cadre_kind, row.track))
-        if pairs is None:
-            indicators = indicators_for.get(row.cadre_kind) or indicators_for.get("", [])
-            pairs = cache[(row.cadre_kind, row.track)] = factors(applicable(indicators, row.track))
+        entry = cache.get((row.cadre_kind, row.track))
+        if entry is None:
+            indicators = applicable(
+                indicators_for.get(row.cadre_kind) or indicators_for.get("", []), row.track
+            )
+            entry = cache[(row.cadre_kind, row.track)] = (indicators, factors(indicators))
+        pairs = entry[1]
         scores = row.scores
         total, missing = weighted_total(scores, pairs)
+        if total is None and missing:
+            total, pairs, scores, why = _fill_missing(
+                row, res, entry[0], missing, policy, unit_rows, averages
+            )
+        else:
+            why = ""
         res.total = total
         if total is None:
-            res.explain("评分完整性", "不评定等次", f"缺少指标得分：{'、'.join(missing) or '方案无适用指标'}")
+            res.explain(
+                "评分完整性", "不评定等次", f"缺少指标得分：{'、'.join(missing) or '方案无适用指标'}{why}"
+            )
         else:
             parts = "、".join([f"{code}{scores.get(code)}" for code, _, _ in pairs])
             res.explain("加权总分", f"{total:.2f}", f"{parts}；按方案权重折算为百分制")
@@ -378,15 +423,109 @@ def _totals(unit_rows, indicators_for, results) -> None:
         results[row.id].rank = ranks.get(row.id)
 
 
+def _fill_missing(row: Row, res: Result, indicators, missing: list[str], policy: Policy, unit_rows, averages):
+    """(total, pairs, scores, why not) for a row lacking ``missing`` scores, as the policy's
+    MISSING_SCORES rule says: re-normalised over the indicators present, the unit's average
+    put in, or (the default) no total."""
+    rule = policy.one(RuleKind.MISSING_SCORES) or {}
+    mode = rule.get("mode", "ungraded")
+    codes = rule.get("codes") or []
+    names = "、".join(missing)
+    if mode == "ungraded" or (codes and not set(missing) <= set(codes)):
+        return None, [], row.scores, ""
+    if mode == "renormalise":
+        present = [i for i in indicators if i.code not in missing]
+        pairs = factors(present)
+        if not pairs:
+            return None, [], row.scores, "（无其余指标可折算）"
+        total, _ = weighted_total(row.scores, pairs)
+        res.explain("缺项得分处理", "按其余指标权重折算", f"缺{names}，按其余指标权重折算")
+        return total, pairs, row.scores, ""
+    filled = dict(row.scores)
+    notes = []
+    for code in missing:
+        if code not in averages:
+            values = [to_decimal(r.scores.get(code)) for r in unit_rows]
+            values = [v for v in values if v is not None]
+            averages[code] = (
+                (sum(values, Decimal(0)) / len(values)).quantize(TWO_PLACES, rounding=ROUND_HALF_UP)
+                if values
+                else None
+            )
+        average = averages[code]
+        if average is None:
+            return None, [], row.scores, f"（本单位无人有{code}得分，无法取平均分）"
+        filled[code] = average
+        notes.append(f"{code}取本单位平均分 {average:.2f}")
+    indicators_pairs = factors(indicators)
+    total, _ = weighted_total(filled, indicators_pairs)
+    res.explain("缺项得分处理", "取本单位平均分", f"缺{names}，{'，'.join(notes)}")
+    return total, indicators_pairs, filled, ""
+
+
 def _finish(row: Row, res: Result, annual: bool) -> None:
     res.final = row.override_grade or res.computed
     if row.override_grade and row.override_grade != res.computed:
         res.explain("人工调整", row.override_grade, f"计算等次为{res.computed or '未评定'}，经调整并说明理由")
+    if annual and row.appeal_grade:
+        res.final = row.appeal_grade
+        res.explain(
+            "复核决定",
+            row.appeal_grade,
+            f"计算等次为{res.computed or '未评定'}，经复核确定为{row.appeal_grade}",
+        )
     res.code = GRADE_CODES.get(res.final) if annual else None
 
 
+LEAVE_LABELS = dict(LeaveKind.choices)
+UNGRADED_LABELS = {"undetermined": Grade.UNDETERMINED, "not_assessed": Grade.NOT_ASSESSED}
+
+
+def _not_graded(row: Row, res: Result, policy: Policy, facts: Facts) -> tuple[str, bool, str] | None:
+    """(grade, counted in the quota base?, rule) when a rule keeps the cadre ungraded this year
+    (long leave, an open investigation, probation); each rule that fires is explained, the
+    first decides."""
+    cadre_id = row.cadre_id
+    fired: list[tuple[str, bool, str]] = []
+    leave = facts.leave_days.get(cadre_id)
+    p = policy.one(RuleKind.LONG_LEAVE) if leave else None
+    if p:
+        kinds = p.get("leave_kinds") or []
+        counted = [(k, d) for k, d in sorted(leave.items()) if k in kinds and d]
+        days = sum(d for _, d in counted)
+        year_days = (facts.period_end - facts.period_start).days + 1
+        share = Fraction(str(p.get("share", "1/2")))
+        if counted and days > share * year_days:
+            grade = UNGRADED_LABELS.get(p.get("effect"), Grade.NOT_ASSESSED)
+            detail = "、".join(f"{LEAVE_LABELS.get(k, k)} {d} 天" for k, d in counted)
+            res.explain(
+                "长期请假",
+                grade,
+                f"考核年度内请假累计 {days} 天（{detail}），超过全年 {year_days} 天的 {share.numerator}/{share.denominator}",
+            )
+            fired.append((grade, p.get("in_quota_base") == "yes", "长期请假"))
+    opened = facts.investigations.get(cadre_id)
+    p = policy.one(RuleKind.INVESTIGATION) if opened else None
+    if p:
+        grade = UNGRADED_LABELS.get(p.get("effect"), Grade.UNDETERMINED)
+        what = "；".join(f"{day.isoformat()} 被{who or ''}立案审查，尚未结案" for day, who in opened)
+        res.explain("立案审查", grade, what)
+        fired.append((grade, p.get("in_quota_base") == "yes", "立案审查"))
+    end = facts.probation_end.get(cadre_id)
+    p = policy.one(RuleKind.PROBATION) if end is not None and end >= facts.period_end else None
+    if p:
+        grade = UNGRADED_LABELS.get(p.get("effect"), Grade.UNDETERMINED)
+        res.explain(
+            "试用期",
+            grade,
+            f"试用期至 {end.isoformat()}，考核年度末（{facts.period_end.isoformat()}）仍在试用期内，只写评语",
+        )
+        fired.append((grade, p.get("in_quota_base") == "yes", "试用期"))
+    return fired[0] if fired else None
+
+
 def _grade_quarter_unit(unit_rows, policy: Policy, indicators_for, results) -> None:
-    _totals(unit_rows, indicators_for, results)
+    _totals(unit_rows, indicators_for, results, policy)
     th = policy.one(RuleKind.QUARTER_THRESHOLDS) or {}
     for row in unit_rows:
         res = results[row.id]
@@ -528,16 +667,33 @@ def _individual_caps(row: Row, res: Result, policy: Policy, resolver: PolicyReso
     return caps, undetermined
 
 
-def _grade_annual_unit(unit_rows, policy: Policy, indicators_for, resolver, facts, results) -> None:
-    _totals(unit_rows, indicators_for, results)
+def _grade_annual_unit(unit_rows, policy: Policy, indicators_for, resolver, facts, results) -> QuotaResult:
+    _totals(unit_rows, indicators_for, results, policy)
     th = policy.one(RuleKind.THRESHOLDS) or {}
     quota = policy.one(RuleKind.QUOTA) or {}
     excellent_min = Decimal(str(th.get("excellent_min", 90)))
     candidates: list[Row] = []
     assessed = 0
+    excluded: dict[str, int] = {}
+    fixed = 0
     for row in unit_rows:
         res = results[row.id]
+        if row.appeal_grade == Grade.EXCELLENT:
+            fixed += 1
+        ungraded = (
+            _not_graded(row, res, policy, facts)
+            if facts.probation_end or facts.leave_days or facts.investigations
+            else None
+        )
+        if ungraded is not None:
+            res.computed, in_base, rule = ungraded
+            if in_base:
+                assessed += 1
+            else:
+                excluded[rule] = excluded.get(rule, 0) + 1
+            continue
         if res.total is None:
+            excluded["缺少指标得分"] = excluded.get("缺少指标得分", 0) + 1
             # Facts still bear on an incomplete row (a sanction makes it 不定等次 regardless).
             caps, undetermined = _individual_caps(row, res, policy, resolver, facts)
             if undetermined:
@@ -553,27 +709,70 @@ def _grade_annual_unit(unit_rows, policy: Policy, indicators_for, resolver, fact
             grade = worse(INDIVIDUAL_SCALE, grade, cap)
         res.computed = grade
         barred = any(INDIVIDUAL_SCALE.index(cap) > 0 for cap in caps)
+        if row.appeal_grade:
+            # the 复核 decision is the grade; a 优秀 one already holds its place (``fixed``)
+            continue
         if grade == Grade.COMPETENT and not barred and res.total >= excellent_min:
             candidates.append(row)
         elif grade == Grade.COMPETENT and barred and res.total >= excellent_min:
             res.explain("优秀比例", "不占优秀名额", "等次受限的干部不参与优秀名额分配")
 
-    _allocate_excellent(candidates, assessed, quota, th, results)
+    unit_quota = _quota(unit_rows[0].unit_id, assessed, excluded, fixed, quota, facts)
+    _allocate_excellent(candidates, unit_quota, quota, th, results)
     for row in unit_rows:
         _finish(row, results[row.id], annual=True)
+    unit_quota.awarded = sum(1 for row in unit_rows if results[row.id].final == Grade.EXCELLENT)
+    return unit_quota
 
 
-def _allocate_excellent(candidates: list[Row], assessed: int, quota: dict, th: dict, results) -> None:
+def _quota(unit_id: int, assessed: int, excluded: dict, fixed: int, quota: dict, facts: Facts) -> QuotaResult:
+    ratio = quota.get("ratio", 0.2)
+    rounding = quota.get("rounding", "floor")
+    raise_ = facts.quota_raises.get(unit_id)
+    raised_ratio = quota.get("raised_ratio")
+    raised = raise_ is not None and raised_ratio not in (None, "")
+    note = ""
+    if raised:
+        ratio = raised_ratio
+        reason, approver, day = raise_
+        note = (
+            f"完成重大任务（{reason}），经{approver}于 {day.isoformat()} 批准，优秀比例按 {float(ratio):.0%}"
+        )
+    elif raise_ is not None:
+        note = "已登记完成重大任务，但评定规则未设上调比例，按一般比例"
+    exact = (assessed * Decimal(str(ratio))).quantize(TWO_PLACES, rounding=ROUND_HALF_UP)
+    return QuotaResult(
+        unit_id=unit_id,
+        assessed=assessed,
+        excluded=excluded,
+        ratio=Decimal(str(ratio)),
+        raised=raised,
+        raise_note=note,
+        exact=exact,
+        rounding=rounding,
+        places=quota_size(assessed, float(ratio), rounding),
+        fixed=fixed,
+    )
+
+
+def _allocate_excellent(
+    candidates: list[Row], unit_quota: QuotaResult, quota: dict, th: dict, results
+) -> None:
     if not candidates:
         return
-    ratio = float(quota.get("ratio", 0.2))
-    rounding = quota.get("rounding", "floor")
+    assessed = unit_quota.assessed
+    ratio = float(unit_quota.ratio)
+    rounding = unit_quota.rounding
     tie_codes = list(quota.get("tie_break", []))
-    slots = quota_size(assessed, ratio, rounding)
+    slots = max(unit_quota.places - unit_quota.fixed, 0)
     quota_fact = (
         f"本单位参加考核 {assessed} 人 × {ratio:.0%} = {assessed * ratio:g}，"
-        f"{ROUNDING_LABELS.get(rounding, rounding)}为 {slots} 名"
+        f"{ROUNDING_LABELS.get(rounding, rounding)}为 {unit_quota.places} 名"
     )
+    if unit_quota.raised:
+        quota_fact += f"（{unit_quota.raise_note}）"
+    if unit_quota.fixed:
+        quota_fact += f"，经复核确定为优秀 {unit_quota.fixed} 名，余 {slots} 名"
 
     def key(row: Row):
         tail: list = []

@@ -24,6 +24,8 @@ class Grade(models.TextChoices):
     BASIC = "基本称职", "基本称职"
     INCOMPETENT = "不称职", "不称职"
     UNDETERMINED = "不定等次", "不定等次"
+    # not assessed at all this year (long leave, where the policy says so); A1517 code 6
+    NOT_ASSESSED = "不参加考核", "不参加考核"
     # quarterly 平时考核
     GOOD = "好", "好"
     FAIR = "较好", "较好"
@@ -45,7 +47,10 @@ GRADE_CODES = {
     Grade.BASIC: 3,
     Grade.INCOMPETENT: 4,
     Grade.UNDETERMINED: 5,
+    Grade.NOT_ASSESSED: 6,
 }
+# Annual outcomes that are no grade: they take no 优秀 place.
+UNGRADED = (Grade.UNDETERMINED, Grade.NOT_ASSESSED)
 
 
 class Dimension(models.TextChoices):
@@ -277,6 +282,9 @@ class Assessment(models.Model):
     review_required = models.BooleanField("待复核", default=False)
     override_grade = models.CharField("调整后等次", max_length=10, choices=Grade.choices, blank=True)
     override_reason = models.TextField("调整理由", blank=True)
+    # The grade a 复核/申诉 decision gave (``Appeal``): it wins over the computed and the
+    # adjusted grade, and takes (or frees) its 优秀 place when the unit is graded again.
+    appeal_grade = models.CharField("复核等次", max_length=10, choices=Grade.choices, blank=True)
     votes_excellent = models.PositiveIntegerField("民主测评优秀票", null=True, blank=True)
     votes_competent = models.PositiveIntegerField("民主测评称职票", null=True, blank=True)
     votes_basic = models.PositiveIntegerField("民主测评基本称职票", null=True, blank=True)
@@ -372,6 +380,11 @@ class RuleKind(models.TextChoices):
     YUETAN_CADRE = "yuetan_cadre", "约谈次数限制个人等次"
     YUETAN_TEAM = "yuetan_team", "约谈次数限制班子等次"
     INFLUENCE = "influence", "处分影响期"
+    PROBATION = "probation", "试用期不定等次"
+    LONG_LEAVE = "long_leave", "长期请假不参加考核"
+    INVESTIGATION = "investigation", "立案审查不定等次"
+    MISSING_SCORES = "missing_scores", "缺项得分处理"
+    APPEAL = "appeal", "复核申诉期限"
     # recall/: the points system, the limits of a case's steps, the 不适宜担任现职 flag rules
     RECALL_POINTS = "recall_points", "召回记分制"
     RECALL_LIMITS = "recall_limits", "召回办理期限"
@@ -530,3 +543,119 @@ class ImportBatch(models.Model):
     @property
     def error_count(self) -> int:
         return len(self.errors or [])
+
+
+class QuotaRaise(models.Model):
+    """A unit that completed major tasks (完成重大任务) in a period may use the policy's higher
+    优秀 ratio (``QUOTA.raised_ratio``); recorded with the reason and who approved it."""
+
+    period = models.ForeignKey(
+        Period, verbose_name="考核期", on_delete=models.CASCADE, related_name="quota_raises"
+    )
+    unit = models.ForeignKey(Unit, verbose_name="单位", on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField("理由（完成的重大任务）")
+    approved_by = models.CharField("批准人", max_length=50)
+    approved_on = models.DateField("批准日期")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "优秀比例上调"
+        verbose_name_plural = "优秀比例上调"
+        constraints = [models.UniqueConstraint(fields=["period", "unit"], name="quota_raise_one_per_unit")]
+
+    def __str__(self):
+        return f"{self.period} {self.unit_id}"
+
+
+class UnitQuota(models.Model):
+    """The 优秀 quota of one unit in an annual period as the last recomputation found it: the
+    exact value (assessed × ratio) beside the places it gives, the rounding, the ratio that
+    applied, and who was left out of the base and why."""
+
+    period = models.ForeignKey(Period, on_delete=models.CASCADE, related_name="unit_quotas")
+    unit = models.ForeignKey(Unit, verbose_name="单位", on_delete=models.CASCADE, related_name="+")
+    assessed = models.PositiveIntegerField("计入名额基数人数")
+    # {reason: count} of the cadres not counted in the base (试用期, 长期请假, 立案审查, 缺项)
+    excluded = models.JSONField("不计入基数", default=dict, blank=True)
+    ratio = models.DecimalField("适用比例", max_digits=6, decimal_places=4)
+    raised = models.BooleanField("上调比例", default=False)
+    raise_note = models.CharField("上调说明", max_length=300, blank=True)
+    exact = models.DecimalField("名额精确值", max_digits=10, decimal_places=2)
+    rounding = models.CharField("取整方式", max_length=10)
+    places = models.PositiveIntegerField("优秀名额")
+    # places taken by 复核 decisions before the rest are allocated
+    fixed = models.PositiveIntegerField("复核占用名额", default=0)
+    awarded = models.PositiveIntegerField("评为优秀人数", default=0)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "优秀名额"
+        verbose_name_plural = "优秀名额"
+        constraints = [models.UniqueConstraint(fields=["period", "unit"], name="unit_quota_one_per_unit")]
+
+    def __str__(self):
+        return f"{self.period} {self.unit_id}"
+
+
+class AppealStatus(models.TextChoices):
+    PENDING = "pending", "待决定"
+    UPHELD = "upheld", "维持原等次"
+    CHANGED = "changed", "改变等次"
+
+
+class Appeal(models.Model):
+    """A 复核/申诉 against a published annual grade: recorded by staff within the policy's
+    deadline, decided by a head (upheld, or changed with the new grade and the reason)."""
+
+    assessment = models.ForeignKey(
+        Assessment, verbose_name="考核结果", on_delete=models.CASCADE, related_name="appeals"
+    )
+    appellant = models.CharField("申请人", max_length=50, help_text="通常为干部本人。")
+    filed_on = models.DateField("申请日期")
+    grounds = models.TextField("申请理由")
+    grade_before = models.CharField("原等次", max_length=10, choices=Grade.choices)
+    status = models.CharField(
+        "状态", max_length=20, choices=AppealStatus.choices, default=AppealStatus.PENDING, db_index=True
+    )
+    new_grade = models.CharField("复核后等次", max_length=10, choices=Grade.choices, blank=True)
+    decision_reason = models.TextField("决定理由", blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField("登记时间", auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField("决定时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "复核申诉"
+        verbose_name_plural = "复核申诉"
+        ordering = ["-filed_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assessment"], condition=Q(status="pending"), name="appeal_one_pending"
+            )
+        ]
+
+    def __str__(self):
+        return f"复核申诉（{self.filed_on}）"
+
+
+class AppealAttachment(models.Model):
+    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField("文件", upload_to="appeals/%Y/%m/")
+    original_name = models.CharField("文件名", max_length=200)
+    content_type = models.CharField("类型", max_length=50)
+    size = models.PositiveIntegerField("大小")
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "申诉附件"
+        verbose_name_plural = "申诉附件"
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self):
+        return self.original_name

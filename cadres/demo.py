@@ -803,6 +803,7 @@ class _Generator:
                 f"1{rng.choice('3578')}{rng.randrange(10**9):09d}",
                 "",
                 _rank_start(pk, rank, work_start, post_start, leader, today),
+                None,  # probation_end: the demo's recruits on probation are set by a demo step
                 self.digest(number),  # id_number_hash (bulk_insert does not call save())
             ]
         )
@@ -953,8 +954,13 @@ def _age(born: datetime.date, on: datetime.date) -> int:
 # The registry's writable fields (services.CADRE_FIELDS) with the key and the unit by id.
 CADRE_FIELDS = [
     "id",
-    *("unit_id" if f == "unit" else f for f in CADRE_FIELDS_WRITABLE if f != "rank_start_date"),
+    *(
+        "unit_id" if f == "unit" else f
+        for f in CADRE_FIELDS_WRITABLE
+        if f not in ("rank_start_date", "probation_end")
+    ),
     "rank_start_date",  # last: the rows are built in this order, and it came after the others
+    "probation_end",
     "id_number_hash",
 ]
 EDUCATION_FIELDS = ["id", "cadre_id", "level", "degree", "school", "major", "mode", "start_date", "end_date"]

@@ -1,5 +1,6 @@
 import datetime
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -155,6 +156,12 @@ class Cadre(models.Model):
     status = models.CharField("状态", max_length=20, choices=CadreStatus.choices, default=CadreStatus.ON_POST)
     township_service_start = models.DateField(
         "到乡镇工作时间", null=True, blank=True, help_text="新录用人员在乡镇服务满3年，未满2年不得借调。"
+    )
+    probation_end = models.DateField(
+        "试用期满日期",
+        null=True,
+        blank=True,
+        help_text="新录用人员的试用期满日期；考核年度末仍在试用期内的，年度考核只写评语、不定等次。",
     )
     phone = EncryptedCharField("联系电话", max_length=20, blank=True, mask=idnumber.mask_phone)
     notes = models.TextField("备注", blank=True)
@@ -381,3 +388,45 @@ class TeamMembership(models.Model):
 
     def __str__(self):
         return f"{self.unit} {self.role_title} {self.cadre}"
+
+
+class LeaveKind(models.TextChoices):
+    SICK = "sick", "病假"
+    PERSONAL = "personal", "事假"
+    OTHER = "other", "其他假"
+
+
+class LeaveRecord(models.Model):
+    """A cadre's leave (病假、事假、其他) with its dates. Leave over more than half of an
+    assessment year makes the annual grade 不参加考核 or 不定等次, as the policy says
+    (``RuleKind.LONG_LEAVE``)."""
+
+    cadre = models.ForeignKey(Cadre, verbose_name="干部", on_delete=models.PROTECT, related_name="leaves")
+    kind = models.CharField("请假类别", max_length=20, choices=LeaveKind.choices)
+    start_date = models.DateField("开始日期")
+    end_date = models.DateField("结束日期", null=True, blank=True, help_text="仍在休假的留空。")
+    note = models.CharField("说明", max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "请假记录"
+        verbose_name_plural = "请假记录"
+        ordering = ["-start_date", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
+                name="leave_end_after_start",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}（{self.start_date}—{self.end_date or '至今'}）"
+
+    def days_within(self, start: datetime.date, end: datetime.date) -> int:
+        """Days of this leave inside ``start``–``end`` (both counted); an open leave runs to ``end``."""
+        first = max(self.start_date, start)
+        last = min(self.end_date or end, end)
+        return max((last - first).days + 1, 0)

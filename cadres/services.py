@@ -122,6 +122,7 @@ CADRE_FIELDS = [
     "post_start_date",
     "status",
     "township_service_start",
+    "probation_end",
     "phone",
     "notes",
 ]

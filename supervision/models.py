@@ -471,3 +471,47 @@ class Exemption(models.Model):
     @property
     def tolerable(self) -> bool:
         return self.verdict == ExemptionVerdict.TOLERABLE
+
+
+class InvestigationOutcome(models.TextChoices):
+    SANCTIONED = "sanctioned", "给予处分"
+    CLEARED = "cleared", "未予处分"
+
+
+class Investigation(models.Model):
+    """An investigation (立案审查) of a cadre. While it is open (no 结案日期) the cadre's annual
+    grade is 不定等次 (``RuleKind.INVESTIGATION``); once it ends the cadre is graded, and a
+    sanction it led to is recorded as a ``Sanction`` whose influence period the policy reads."""
+
+    cadre = models.ForeignKey(
+        Cadre, verbose_name="干部", on_delete=models.PROTECT, related_name="investigations"
+    )
+    opened_on = models.DateField("立案日期")
+    authority = models.CharField("立案机关", max_length=100, blank=True)
+    reason = models.TextField("立案事由", blank=True)
+    closed_on = models.DateField("结案日期", null=True, blank=True, help_text="尚未结案的留空。")
+    outcome = models.CharField("结案结果", max_length=20, choices=InvestigationOutcome.choices, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "立案审查"
+        verbose_name_plural = "立案审查"
+        ordering = ["-opened_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(closed_on__isnull=True) | Q(closed_on__gte=models.F("opened_on")),
+                name="investigation_closed_after_opened",
+            ),
+            models.CheckConstraint(
+                condition=Q(closed_on__isnull=True, outcome="") | Q(closed_on__isnull=False) & ~Q(outcome=""),
+                name="investigation_outcome_when_closed",
+            ),
+        ]
+
+    def __str__(self):
+        return f"立案审查（{self.opened_on}{'—' + str(self.closed_on) if self.closed_on else '，未结案'}）"
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_on is None

@@ -17,7 +17,7 @@ from django.db import transaction
 
 from audit.models import AuditAction
 from audit.services import audit_record, snapshot
-from cadres.models import CadreKind, Unit
+from cadres.models import CadreKind, LeaveKind, Unit
 from cadres.selectors import unit_in_scope
 from supervision.models import SanctionKind
 
@@ -25,6 +25,13 @@ from ..grading import ROUNDING_LABELS, SANCTION_LABELS
 from ..models import INDIVIDUAL_SCALE, QUARTER_SCALE, TEAM_SCALE, PolicyRule, RuleKind
 from .recompute import recompute_open_periods
 
+UNGRADED_EFFECTS = {"undetermined": "不定等次", "not_assessed": "不参加考核"}
+QUOTA_BASE_LABELS = {"no": "不计入优秀名额基数", "yes": "计入优秀名额基数"}
+MISSING_MODES = {
+    "ungraded": "不评定等次",
+    "renormalise": "按其余指标权重折算",
+    "unit_average": "取本单位该指标平均分",
+}
 BASIS_LABELS = {"decided_in_period": "处分决定在考核期内", "overlaps_period": "影响期与考核期有重叠"}
 EFFECT_LABELS = {"cap": "限制最高等次", "undetermined": "不定等次"}
 
@@ -57,6 +64,15 @@ PARAM_SPECS: dict[str, list[Param]] = {
             "codes",
             required=False,
             help="名额边界同分时依次比较这些指标的得分（用顿号或逗号分隔，如：绩、德），仍相同按干部登记顺序；同分者均标记待复核",
+        ),
+        Param(
+            "raised_ratio",
+            "完成重大任务单位的优秀比例（%）",
+            "percent",
+            min=0,
+            max=100,
+            required=False,
+            help="留空表示不上调；单位经批准登记“优秀比例上调”后按此比例计算名额",
         ),
     ],
     RuleKind.QUARTER_THRESHOLDS: [
@@ -111,9 +127,46 @@ PARAM_SPECS: dict[str, list[Param]] = {
             help="影响为“限制最高等次”时填写",
         ),
     ],
+    RuleKind.PROBATION: [
+        Param("effect", "结果", "choice", tuple(UNGRADED_EFFECTS.items())),
+        Param("in_quota_base", "优秀名额基数", "choice", tuple(QUOTA_BASE_LABELS.items())),
+    ],
+    RuleKind.LONG_LEAVE: [
+        Param("share", "请假天数超过考核年度的比例", "fraction", help="如 1/2：恰好一半不算超过"),
+        Param("leave_kinds", "计入的请假类别", "multichoice", tuple(LeaveKind.choices)),
+        Param("effect", "结果", "choice", tuple(UNGRADED_EFFECTS.items())),
+        Param("in_quota_base", "优秀名额基数", "choice", tuple(QUOTA_BASE_LABELS.items())),
+    ],
+    RuleKind.INVESTIGATION: [
+        Param("effect", "结果", "choice", tuple(UNGRADED_EFFECTS.items())),
+        Param("in_quota_base", "优秀名额基数", "choice", tuple(QUOTA_BASE_LABELS.items())),
+    ],
+    RuleKind.MISSING_SCORES: [
+        Param("mode", "缺少指标得分时", "choice", tuple(MISSING_MODES.items())),
+        Param(
+            "codes",
+            "适用的指标",
+            "codes",
+            required=False,
+            help="只对这些指标缺分时适用（用顿号或逗号分隔，如：民主测评）；留空表示全部指标",
+        ),
+    ],
+    RuleKind.APPEAL: [
+        Param("days", "公布后可申请复核的天数", "int", min=1, max=365),
+    ],
 }
 # Kinds with one row per unit; the others may have several rows told apart by key.
-SINGLE_KINDS = {RuleKind.THRESHOLDS, RuleKind.QUOTA, RuleKind.QUARTER_THRESHOLDS, RuleKind.TEAM_THRESHOLDS}
+SINGLE_KINDS = {
+    RuleKind.THRESHOLDS,
+    RuleKind.QUOTA,
+    RuleKind.QUARTER_THRESHOLDS,
+    RuleKind.TEAM_THRESHOLDS,
+    RuleKind.PROBATION,
+    RuleKind.LONG_LEAVE,
+    RuleKind.INVESTIGATION,
+    RuleKind.MISSING_SCORES,
+    RuleKind.APPEAL,
+}
 
 
 @dataclass(frozen=True)
@@ -281,6 +334,8 @@ def _check_order(kind, params, errors) -> None:
             params["cap"] = ""
     if kind == RuleKind.YUETAN_TEAM and params.get("main_leader_cap") == "":
         params.pop("main_leader_cap")
+    if kind == RuleKind.QUOTA and params.get("raised_ratio") == "":
+        params.pop("raised_ratio")
     hooks = KIND_HOOKS.get(kind)
     if hooks and hooks.check:
         hooks.check(params, errors)
@@ -300,9 +355,13 @@ def rule_text(kind: str, params: dict) -> str:
         ties = "、".join(p.get("tie_break") or [])
         tie_text = f"边界同分依次比较{ties}，仍相同按登记顺序" if ties else "边界同分按登记顺序"
         ratio = float(p.get("ratio", 0))
+        raised = p.get("raised_ratio")
+        raised_text = (
+            f"；完成重大任务并经批准的单位按 {float(raised):.0%}" if raised not in (None, "") else ""
+        )
         return (
             f"优秀名额 = 本单位参加考核人数 × {ratio:.0%}，{ROUNDING_LABELS.get(p.get('rounding'), '')}；"
-            f"{tie_text}，同分者标记待复核"
+            f"{tie_text}，同分者标记待复核{raised_text}"
         )
     if kind == RuleKind.QUARTER_THRESHOLDS:
         return (
@@ -325,6 +384,20 @@ def rule_text(kind: str, params: dict) -> str:
         label = SANCTION_LABELS.get(p.get("sanction"), p.get("sanction"))
         effect = "不定等次" if p.get("effect") == "undetermined" else f"至多{p.get('cap')}"
         return f"{label}：影响期 {p.get('months')} 个月；{BASIS_LABELS.get(p.get('basis'), '')} → {effect}"
+    if kind in (RuleKind.PROBATION, RuleKind.LONG_LEAVE, RuleKind.INVESTIGATION):
+        effect = UNGRADED_EFFECTS.get(p.get("effect"), "")
+        base = QUOTA_BASE_LABELS.get(p.get("in_quota_base"), "")
+        if kind == RuleKind.PROBATION:
+            return f"考核年度末仍在试用期内 → {effect}，{base}"
+        if kind == RuleKind.INVESTIGATION:
+            return f"立案审查尚未结案 → {effect}，{base}；结案后未受处分的正常评定"
+        kinds = "、".join(str(dict(LeaveKind.choices).get(k, k)) for k in p.get("leave_kinds") or [])
+        return f"考核年度内{kinds}累计超过 {fraction_text(p.get('share', '1/2'))} → {effect}，{base}"
+    if kind == RuleKind.MISSING_SCORES:
+        codes = "、".join(p.get("codes") or []) or "任一指标"
+        return f"缺少{codes}得分 → {MISSING_MODES.get(p.get('mode'), '')}"
+    if kind == RuleKind.APPEAL:
+        return f"考核结果公布之日起 {p.get('days')} 日内可申请复核，逾期不予受理"
     return str(params)
 
 

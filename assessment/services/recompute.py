@@ -22,17 +22,27 @@ from django.utils import timezone
 
 from audit.models import AuditAction
 from audit.services import audit_record
-from cadres.models import TeamMembership, Unit
+from cadres.models import Cadre, LeaveRecord, TeamMembership, Unit
 from cadres.selectors import unit_label
 from core.bulk import bulk_insert, bulk_update_rows
 from core.jobs import jobs_create, progress, register, reusable_pending
 from core.models import Job
 from supervision.exemptions import tolerated_citations
-from supervision.models import MatterType, Sanction
+from supervision.models import Investigation, MatterType, Sanction
 from supervision.selectors.interviews import yuetan_counts, yuetan_tolerated
 
-from ..grading import Facts, IndicatorDef, PolicyResolver, Row, RuleRow, grade_period
-from ..models import OPEN_STATUSES, Assessment, Indicator, Period, PolicyRule, Scheme, TeamAssessment
+from ..grading import Facts, IndicatorDef, PolicyResolver, QuotaResult, Row, RuleRow, grade_period
+from ..models import (
+    OPEN_STATUSES,
+    Assessment,
+    Indicator,
+    Period,
+    PolicyRule,
+    QuotaRaise,
+    Scheme,
+    TeamAssessment,
+    UnitQuota,
+)
 from ..signals import grades_recomputed
 
 JOB_KIND = "assessment.recompute"
@@ -212,7 +222,60 @@ def load_facts(period: Period, unit_path: str, cadre_ids: set[int]) -> Facts:
     for cadre_id, quarter, grade in quarters.values_list("cadre_id", "period__quarter", "final_grade"):
         if cadre_id in cadre_ids:
             facts.quarter_grades.setdefault(cadre_id, []).append((quarter, grade))
+    _load_ungraded_facts(facts, period, unit_path, cadre_ids)
     return facts
+
+
+def _merged_days(spans: list[tuple[datetime.date, datetime.date]]) -> int:
+    """Days covered by the spans (both ends counted), overlaps once."""
+    days, last = 0, None
+    for first, end in sorted(spans):
+        if last is not None and first <= last:
+            first = last + datetime.timedelta(days=1)
+        if end >= first:
+            days += (end - first).days + 1
+            last = end if last is None else max(last, end)
+    return days
+
+
+def _load_ungraded_facts(facts: Facts, period: Period, unit_path: str, cadre_ids: set[int]) -> None:
+    """Probation, leave, open investigations and 优秀比例上调: what keeps a cadre ungraded or
+    changes a unit's quota (three small reads; each table holds few rows that matter)."""
+    start, end = facts.period_start, facts.period_end
+    cadres = Cadre.objects.filter(probation_end__gte=end)
+    if unit_path:
+        cadres = cadres.filter(unit__path__startswith=unit_path)
+    facts.probation_end = {
+        pk: day for pk, day in cadres.values_list("pk", "probation_end") if pk in cadre_ids
+    }
+    leaves = LeaveRecord.objects.filter(start_date__lte=end).filter(
+        Q(end_date__isnull=True) | Q(end_date__gte=start)
+    )
+    if unit_path:
+        leaves = leaves.filter(cadre__unit__path__startswith=unit_path)
+    spans: dict[tuple[int, str], list] = {}
+    for cadre_id, kind, first, last in leaves.values_list("cadre_id", "kind", "start_date", "end_date"):
+        if cadre_id in cadre_ids:
+            spans.setdefault((cadre_id, kind), []).append((max(first, start), min(last or end, end)))
+    for (cadre_id, kind), kind_spans in spans.items():
+        facts.leave_days.setdefault(cadre_id, {})[kind] = _merged_days(kind_spans)
+    investigations = Investigation.objects.filter(closed_on__isnull=True)
+    if unit_path:
+        investigations = investigations.filter(cadre__unit__path__startswith=unit_path)
+    for cadre_id, opened_on, authority in investigations.order_by("opened_on", "pk").values_list(
+        "cadre_id", "opened_on", "authority"
+    ):
+        if cadre_id in cadre_ids:
+            facts.investigations.setdefault(cadre_id, []).append((opened_on, authority))
+    raises = QuotaRaise.objects.filter(period=period)
+    if unit_path:
+        raises = raises.filter(unit__path__startswith=unit_path)
+    facts.quota_raises = {
+        unit_id: (reason, approver, day)
+        for unit_id, reason, approver, day in raises.values_list(
+            "unit_id", "reason", "approved_by", "approved_on"
+        )
+    }
 
 
 # --------------------------------------------------------------------------- the work
@@ -230,42 +293,20 @@ def period_recompute(
         if period.status not in OPEN_STATUSES and not force:
             return {"skipped": f"考核期“{period.name}”为{period.get_status_display()}状态，不重新计算。"}
 
-        qs = Assessment.objects.filter(period=period)
-        if unit_path:
-            qs = qs.filter(unit__path__startswith=unit_path)
-        # The JSON columns come as text and are decoded with orjson: at 100k rows the
-        # stock decoder is a good part of the whole recomputation.
-        stored = list(
-            qs.values_list(
-                "id",
-                "cadre_id",
-                "unit_id",
-                "unit__path",
-                "cadre__kind",
-                "track",
-                Cast("scores", TextField()),
-                "override_grade",
-                "total_score",
-                "rank_in_unit",
-                "computed_grade",
-                "final_grade",
-                "grade_code",
-                Cast("explanation", TextField()),
-                "review_required",
-            )
-        )
+        stored, rows = load_rows(period, unit_path)
         total = len(stored)
         if job is not None:
             progress(job, 0, total)
         loads = orjson.loads
-        rows = [Row(s[0], s[1], s[2], s[3], s[4], s[5], loads(s[6]) if s[6] else {}, s[7]) for s in stored]
         facts = load_facts(period, unit_path, {r.cadre_id for r in rows})
+        quotas: dict[int, QuotaResult] = {}
         results, teams = grade_period(
             annual=period.quarter is None,
             rows=rows,
             indicators_for=indicators_by_category(period),
             resolver=policy_resolver(unit_path),
             facts=facts,
+            quotas=quotas,
         )
         if job is not None:
             progress(job, total // 2, total)
@@ -280,6 +321,8 @@ def period_recompute(
                 changed.append((s[0], *new, now))
         bulk_update_rows(Assessment, RESULT_FIELDS, changed)
         teams_changed = _write_teams(period, teams)
+        if period.quarter is None:
+            _write_quotas(period, unit_path, quotas)
 
         period.computed_at = now
         Period.objects.filter(pk=period.pk).update(computed_at=now)
@@ -309,6 +352,96 @@ def period_recompute(
             progress(job, total, total)
         announce_grades(period, unit_path)
         return summary
+
+
+# (id, cadre, unit, unit path, cadre kind, track, scores, override, appeal, then the stored
+# outcome: total, rank, computed, final, code, explanation, review)
+STORED_FIELDS = (
+    "id",
+    "cadre_id",
+    "unit_id",
+    "unit__path",
+    "cadre__kind",
+    "track",
+    "scores",
+    "override_grade",
+    "appeal_grade",
+    "total_score",
+    "rank_in_unit",
+    "computed_grade",
+    "final_grade",
+    "grade_code",
+    "explanation",
+    "review_required",
+)
+
+
+def load_rows(period: Period, unit_path: str = "") -> tuple[list[tuple], list[Row]]:
+    """The period's assessments in the subtree: the stored tuples (``STORED_FIELDS``, the JSON
+    columns still text) and the engine's rows. The recomputation and the what-if share it."""
+    qs = Assessment.objects.filter(period=period)
+    if unit_path:
+        qs = qs.filter(unit__path__startswith=unit_path)
+    # The JSON columns come as text and are decoded with orjson: at 100k rows the
+    # stock decoder is a good part of the whole recomputation.
+    fields = [
+        Cast(name, TextField()) if name in ("scores", "explanation") else name for name in STORED_FIELDS
+    ]
+    stored = [(*s[:8], *s[9:], s[8]) for s in qs.values_list(*fields)]
+    loads = orjson.loads
+    rows = [Row(s[0], s[1], s[2], s[3], s[4], s[5], loads(s[6]) if s[6] else {}, s[7], s[15]) for s in stored]
+    return stored, rows
+
+
+def _write_quotas(period: Period, unit_path: str, quotas: dict[int, QuotaResult]) -> None:
+    """Keep ``UnitQuota`` in step: changed units updated, new ones inserted, units of the
+    subtree with no assessment left removed."""
+    qs = UnitQuota.objects.filter(period=period)
+    if unit_path:
+        qs = qs.filter(unit__path__startswith=unit_path)
+    fields = [
+        "assessed",
+        "excluded",
+        "ratio",
+        "raised",
+        "raise_note",
+        "exact",
+        "rounding",
+        "places",
+        "fixed",
+        "awarded",
+    ]
+    existing = {row[1]: row for row in qs.values_list("pk", "unit_id", *fields)}
+    gone = [row[0] for unit_id, row in existing.items() if unit_id not in quotas]
+    if gone:
+        UnitQuota.objects.filter(pk__in=gone).delete()
+    now = timezone.now()
+    inserts, updates = [], []
+    for unit_id, q in quotas.items():
+        values = (
+            q.assessed,
+            q.excluded,
+            q.ratio,
+            q.raised,
+            q.raise_note,
+            q.exact,
+            q.rounding,
+            q.places,
+            q.fixed,
+            q.awarded,
+        )
+        row = existing.get(unit_id)
+        if row is None:
+            inserts.append(
+                UnitQuota(period=period, unit_id=unit_id, **dict(zip(fields, values, strict=True)))
+            )
+            continue
+        old = (row[2], row[3], Decimal(row[4]).normalize(), *row[5:7], _dec(row[7]), *row[8:])
+        if old != (*values[:2], values[2].normalize(), *values[3:]):
+            updates.append((row[0], *values, now))
+    if inserts:
+        bulk_insert(UnitQuota, inserts)
+    bulk_update_rows(UnitQuota, [*fields, "updated_at"], updates)
 
 
 def announce_grades(period: Period, unit_path: str = "") -> None:
