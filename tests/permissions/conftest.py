@@ -5,6 +5,8 @@ a recall case, a "不适宜担任现职" flag, an adjustment decision and a 负�
 容错纠错 decision on the unit's sanction."""
 
 import datetime
+import importlib
+import pathlib
 
 import pytest
 from django.core.files.base import ContentFile
@@ -106,6 +108,11 @@ def matrix_world(world) -> World:  # noqa: F811
             years_served=6,
             monthly_subsidy=300,
         )
+    # the objects the rows_<area>.py modules' rows name
+    for path in sorted(pathlib.Path(__file__).parent.glob("rows_*.py")):
+        module = importlib.import_module(f"tests.permissions.{path.stem}")
+        if hasattr(module, "build"):
+            module.build(world)
     # the flag evaluation the recall cases queued (run after commit, which a test never reaches)
     Job.objects.filter(kind=FLAG_JOB).delete()
     return world

@@ -17,6 +17,8 @@ every request sees it as built; a refused write is checked for changed row count
 rollback.
 """
 
+import importlib
+import pathlib
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -535,6 +537,17 @@ TABLE: dict[str, Row] = {
     "api-docs": Row(url("api-docs"), {"GET": Access(anon=200)}, scoped=False),
 }
 
+# Areas keep their rows (and the models their refused writes must leave alone) in modules of
+# their own beside this one, ``rows_<area>.py`` with ``ROWS`` and optionally ``COUNTED``; the
+# objects they name are built by the module's ``build(world)`` (conftest.py calls it).
+EXTRA_MODULES = [
+    importlib.import_module(f"tests.permissions.{path.stem}")
+    for path in sorted(pathlib.Path(__file__).parent.glob("rows_*.py"))
+]
+for _module in EXTRA_MODULES:
+    assert not set(_module.ROWS) & set(TABLE), f"{_module.__name__} repeats rows"
+    TABLE.update(_module.ROWS)
+
 # URL patterns with no row, and why.
 SKIPPED = {
     "admin/": "Django's admin site: is_staff users only, through Django's own permission checks",
@@ -640,6 +653,8 @@ COUNTED = [
     TrackStanding,
     AuditEntry,
 ]
+for _module in EXTRA_MODULES:
+    COUNTED += [m for m in getattr(_module, "COUNTED", ()) if m not in COUNTED]
 
 
 def fingerprint() -> dict:
