@@ -1,6 +1,14 @@
 """Pages of the assessment app; each views module owns its own ``urlpatterns``."""
 
-from .views import imports, periods, policy, results
+from .views import appeals, imports, periods, policy, quotas, results, whatif
 
 app_name = "assessment"
-urlpatterns = [*periods.urlpatterns, *results.urlpatterns, *policy.urlpatterns, *imports.urlpatterns]
+urlpatterns = [
+    *periods.urlpatterns,
+    *results.urlpatterns,
+    *policy.urlpatterns,
+    *imports.urlpatterns,
+    *appeals.urlpatterns,
+    *quotas.urlpatterns,
+    *whatif.urlpatterns,
+]

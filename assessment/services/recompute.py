@@ -184,12 +184,14 @@ def period_bounds(period: Period) -> tuple[datetime.date, datetime.date]:
     return start, end
 
 
-def load_facts(period: Period, unit_path: str, cadre_ids: set[int]) -> Facts:
+def load_facts(period: Period, unit_path: str, cadre_ids: set[int], unit_only: bool = False) -> Facts:
     start, end = period_bounds(period)
     facts = Facts(period_start=start, period_end=end)
     if period.quarter is not None:
         return facts
     subtree = Q(unit__path__startswith=unit_path) if unit_path else Q()
+    if unit_only:
+        subtree = Q(unit__path=unit_path)
     counts = yuetan_counts(year=period.year)
     facts.yuetan_cadre = {c: d for c, d in counts["cadres"].items() if c in cadre_ids}
     facts.yuetan_team = counts["teams"]
@@ -282,23 +284,29 @@ def _load_ungraded_facts(facts: Facts, period: Period, unit_path: str, cadre_ids
 
 
 def period_recompute(
-    *, period_id: int, unit_path: str = "", job: Job | None = None, force: bool = False
+    *,
+    period_id: int,
+    unit_path: str = "",
+    job: Job | None = None,
+    force: bool = False,
+    unit_only: bool = False,
 ) -> dict:
     """Recompute the grades of a period (or a unit subtree). Idempotent: a second run finds
     nothing to change and writes nothing. ``force`` also recomputes a closed period (used by an
-    audited correction of a published one)."""
+    audited correction of a published one); ``unit_only`` the unit at ``unit_path`` alone, not
+    its subtree (a 复核 decision reopens that unit's grading only)."""
     with transaction.atomic():
         # Row lock: a second recomputation of this period waits here until this one commits.
         period = Period.objects.select_for_update().get(pk=period_id)
         if period.status not in OPEN_STATUSES and not force:
             return {"skipped": f"考核期“{period.name}”为{period.get_status_display()}状态，不重新计算。"}
 
-        stored, rows = load_rows(period, unit_path)
+        stored, rows = load_rows(period, unit_path, unit_only=unit_only)
         total = len(stored)
         if job is not None:
             progress(job, 0, total)
         loads = orjson.loads
-        facts = load_facts(period, unit_path, {r.cadre_id for r in rows})
+        facts = load_facts(period, unit_path, {r.cadre_id for r in rows}, unit_only=unit_only)
         quotas: dict[int, QuotaResult] = {}
         results, teams = grade_period(
             annual=period.quarter is None,
@@ -322,7 +330,7 @@ def period_recompute(
         bulk_update_rows(Assessment, RESULT_FIELDS, changed)
         teams_changed = _write_teams(period, teams)
         if period.quarter is None:
-            _write_quotas(period, unit_path, quotas)
+            _write_quotas(period, unit_path, quotas, unit_only=unit_only)
 
         period.computed_at = now
         Period.objects.filter(pk=period.pk).update(computed_at=now)
@@ -376,11 +384,14 @@ STORED_FIELDS = (
 )
 
 
-def load_rows(period: Period, unit_path: str = "") -> tuple[list[tuple], list[Row]]:
-    """The period's assessments in the subtree: the stored tuples (``STORED_FIELDS``, the JSON
-    columns still text) and the engine's rows. The recomputation and the what-if share it."""
+def load_rows(period: Period, unit_path: str = "", unit_only: bool = False) -> tuple[list[tuple], list[Row]]:
+    """The period's assessments in the subtree (``unit_only``: the unit alone): the stored
+    tuples (``STORED_FIELDS``, the JSON columns still text) and the engine's rows. The
+    recomputation and the what-if share it."""
     qs = Assessment.objects.filter(period=period)
-    if unit_path:
+    if unit_only:
+        qs = qs.filter(unit__path=unit_path)
+    elif unit_path:
         qs = qs.filter(unit__path__startswith=unit_path)
     # The JSON columns come as text and are decoded with orjson: at 100k rows the
     # stock decoder is a good part of the whole recomputation.
@@ -393,11 +404,15 @@ def load_rows(period: Period, unit_path: str = "") -> tuple[list[tuple], list[Ro
     return stored, rows
 
 
-def _write_quotas(period: Period, unit_path: str, quotas: dict[int, QuotaResult]) -> None:
+def _write_quotas(
+    period: Period, unit_path: str, quotas: dict[int, QuotaResult], unit_only: bool = False
+) -> None:
     """Keep ``UnitQuota`` in step: changed units updated, new ones inserted, units of the
     subtree with no assessment left removed."""
     qs = UnitQuota.objects.filter(period=period)
-    if unit_path:
+    if unit_only:
+        qs = qs.filter(unit__path=unit_path)
+    elif unit_path:
         qs = qs.filter(unit__path__startswith=unit_path)
     fields = [
         "assessed",
