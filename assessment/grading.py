@@ -491,7 +491,7 @@ def _not_graded(row: Row, res: Result, policy: Policy, facts: Facts) -> tuple[st
     p = policy.one(RuleKind.LONG_LEAVE) if leave else None
     if p:
         kinds = p.get("leave_kinds") or []
-        counted = [(k, d) for k, d in sorted(leave.items()) if k in kinds and d]
+        counted = [(k, leave[k]) for k in LEAVE_LABELS if k in kinds and leave.get(k)]
         days = sum(d for _, d in counted)
         year_days = (facts.period_end - facts.period_start).days + 1
         share = Fraction(str(p.get("share", "1/2")))

@@ -54,7 +54,7 @@ TARGETS = {
         names=("assessment.grading.*",),
         # The engine's own tables (no database). test_grading_policy.py covers the same rules
         # through the database and the job, but would cost every mutant a migrated test database.
-        tests=("tests/assessment/test_grading_edges.py",),
+        tests=("tests/assessment/test_grading_edges.py", "tests/assessment/test_grading_ungraded.py"),
     ),
     "scope": Target(
         files=("cadres/selectors.py", "accounts/roles.py", "accounts/models.py"),
