@@ -123,7 +123,7 @@ def grade_report_xlsx(rows: Iterable[dict], *, title: str, full_id_numbers: bool
 
 def grade_scale(period: Period) -> list[str]:
     if period.is_annual:
-        return [*INDIVIDUAL_SCALE, Grade.UNDETERMINED]
+        return [*INDIVIDUAL_SCALE, Grade.UNDETERMINED, Grade.NOT_ASSESSED]
     return list(QUARTER_SCALE)
 
 

@@ -64,7 +64,7 @@ REFUSED = {
 
 def period_scale(period: Period) -> list[str]:
     if period.quarter is None:
-        return [*INDIVIDUAL_SCALE, Grade.UNDETERMINED]
+        return [*INDIVIDUAL_SCALE, Grade.UNDETERMINED, Grade.NOT_ASSESSED]
     return list(QUARTER_SCALE)
 
 
