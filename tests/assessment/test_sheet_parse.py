@@ -1630,3 +1630,12 @@ def test_a_data_row_shorter_than_the_header_by_one_or_more_cells_is_padded(short
     assert (first.id_number, first.note, sheet.errors) == (ID1, "", [])
     assert first.values == {code: (80 if i < scores else None) for i, code in enumerate(CODES)}
     assert second.values == dict.fromkeys(CODES, 70)
+
+
+@pytest.mark.parametrize("newline", ["\r", "\r\n", "\n"])
+def test_a_csv_with_old_mac_windows_or_unix_line_ends_is_read(newline):
+    """Excel for Mac (2011 and older) ends CSV lines with a bare CR."""
+    lines = [CSV_HEADER, f"1,张三,{ID1},城关镇,85,90,90,90,90,90", f"2,李四,{ID2},城关镇,70,70,70,70,70,70"]
+    sheet = read(newline.join(lines).encode() + newline.encode(), filename="评分.csv")
+    assert [(r.row, r.id_number, r.values["德"]) for r in sheet.rows] == [(2, ID1, 85), (3, ID2, 70)]
+    assert sheet.errors == []
