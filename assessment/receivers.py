@@ -2,8 +2,14 @@
 
 from django.dispatch import receiver
 
+from cadres.signals import grading_facts_changed
 from supervision.models import MatterType
-from supervision.signals import exemptions_changed, interviews_changed, sanctions_changed
+from supervision.signals import (
+    exemptions_changed,
+    interviews_changed,
+    investigations_changed,
+    sanctions_changed,
+)
 
 from .models import OPEN_STATUSES, Period
 from .services.recompute import recompute_open_periods, recompute_queue_paths
@@ -18,6 +24,19 @@ def _interviews_changed(sender, *, unit_paths=(), actor=None, **kwargs):
 @receiver(sanctions_changed, dispatch_uid="assessment.sanctions_changed")
 def _sanctions_changed(sender, *, unit_paths=(), actor=None, **kwargs):
     recompute_open_periods(unit_paths=unit_paths, actor=actor, reason="处分记录变化", annual_only=True)
+
+
+@receiver(grading_facts_changed, dispatch_uid="assessment.grading_facts_changed")
+def _grading_facts_changed(sender, *, unit_paths=(), actor=None, reason="", **kwargs):
+    # leave records and probation bear on annual grades only (不定等次/不参加考核)
+    recompute_open_periods(
+        unit_paths=unit_paths, actor=actor, reason=reason or "请假或试用期记录变化", annual_only=True
+    )
+
+
+@receiver(investigations_changed, dispatch_uid="assessment.investigations_changed")
+def _investigations_changed(sender, *, unit_paths=(), actor=None, **kwargs):
+    recompute_open_periods(unit_paths=unit_paths, actor=actor, reason="立案审查记录变化", annual_only=True)
 
 
 @receiver(exemptions_changed, dispatch_uid="assessment.exemptions_changed")

@@ -230,6 +230,7 @@ class CadreSerializer(serializers.ModelSerializer):
             "post_start_date",
             "status",
             "township_service_start",
+            "probation_end",
             "educations",
             "posts",
             "approval_reason",

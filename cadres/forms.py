@@ -185,10 +185,14 @@ class CadreForm(ServiceValidatedModelForm):
             "post_start_date": DateInput(),
             "rank_start_date": DateInput(),
             "township_service_start": DateInput(),
+            "probation_end": DateInput(),
             "notes": forms.Textarea(attrs={"rows": 3}),
             "id_number": forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
         }
-        help_texts = {"id_number": "18位居民身份证号，系统校验末位校验码，并核对出生日期和性别。"}
+        help_texts = {
+            "id_number": "18位居民身份证号，系统校验末位校验码，并核对出生日期和性别。",
+            "probation_end": "新录用人员填写，不能早于参加工作时间；考核年度末（12月31日）仍在试用期内的，年度考核不定等次。",
+        }
 
     def __init__(self, *args, user, units, **kwargs):
         super().__init__(*args, **kwargs)

@@ -12,6 +12,7 @@ from . import idnumber
 from .models import Cadre, Education, PostKind, PostRecord, TeamMembership, Unit, UnitKind
 from .moves import MoveKind, move_allowed, with_note
 from .selectors import unit_in_scope
+from .signals import grading_facts_changed
 
 # Which kinds of unit may sit under which.
 CHILD_KINDS = {
@@ -133,7 +134,15 @@ def _validate_cadre(actor, cadre: Cadre) -> None:
         _require_unit(actor, cadre.unit)
     if cadre.id_number:
         cadre.id_number = idnumber.normalize(cadre.id_number)
-    cadre.full_clean(validate_unique=False)
+    errors = {}
+    if cadre.probation_end and cadre.work_start_date and cadre.probation_end < cadre.work_start_date:
+        errors["probation_end"] = ["试用期满日期不能早于参加工作时间。"]
+    try:
+        cadre.full_clean(validate_unique=False)
+    except ValidationError as exc:
+        raise ValidationError({**errors, **exc.message_dict}) from None
+    if errors:
+        raise ValidationError(errors)
     # The number is encrypted: its keyed hash is what the database can compare.
     clash = Cadre.objects.filter(id_number_hash=idnumber.digest(cadre.id_number)).exclude(pk=cadre.pk)
     if clash.exists():
@@ -217,7 +226,19 @@ def _cadre_update(actor, cadre: Cadre, reason: str, approval_reason: str, move_o
         scope_path=cadre.unit.path,
         reason=reason,
     )
+    if cadre.probation_end != stored.probation_end:
+        _probation_changed(actor, cadre, stored.unit.path)
     return cadre
+
+
+def _probation_changed(actor, cadre: Cadre, old_path: str) -> None:
+    """Probation to the year's end keeps the annual grade 不定等次: the open periods follow."""
+    ids, paths = [cadre.pk], sorted({cadre.unit.path, old_path})
+    transaction.on_commit(
+        lambda: grading_facts_changed.send(
+            sender=Cadre, cadre_ids=ids, unit_paths=paths, actor=actor, reason="试用期满日期变化"
+        )
+    )
 
 
 @transaction.atomic

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .views_leaves import urlpatterns as leave_urls
 
 app_name = "cadres"
 urlpatterns = [
@@ -9,6 +10,7 @@ urlpatterns = [
     path("<int:pk>/", views.cadre_detail, name="detail"),
     path("<int:pk>/edit/", views.cadre_edit, name="edit"),
     path("<int:pk>/delete/", views.cadre_delete, name="delete"),
+    *leave_urls,  # before the history patterns, whose <kind> would take "leaves"
     path("<int:pk>/<str:kind>/new/", views.history_edit, name="history_add"),
     path("<int:pk>/<str:kind>/<int:hid>/edit/", views.history_edit, name="history_edit"),
     path("<int:pk>/<str:kind>/<int:hid>/delete/", views.history_delete, name="history_delete"),

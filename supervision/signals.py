@@ -13,3 +13,7 @@ sanctions_changed = Signal()
 # and ``actor``: grading recomputes the open annual periods those matters bear on, the flag job
 # re-evaluates the cadres, the incentive lists follow. Supervision imports none of them.
 exemptions_changed = Signal()
+
+# Sent after commit when an investigation (立案审查) is opened, corrected or closed, with
+# ``cadre_ids``, ``unit_paths`` and ``actor``: an open one keeps the annual grade 不定等次.
+investigations_changed = Signal()

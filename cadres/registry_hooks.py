@@ -1,0 +1,16 @@
+"""What the registry itself adds to the cadre profile through ``core.registry``: the leave records
+(请假记录), a section beside those the apps above it register."""
+
+from core import registry
+
+from .selectors_leaves import profile_context as leaves_context
+
+
+def register() -> None:
+    registry.profile_section(
+        "cadres.leaves",
+        title="请假记录",
+        order=50,  # after the post history, before the grades (100)
+        template="cadres/_leave_section.html",
+        context=leaves_context,
+    )
