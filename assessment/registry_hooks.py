@@ -46,3 +46,7 @@ def register() -> None:
         context=_grades,
     )
     registry.timeline_source("assessment.grades", label="考核等次", entries=_published_grades)
+
+    from .registry_appeals import register as register_appeals
+
+    register_appeals()  # 复核申诉: profile, timeline, a head's 待办, demo
