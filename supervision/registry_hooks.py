@@ -9,6 +9,8 @@ from .exemptions import decision_verdict
 from .models import ExemptionVerdict, InterviewKind, MatterType
 from .selectors.interview_profile import profile_context as interviews_context
 from .selectors.interviews import cadre_interviews, todo_for
+from .selectors.investigations import cadre_investigations
+from .selectors.investigations import profile_context as investigations_context
 from .selectors.records import clues_visible_to, is_on_hold, sanctions_visible_to
 from .selectors.records import profile_context as records_context
 
@@ -104,10 +106,29 @@ def _sanction_entries(user, cadre, limit: int):
         )
 
 
+def _investigation_entries(user, cadre, limit: int):
+    anchor = reverse("cadres:detail", args=[cadre.pk]) + "#investigations"
+    for investigation in cadre_investigations(user, cadre)[:limit]:
+        yield registry.TimelineEntry(
+            on=investigation.opened_on,
+            kind="立案审查",
+            title=investigation.authority or "立案审查",
+            detail=(
+                f"{investigation.closed_on:%Y-%m-%d} 结案，{investigation.get_outcome_display()}"
+                if investigation.closed_on
+                else "尚未结案"
+            ),
+            url=anchor,
+        )
+
+
 def register() -> None:
     from .demo import seed_supervision
+    from .demo_ungraded import seed_ungraded
 
     registry.demo_step("supervision", order=100, seed=seed_supervision)
+    # after assessment (200): the 2026 annual period is open and regrades these cadres
+    registry.demo_step("ungraded", order=250, seed=seed_ungraded)
     registry.profile_section(
         "supervision.on_hold",
         title="暂缓使用",
@@ -130,9 +151,17 @@ def register() -> None:
         template="supervision/records/_profile_section.html",
         context=records_context,
     )
+    registry.profile_section(
+        "supervision.investigations",
+        title="立案审查",
+        order=310,
+        template="supervision/records/_investigation_section.html",
+        context=investigations_context,
+    )
     registry.timeline_source("supervision.interviews", label="谈话", entries=_interview_entries)
     registry.timeline_source("supervision.clues", label="问题线索", entries=_clue_entries)
     registry.timeline_source("supervision.sanctions", label="处分", entries=_sanction_entries)
+    registry.timeline_source("supervision.investigations", label="立案审查", entries=_investigation_entries)
     registry.todo_source(
         "supervision.approvals", order=100, items=_approvals, link=("谈话监督", "supervision:interviews")
     )
