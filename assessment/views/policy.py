@@ -18,6 +18,8 @@ from cadres.selectors import unit_get, units_visible_to
 from ..models import RuleKind
 from ..services import policy as services
 from ..services.recompute import policy_resolver
+from ..services.whatif import whatif_kind_ok
+from .whatif import WhatIfForm, whatif_for_edit
 
 KIND_ORDER = list(RuleKind.values)
 # The page's sections: the grading rules, then those the apps above register
@@ -175,11 +177,30 @@ def policy_edit(request):
     current = effective.get((kind, key)) if key or kind in services.SINGLE_KINDS else None
     is_new = current is None
     form_class = rule_form_class(kind)
+    # 试算: the same form with a period and a subtree, graded without saving (views/whatif.py)
+    can_try = whatif_kind_ok(kind)
+    trying = can_try and request.method == "POST" and "whatif" in request.POST
+    # bound on 保存 too, so a refused save keeps the chosen period
+    bound = request.method == "POST" and ("whatif" in request.POST or "whatif-period" in request.POST)
+    trial = WhatIfForm(request.POST if bound else None, user=user, unit=unit, kind=kind) if can_try else None
+    whatif = None
     if request.method == "POST":
         form = form_class(request.POST)
         if not is_new:
             form.fields.pop("key", None)  # fixed once the rule exists; the page names it in Chinese
-        if form.is_valid():
+        if form.is_valid() and trying:
+            data = form.cleaned_data
+            whatif = whatif_for_edit(
+                request,
+                form=form,
+                trial=trial,
+                unit=unit,
+                kind=kind,
+                key=key if not is_new else data.get("key", ""),
+                params={p.name: data.get(p.name) for p in services.PARAM_SPECS[kind]},
+                enabled=data["enabled"],
+            )
+        elif form.is_valid():
             data = form.cleaned_data
             params = {p.name: data.get(p.name) for p in services.PARAM_SPECS[kind]}
             try:
@@ -224,6 +245,8 @@ def policy_edit(request):
             "form": form,
             "is_new": is_new,
             "inherited_from": inherited_from,
+            "trial": trial,
+            "whatif": whatif,
         },
     )
 
