@@ -15,6 +15,7 @@ from cadres.selectors import unit_get, unit_label
 
 from ..reports import grade_distribution, grade_scale, quota_rule_lines
 from ..selectors import assessments_visible_to, period_get, team_assessments_visible_to
+from ..services.quotas import quota_panel
 from ..services.recompute import policy_resolver
 
 PAGE_SIZE = 50
@@ -62,6 +63,7 @@ def results(request, period_pk, unit_pk):
         .annotate(unit_label=unit_label("unit__"))
         .order_by("unit__path")
     )
+    resolver = policy_resolver(unit.path)
     download = {"period": period.pk, "unit": unit.pk, "format": "xlsx"}
     if grade and grade != "-":
         download["grade"] = grade
@@ -72,7 +74,11 @@ def results(request, period_pk, unit_pk):
             "period": period,
             "unit": unit,
             "distribution": grade_distribution(subtree, period),
-            "rules": quota_rule_lines(policy_resolver(unit.path).policy(unit.path), period),
+            "rules": quota_rule_lines(resolver.policy(unit.path), period),
+            # the 优秀名额 panel: this unit's quota, who is not in its base, the units below
+            "quota": quota_panel(user, period=period, unit=unit, resolver=resolver)
+            if period.is_annual
+            else None,
             "form": form,
             "filtered": any(v not in (None, "", False) for v in filters.values()),
             "page": page,

@@ -132,13 +132,14 @@ def test_anonymous_visitors_are_sent_to_the_login_page(client, tree, graded):
 
 def test_results_page_query_count_does_not_grow_with_rows(staff, tree, graded, django_assert_num_queries):
     # session, user, period, the user's unit (scope), the page's unit, count, distribution,
-    # policy rules, team assessments joined to unit, one page joined to cadre and unit
-    with django_assert_num_queries(10):
+    # policy rules, the quotas of the unit and its subtree and the unit's 优秀比例上调 (the
+    # 优秀名额 panel), team assessments joined to unit, one page joined to cadre and unit
+    with django_assert_num_queries(12):
         staff.get(url(graded, tree["county_a"]))
     Assessment.objects.bulk_create(
         Assessment(period=graded, cadre=c, unit=c.unit)
         for c in (CadreFactory(unit=tree["town_a"], name=f"新{i}") for i in range(30))
     )
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(12):
         response = staff.get(url(graded, tree["county_a"]))
     assert response.context["page"].paginator.count == 36
