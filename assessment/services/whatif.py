@@ -17,16 +17,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+import orjson
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import TextField, Value
+from django.db.models.functions import Cast
 
 from cadres.models import Cadre, Unit
 from cadres.selectors import unit_in_scope, unit_label, units_visible_to
 
-from ..grading import PolicyResolver, QuotaResult, RuleRow, grade_period
+from ..grading import PolicyResolver, QuotaResult, Row, RuleRow, grade_period
 from ..models import (
     INDIVIDUAL_SCALE,
     OPEN_STATUSES,
     QUARTER_SCALE,
+    Assessment,
     Grade,
     Period,
     RuleKind,
@@ -34,7 +38,7 @@ from ..models import (
     UnitQuota,
 )
 from .policy import KIND_HOOKS, PARAM_SPECS, _key_for, _require, clean_params, rule_name, rule_text
-from .recompute import indicators_by_category, load_facts, load_rows, policy_resolver
+from .recompute import STORED_FIELDS, indicators_by_category, load_facts, policy_resolver
 
 # The rule kinds the grading engine reads. The others (复核申诉期限, and the kinds recall/ and
 # incentives/ register) do not bear on a grade: a what-if of them is refused.
@@ -172,7 +176,7 @@ def proposed_rules(*, actor, rules) -> list[ProposedRule]:
     return out
 
 
-SCALARS = (str, int, float)
+SCALARS = (str, int, float, Decimal)  # Decimal: the page's form
 
 
 def _shape_errors(kind: str, params: dict) -> dict[str, str]:
@@ -216,6 +220,28 @@ def _subtree(actor, unit: Unit | None, rules: list[ProposedRule]) -> str:
         while not path.startswith(common):
             common = common[: -Unit.steplen] if len(common) > Unit.steplen else ""
     return common if common.startswith(scope) else scope
+
+
+def _load_rows(period: Period, unit_path: str) -> tuple[list[tuple], list[Row]]:
+    """``recompute.load_rows`` without the stored explanations, which a what-if never reads:
+    the tuples keep their layout (``STORED_FIELDS``, the explanation None), the engine's rows
+    are the same (tests/assessment/test_whatif.py holds the two loaders together). At 100,000
+    rows the explanations are a third of the read."""
+    qs = Assessment.objects.filter(period=period)
+    if unit_path:
+        qs = qs.filter(unit__path__startswith=unit_path)
+    fields = [
+        Cast(name, TextField())
+        if name == "scores"
+        else Value(None, output_field=TextField())
+        if name == "explanation"
+        else name
+        for name in STORED_FIELDS
+    ]
+    stored = [(*s[:8], *s[9:], s[8]) for s in qs.values_list(*fields)]
+    loads = orjson.loads
+    rows = [Row(s[0], s[1], s[2], s[3], s[4], s[5], loads(s[6]) if s[6] else {}, s[7], s[15]) for s in stored]
+    return stored, rows
 
 
 def _resolver(proposed: list[ProposedRule]) -> PolicyResolver:
@@ -264,7 +290,7 @@ def whatif_run(
     limit = max(1, min(int(limit), MAX_LIMIT))
     annual = period.quarter is None
 
-    stored, rows = load_rows(period, path)
+    stored, rows = _load_rows(period, path)
     facts = load_facts(period, path, {r.cadre_id for r in rows})
     quotas: dict[int, QuotaResult] = {}
     results, teams = grade_period(
@@ -288,12 +314,11 @@ def whatif_run(
         old_final, new_final = s[11], res.final
         before[old_final] = before.get(old_final, 0) + 1
         after[new_final] = after.get(new_final, 0) + 1
-        old_total = _dec(s[8])
-        if old_total != res.total:
+        if s[8] != res.total:  # Decimal equality is numeric: 85.0 == 85.00
             totals_changed += 1
         if s[10] == res.computed and old_final == new_final:
             continue
-        entry = (s[3], s[0], s[1], s[2], old_total, res, s[10], old_final)
+        entry = (s[3], s[0], s[1], s[2], _dec(s[8]), res, s[10], old_final)
         changed.append(entry)
         if new_final == Grade.EXCELLENT and old_final != Grade.EXCELLENT:
             entering.append(entry)

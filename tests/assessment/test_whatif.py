@@ -270,6 +270,22 @@ def test_the_queries_do_not_grow_with_the_cadres(tree, users):
     assert counts[0] == counts[1]
 
 
+def test_the_what_if_reads_the_rows_as_the_recomputation_does_but_not_the_explanations(graded, tree):
+    from assessment.services.recompute import STORED_FIELDS, load_rows
+    from assessment.services.whatif import _load_rows
+
+    Assessment.objects.filter(period=graded, unit=tree["town_a"]).update(
+        override_grade=Grade.BASIC, appeal_grade=Grade.COMPETENT, track="rural"
+    )
+    for path in ("", tree["county_a"].path):
+        stored, rows = load_rows(graded, path)
+        light_stored, light_rows = _load_rows(graded, path)
+        assert light_rows == rows and len(rows) == (25 if not path else 15)
+        skip = STORED_FIELDS.index("explanation") - 1  # load_rows moves the appeal grade last
+        assert [s[:skip] + s[skip + 1 :] for s in light_stored] == [s[:skip] + s[skip + 1 :] for s in stored]
+        assert {s[skip] for s in light_stored} == {None} and all(s[skip] for s in stored)
+
+
 # ------------------------------------------------------------------ refusals
 
 
