@@ -91,9 +91,11 @@ GRADE_CHOICES = [("", "请选择"), *((g, g) for g in DECISION_GRADES)]
 class DecideForm(StyledForm):
     outcome = forms.ChoiceField(
         label="决定",
-        choices=[(AppealStatus.UPHELD, "维持原等次"), (AppealStatus.CHANGED, "改变等次")],
-        widget=forms.RadioSelect,
-        error_messages={"required": "请选择决定：维持原等次或改变等次。"},
+        choices=[("", "请选择"), (AppealStatus.UPHELD, "维持原等次"), (AppealStatus.CHANGED, "改变等次")],
+        error_messages={
+            "required": "请选择决定：维持原等次或改变等次。",
+            "invalid_choice": "请选择决定：维持原等次或改变等次。",
+        },
     )
     new_grade = forms.ChoiceField(
         label="复核后等次",

@@ -703,3 +703,34 @@ def test_the_api_list_is_scoped_and_filtered(world, staff, users, clock, django_
     assert every.get(f"/api/v1/appeals/?assessment={mine.assessment_id}").json()["count"] == 1
     assert every.get("/api/v1/appeals/?status=changed").json()["count"] == 0
     assert every.get("/api/v1/appeals/?status=nonsense").status_code == 400
+
+
+# ---------------------------------------------------------------- demo
+
+
+def test_the_demo_has_a_pending_and_a_changed_appeal_and_a_second_run_adds_none(db):
+    from django.core.management import call_command
+
+    from assessment.demo_appeals import seed_appeals
+
+    call_command("seed_demo", cadres=300, stdout=io.StringIO())
+    changed = Appeal.objects.get(status=AppealStatus.CHANGED)
+    pending = Appeal.objects.get(status=AppealStatus.PENDING)
+    assert (changed.grade_before, changed.new_grade, changed.decided_by.username) == (
+        "称职",
+        "优秀",
+        "zzb_head",
+    )
+    assert changed.filed_on == datetime.date(2026, 2, 5) and pending.grade_before == "基本称职"
+    assessment = changed.assessment
+    assert assessment.final_grade == "优秀"
+    quota = UnitQuota.objects.get(period=assessment.period, unit=assessment.unit)
+    assert quota.fixed == 1 and quota.awarded == quota.places
+    # the place was taken from a cadre of the unit, whose change is audited
+    assert AuditEntry.objects.filter(
+        model="assessment.assessment",
+        reason__contains="复核申诉经决定改为优秀",
+        changes__final_grade=["优秀", "称职"],
+    ).exists()
+    assert seed_appeals() == {}
+    assert Appeal.objects.count() == 2
