@@ -48,6 +48,7 @@ def test_the_page_shows_the_grade_distribution_with_counts_and_percentages(staff
         "基本称职": (1, 16.7),
         "不称职": (0, 0),
         "不定等次": (0, 0),
+        "不参加考核": (0, 0),
     }
     html = response.content.decode()
     assert "4 人 · 66.7%" in html
