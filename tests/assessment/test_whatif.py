@@ -1,6 +1,7 @@
 """The policy what-if (试算): a proposed rule graded without saving, compared with what is stored.
 It must say exactly what saving the rule and recomputing then produces, and write nothing."""
 
+import datetime
 from collections import Counter
 from decimal import Decimal
 
@@ -18,6 +19,7 @@ from assessment.services.whatif import default_period, whatif_run
 from audit.models import AuditEntry
 from cadres.models import TeamMembership
 from core.models import Job
+from supervision.services.sanctions import sanction_create
 from tests.factories import CadreFactory, make_period, make_user
 from tests.scope.conftest import token_client
 
@@ -209,6 +211,53 @@ def test_missing_scores_renormalised_in_a_what_if_grade_the_cadre_and_widen_the_
     gap.refresh_from_db()
     assert (gap.final_grade, gap.explanation) == (Grade.COMPETENT, row["explanation"])
     assert UnitQuota.objects.get(period=period, unit=tree["town_a"]).places == 1
+
+
+def test_a_shorter_influence_period_in_a_what_if_lets_a_sanctioned_cadre_be_graded(tree, users):
+    """记过 decided 2024-11-01: 12 months reach into 2025 (不定等次); so do 2 (to 2025-01-01,
+    the year's first day); 1 month ends before it."""
+    period = make_period()
+    top, *_ = add(period, tree["town_a"], [95, 91, 85, 80, 70])
+    sanction_create(
+        actor=users[Role.STAFF],
+        cadre=top.cadre,
+        kind="demerit",
+        decided_on=datetime.date(2024, 11, 1),
+        reason="违纪",
+    )
+    period_recompute(period_id=period.pk)
+    top.refresh_from_db()
+    assert top.final_grade == Grade.UNDETERMINED
+    params = {"sanction": "demerit", "months": 2, "basis": "overlaps_period", "effect": "undetermined"}
+
+    def whatif(months):
+        proposed = rule(tree["town_a"], "influence", {**params, "months": months}, key="demerit")
+        return whatif_run(actor=users[Role.STAFF], period=period, rules=[proposed])
+
+    assert whatif(2)["changed_count"] == 0
+    # switched off for 甲镇, the same as a month's influence
+    off = rule(tree["town_a"], "influence", {**params, "months": 12}, key="demerit", enabled=False)
+    assert (
+        whatif_run(actor=users[Role.STAFF], period=period, rules=[off])["excellent_in"][0]["assessment"]
+        == top.pk
+    )
+    result = whatif(1)
+    params["months"] = 1
+
+    rows = {c["assessment"]: c for c in result["changed"]}
+    assert (rows[top.pk]["final_before"], rows[top.pk]["final_after"]) == (
+        Grade.UNDETERMINED,
+        Grade.EXCELLENT,
+    )
+    # 95 takes the one place 91 held (20% of 5, 95 now counted in the base)
+    assert result["excellent_out_count"] == 1 and result["changed_count"] == 2
+    policy_rule_save(
+        actor=users[Role.STAFF], unit=tree["town_a"], kind="influence", key="demerit", params=params
+    )
+    period_recompute(period_id=period.pk)
+    for pk, row in rows.items():
+        a = Assessment.objects.get(pk=pk)
+        assert (a.final_grade, a.explanation) == (row["final_after"], row["explanation"])
 
 
 def test_a_quarterly_period_is_graded_on_the_quarterly_scale(tree, users):
