@@ -10,7 +10,7 @@ def register() -> None:
     registry.profile_section(
         "cadres.leaves",
         title="请假记录",
-        order=50,  # after the post history, before the grades (100)
+        order=120,  # after the grades (100), before the talks (200)
         template="cadres/_leave_section.html",
         context=leaves_context,
     )

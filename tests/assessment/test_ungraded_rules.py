@@ -264,3 +264,37 @@ def test_each_rule_that_fires_is_explained_and_the_first_decides(staff, town):
     graded = regrade(period)[cadre.pk]
     assert graded.final_grade == Grade.NOT_ASSESSED  # long leave is looked at first
     assert {"长期请假", "立案审查", "试用期"} <= set(rules(graded))
+
+
+# ---------------------------------------------------------------- the demo city
+
+
+def test_the_demo_city_shows_who_is_not_graded_and_why(db, django_capture_on_commit_callbacks):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from assessment.models import Period
+    from supervision.demo_ungraded import seed_ungraded
+    from supervision.models import Investigation
+
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("seed_demo", cadres=242, stdout=StringIO())
+    period = Period.objects.get(year=2026, quarter__isnull=True)
+    rows = Assessment.objects.filter(period=period).select_related("cadre")
+    ungraded = {a.cadre.name: (a.final_grade, set(rules(a))) for a in rows if a.grade_code in (5, 6)}
+    on_probation = rows.filter(cadre__probation_end__year=2027)
+    assert on_probation.count() == 2
+    assert all(a.final_grade == Grade.UNDETERMINED and "试用期" in rules(a) for a in on_probation)
+    sick = rows.get(cadre__leaves__kind="sick")
+    assert sick.final_grade == Grade.NOT_ASSESSED and "病假 221 天" in rules(sick)["长期请假"]
+    personal = rows.get(cadre__leaves__kind="personal")
+    assert personal.grade_code not in (5, 6)
+    under = rows.get(cadre__investigations__in=Investigation.objects.filter(closed_on__isnull=True))
+    assert under.final_grade == Grade.UNDETERMINED and "尚未结案" in rules(under)["立案审查"]
+    cleared = rows.get(cadre__investigations__outcome="cleared")
+    assert cleared.grade_code not in (5, 6) and "立案审查" not in rules(cleared)
+    assert len(ungraded) >= 4
+    # a second run adds nothing
+    assert seed_ungraded() == {}
+    assert Investigation.objects.count() == 2
