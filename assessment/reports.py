@@ -161,8 +161,9 @@ def quota_rule_lines(policy, period: Period) -> list[str]:
         ]
     quota = policy.one(RuleKind.QUOTA)
     th = policy.one(RuleKind.THRESHOLDS) or {}
-    if quota is None:
-        return ["本单位未启用优秀比例限制：总分达到优秀线即为优秀。"]
+    switched_off = quota is None
+    # as the engine does: a unit that switches the rule off gets the documented 20%, rounded down
+    quota = quota or {"ratio": 0.2, "rounding": "floor", "tie_break": []}
     ratio = float(quota.get("ratio", 0.2))
     rounding = quota.get("rounding", "floor")
     lines = [
@@ -175,6 +176,8 @@ def quota_rule_lines(policy, period: Period) -> list[str]:
         lines.append(f"总分相同时依次比较{order}，仍相同按干部登记顺序；跨越名额边界的同分者标记为待复核。")
     else:
         lines.append("总分相同时按干部登记顺序；跨越名额边界的同分者标记为待复核。")
+    if switched_off:
+        lines.insert(0, "本单位停用了优秀比例规则，按默认比例 20%、向下取整计算名额。")
     return lines
 
 

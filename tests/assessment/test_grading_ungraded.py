@@ -335,3 +335,19 @@ def test_more_appeal_places_than_the_quota_leave_none_for_the_others():
     graded, quota = grade(people, appeal={"丁0": "优秀", "丁1": "优秀"})
     assert [graded[n].final for n in ("甲", "乙", "丁0", "丁1")] == ["称职", "称职", "优秀", "优秀"]
     assert (quota.places, quota.fixed, quota.awarded) == (1, 2, 2)
+
+
+
+def test_the_results_page_states_the_default_quota_a_unit_that_switches_its_rule_off_gets():
+    from assessment.models import Period
+    from assessment.reports import quota_rule_lines
+
+    resolver = PolicyResolver([*BASE, RuleRow(TOWN, "quota", "", {}, False)])
+    lines = quota_rule_lines(resolver.policy(TOWN), Period(name="2025年度考核", year=2025))
+    assert lines[:2] == [
+        "本单位停用了优秀比例规则，按默认比例 20%、向下取整计算名额。",
+        "优秀名额 = 参加考核人数 × 20%，向下取整（各单位分别计算）。",
+    ]
+    people = [P("甲", 96), P("乙", 95), *(P(f"丙{i}", 80 - i) for i in range(7))]
+    graded, quota = grade(people, resolver=resolver)  # what the engine does: 9 × 20% = 1.8 → 1
+    assert (quota.places, graded["乙"].final) == (1, "称职")
