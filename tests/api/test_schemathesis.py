@@ -140,6 +140,12 @@ def api_data(users, tree, cadre_a):
     care_services.departure_register(
         actor=staff, cadre=villager, left_on=day, years_served=9, monthly_subsidy=300, role_after="村民小组长"
     )
+    # leave-records/ and investigations/: a leave still running and an open investigation
+    from cadres.services_leaves import leave_create
+    from supervision.services.investigations import investigation_open
+
+    leave_create(actor=staff, cadre=cadre_a, kind="sick", start_date=day, end_date=None)
+    investigation_open(actor=staff, cadre=cadre_a, opened_on=day, authority="县纪委监委", reason="违纪")
 
 
 def _token(users, role) -> str:
