@@ -7,7 +7,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
-from django.views.decorators.http import require_POST
 
 from . import selectors
 from . import services_leaves as services
@@ -67,12 +66,15 @@ def leave_edit(request, pk, lid):
 
 
 @login_required
-@require_POST
 def leave_delete(request, pk, lid):
+    """GET asks to confirm (the profile's button asks in the browser and posts here directly)."""
     user = request.user
     cadre = selectors.cadre_get(user, pk)
     leave = leave_get(user, lid, cadre=cadre)
     _require_edit(user)
+    if request.method != "POST":
+        leave.days = leave_days(leave)
+        return render(request, "cadres/leave_delete.html", {"cadre": cadre, "leave": leave})
     label = str(leave)
     services.leave_delete(actor=user, leave=leave)
     messages.success(request, f"已删除“{cadre.name}”的{label}，删除记录已记入全程纪实；{GRADE_NOTE}")

@@ -296,9 +296,12 @@ def test_the_edit_form_shows_the_record_and_saves_it(client, staff, cadre_a):
 
 
 def test_deleting_from_the_profile_removes_the_leave(client, staff, cadre_a):
-    leave = record(staff, cadre_a)
+    leave = record(staff, cadre_a, note="住院")
     client.force_login(staff)
-    response = client.post(reverse("cadres:leave_delete", args=[cadre_a.pk, leave.pk]))
+    url = reverse("cadres:leave_delete", args=[cadre_a.pk, leave.pk])
+    assert "确定删除病假（2026-01-05—2026-01-09）（5天，住院）吗？" in client.get(url).content.decode()
+    assert LeaveRecord.objects.exists()  # asking changes nothing
+    response = client.post(url)
     assert response.status_code == 302 and not LeaveRecord.objects.exists()
 
 

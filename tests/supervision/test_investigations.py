@@ -379,3 +379,14 @@ def test_the_api_hides_investigations_outside_the_scope_and_refuses_readers(user
     assert reader.get(f"/api/v1/investigations/{ours.pk}/").status_code == 200
     assert reader.patch(f"/api/v1/investigations/{ours.pk}/", body, format="json").status_code == 403
     assert Investigation.objects.filter(closed_on__isnull=True).count() == 2
+
+
+def test_the_api_list_costs_the_same_queries_for_1_or_20_rows(users, staff, tree, django_assert_num_queries):
+    client = token_client(users[Role.AUDITOR])
+    for n in (1, 19):
+        for _ in range(n):
+            open_case(staff, CadreFactory(unit=tree["town_a"]))
+        # the token with its user, the user's unit (scope), the count, the page (cadres joined)
+        with django_assert_num_queries(4):
+            response = client.get("/api/v1/investigations/?open=true")
+    assert response.json()["count"] == 20
