@@ -4,9 +4,11 @@
 Pages look the result or the appeal up first (outside the subtree or missing: 404), then the
 role: recording needs ``manage_assessment``, deciding a head's ``approve`` (403); the matrix's
 empty form is shown again with its errors (200). The API checks the role before the appeal
-(``role_first``); an empty body is refused (400). ``build`` adds a published 2021 annual period
-(published today, so its deadline is open) with a 称职 result, a pending appeal and its PNG
-document per unit."""
+(``role_first``); an empty body is refused (400). ``build`` adds a 2021 annual period with a
+称职 result, a pending appeal and its PNG document per unit, recorded while the period was
+published (today), then puts the period back to 草稿: the main table's rows expect no published
+annual period (the 三挂钩 export redirects without one), and a permission check does not depend
+on the period's state (the record page then says why it takes no appeal, 200)."""
 
 from django.utils import timezone
 
@@ -56,3 +58,4 @@ def build(world) -> None:
         )
         world.appeals[key] = appeal
         world.appeal_attachments[key] = appeal.attachments.get()
+    Period.objects.filter(pk=period.pk).update(status=PeriodStatus.DRAFT, published_at=None)
