@@ -6,6 +6,7 @@ NAV = [
     ("干部名册", "cadres:list", "bi-people", None),
     ("组织机构", "cadres:units", "bi-diagram-3", None),
     ("考核评价", "assessment:periods", "bi-clipboard-data", None),
+    ("复核申诉", "assessment:appeals", "bi-envelope-exclamation", None),
     ("谈话监督", "supervision:interviews", "bi-chat-square-text", None),
     ("监督档案", "supervision:records_home", "bi-folder2-open", None),
     ("召回管理", "recall:cases", "bi-arrow-repeat", None),

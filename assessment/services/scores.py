@@ -790,16 +790,21 @@ def assessment_correct(
 
     before = {"scores": obj.scores or {}, "total_score": _str(obj.total_score), **_grade_fields(obj)}
     before["grade_code"] = obj.grade_code
+    before["appeal_grade"] = obj.appeal_grade
     before.update(zip(VOTE_NAMES, old_votes, strict=True))
     obj.scores = new_scores
     for name, count in zip(VOTE_NAMES, new_votes, strict=True):
         setattr(obj, name, count)
     if grade is not None:
         _apply_override(obj, grade, reason)
+        # a 更正 of the grade comes after any 复核 decision and replaces it (the engine would
+        # otherwise keep the decided grade over the corrected one)
+        obj.appeal_grade = ""
     obj.save(
         update_fields=[
             "scores",
             *VOTE_NAMES,
+            "appeal_grade",
             "override_grade",
             "override_reason",
             "final_grade",
@@ -811,6 +816,7 @@ def assessment_correct(
     obj.refresh_from_db()
     after = {"scores": obj.scores or {}, "total_score": _str(obj.total_score), **_grade_fields(obj)}
     after["grade_code"] = obj.grade_code
+    after["appeal_grade"] = obj.appeal_grade
     after.update((name, getattr(obj, name)) for name in VOTE_NAMES)
     audit_record(
         actor=actor,

@@ -734,3 +734,30 @@ def test_the_demo_has_a_pending_and_a_changed_appeal_and_a_second_run_adds_none(
     ).exists()
     assert seed_appeals() == {}
     assert Appeal.objects.count() == 2
+
+
+def test_a_correction_of_the_grade_after_a_decision_replaces_the_decided_grade(world, staff, head, clock):
+    from assessment.services.scores import assessment_correct
+
+    clock.set("2026-02-10")
+    appeal = file(world, staff, 95)
+    services.appeal_decide(actor=head, appeal=appeal, outcome="changed", new_grade="优秀", reason="属实")
+    row = world["row"](world["a"][95])
+    assert (row.appeal_grade, row.final_grade) == ("优秀", "优秀")
+    assessment_correct(actor=staff, assessment=row, reason="复核材料有误，更正为基本称职", grade="基本称职")
+    row.refresh_from_db()
+    assert (row.appeal_grade, row.override_grade, row.final_grade, row.grade_code) == (
+        "",
+        "基本称职",
+        "基本称职",
+        3,
+    )
+    entry = AuditEntry.objects.filter(object_id=str(row.pk)).order_by("-id").first()
+    assert "appeal_grade" in str(entry.changes)
+    # a correction of scores only keeps the decision
+    appeal = file(world, staff, 94, on="2026-02-09")
+    services.appeal_decide(actor=head, appeal=appeal, outcome="changed", new_grade="优秀", reason="属实")
+    other = world["row"](world["a"][94])
+    assessment_correct(actor=staff, assessment=other, reason="民主测评录入有误", scores={"民主测评": 90})
+    other.refresh_from_db()
+    assert (other.appeal_grade, other.final_grade) == ("优秀", "优秀")
