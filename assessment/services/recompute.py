@@ -244,17 +244,15 @@ def _load_ungraded_facts(facts: Facts, period: Period, unit_path: str, cadre_ids
     """Probation, leave, open investigations and 优秀比例上调: what keeps a cadre ungraded or
     changes a unit's quota (three small reads; each table holds few rows that matter)."""
     start, end = facts.period_start, facts.period_end
+    # Not narrowed by the cadres' current units: a cadre assessed in the subtree may have moved
+    # since. Few rows match (probation past the year, leave in it, open investigations).
     cadres = Cadre.objects.filter(probation_end__gte=end)
-    if unit_path:
-        cadres = cadres.filter(unit__path__startswith=unit_path)
     facts.probation_end = {
         pk: day for pk, day in cadres.values_list("pk", "probation_end") if pk in cadre_ids
     }
     leaves = LeaveRecord.objects.filter(start_date__lte=end).filter(
         Q(end_date__isnull=True) | Q(end_date__gte=start)
     )
-    if unit_path:
-        leaves = leaves.filter(cadre__unit__path__startswith=unit_path)
     spans: dict[tuple[int, str], list] = {}
     for cadre_id, kind, first, last in leaves.values_list("cadre_id", "kind", "start_date", "end_date"):
         if cadre_id in cadre_ids:
@@ -262,8 +260,6 @@ def _load_ungraded_facts(facts: Facts, period: Period, unit_path: str, cadre_ids
     for (cadre_id, kind), kind_spans in spans.items():
         facts.leave_days.setdefault(cadre_id, {})[kind] = _merged_days(kind_spans)
     investigations = Investigation.objects.filter(closed_on__isnull=True)
-    if unit_path:
-        investigations = investigations.filter(cadre__unit__path__startswith=unit_path)
     for cadre_id, opened_on, authority in investigations.order_by("opened_on", "pk").values_list(
         "cadre_id", "opened_on", "authority"
     ):

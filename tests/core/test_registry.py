@@ -289,8 +289,10 @@ def test_the_profile_costs_the_same_queries_for_1_or_12_records_of_each_kind(
     # steps, flags, adjustments); 容错纠错: its section and its timeline (the decisions; none here,
     # so no query for their matters); 基层服务年限 (the townships above the cadre's unit, the
     # GRASSROOTS rules), 关爱记录 (records, departure, this year's counts) and care records on the
-    # timeline; 三挂钩: the latest period's entries, the decisions, and the decisions on the timeline
-    with django_assert_num_queries(42):
+    # timeline; 三挂钩: the latest period's entries, the decisions, and the decisions on the timeline;
+    # 请假记录 (the leaves), 立案审查 (its section and its timeline), 复核申诉 (its section and its
+    # timeline)
+    with django_assert_num_queries(47):
         response = client.get(reverse("cadres:detail", args=[cadre_a.pk]))
     assert len(response.context["events"]) == min(3 * count, TIMELINE_LIMIT)  # 30: the newest only
 
