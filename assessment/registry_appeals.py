@@ -65,7 +65,7 @@ def _todo(user, limit: int) -> list[registry.TodoItem]:
 def register() -> None:
     from .demo_appeals import seed_appeals
 
-    registry.demo_step("appeals", order=250, seed=seed_appeals)
+    registry.demo_step("appeals", order=390, seed=seed_appeals)  # after the 更正 of incentive_decisions (380)
     registry.profile_section(
         "assessment.appeals",
         title="复核申诉",

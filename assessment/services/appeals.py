@@ -278,6 +278,9 @@ def appeal_decide(*, actor, appeal: Appeal, outcome: str, new_grade: str = "", r
             errors["new_grade"] = (
                 f"复核后等次与原等次（{appeal.grade_before}）相同；如不改变等次，请选择“维持原等次”。"
             )
+        elif new_grade == obj.final_grade:
+            # the grade was corrected (更正) to this one after the appeal was filed
+            errors["new_grade"] = f"复核后等次与现最终等次（{obj.final_grade}）相同，无需改变。"
         elif obj.period.status != PeriodStatus.PUBLISHED:
             errors["outcome"] = f"{obj.period.name}已{obj.period.get_status_display()}，不能再改变等次。"
     if not reason:

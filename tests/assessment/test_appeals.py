@@ -722,6 +722,8 @@ def test_the_demo_has_a_pending_and_a_changed_appeal_and_a_second_run_adds_none(
         "zzb_head",
     )
     assert changed.filed_on == datetime.date(2026, 2, 5) and pending.grade_before == "基本称职"
+    # filed after the demo's other 更正 (三挂钩 corrects two 基本称职 to 不称职): still what it was
+    assert pending.assessment.final_grade == "基本称职"
     assessment = changed.assessment
     assert assessment.final_grade == "优秀"
     quota = UnitQuota.objects.get(period=assessment.period, unit=assessment.unit)
@@ -761,3 +763,20 @@ def test_a_correction_of_the_grade_after_a_decision_replaces_the_decided_grade(w
     assessment_correct(actor=staff, assessment=other, reason="民主测评录入有误", scores={"民主测评": 90})
     other.refresh_from_db()
     assert (other.appeal_grade, other.final_grade) == ("优秀", "优秀")
+
+
+def test_a_change_to_the_grade_a_later_correction_already_gave_is_refused(world, staff, head, clock):
+    from assessment.services.scores import assessment_correct
+
+    clock.set("2026-02-10")
+    appeal = file(world, staff, 93)
+    assessment_correct(
+        actor=staff, assessment=world["row"](world["a"][93]), reason="材料漏报", grade="基本称职"
+    )
+    with pytest.raises(ValidationError) as caught:
+        services.appeal_decide(
+            actor=head, appeal=appeal, outcome="changed", new_grade="基本称职", reason="属实"
+        )
+    assert caught.value.message_dict["new_grade"] == ["复核后等次与现最终等次（基本称职）相同，无需改变。"]
+    appeal.refresh_from_db()
+    assert appeal.status == "pending"
