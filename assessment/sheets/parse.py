@@ -793,9 +793,7 @@ def _summary_row(row: list, label_cols: list[int]) -> bool:
 
 def _clean_name(value) -> str:
     """Names are typed with spaces to align two-character names (张  三)."""
-    if value is None:
-        return ""
-    return "".join(unicodedata.normalize("NFKC", str(value)).split())
+    return "".join(unicodedata.normalize("NFKC", _text(value)).split())
 
 
 def same_name(typed, registered) -> bool:

@@ -1639,3 +1639,59 @@ def test_a_csv_with_old_mac_windows_or_unix_line_ends_is_read(newline):
     sheet = read(newline.join(lines).encode() + newline.encode(), filename="评分.csv")
     assert [(r.row, r.id_number, r.values["德"]) for r in sheet.rows] == [(2, ID1, 85), (3, ID2, 70)]
     assert sheet.errors == []
+
+
+def test_a_summary_word_in_a_seq_column_right_of_the_third_counts():
+    header = ["身份证号", "职务", "备注", "序号", "德", "能"]
+    sheet = read(
+        xlsx(("S", [header, [ID1, "镇长", "", 1, 80, 80], [None, None, None, "合计", 160, 160]])),
+        indicator_codes=["德", "能"],
+    )
+    assert sheet.skipped == [3] and sheet.errors == []
+
+
+def test_a_csv_row_short_of_the_header_by_exactly_one_cell_is_padded():
+    """calamine pads workbook rows to the sheet's width; a CSV row ends where its text does."""
+    sheet = csv_read([f"1,张三,{ID1},城关镇,85,90,90,90,90"], header=CSV_HEADER)
+    [parsed] = sheet.rows
+    assert parsed.values == {"德": 85, "能": 90, "勤": 90, "绩": 90, "廉": 90, "民主测评": None}
+    assert sheet.errors == []
+
+
+def test_an_id_cell_of_spaces_in_an_otherwise_empty_row_is_a_blank_row():
+    rows = [HEADER, row(1, CADRES[0], [80] * 6), [None, None, "   ", None], row(2, CADRES[1], [70] * 6)]
+    sheet = read(xlsx(("S", rows)))
+    assert sheet.skipped == [3] and sheet.errors == []
+    rows[2] = [None, None, "  ", None, None, 80]
+    sheet = read(xlsx(("S", rows)))
+    assert [(e.row, e.column, e.message) for e in sheet.errors] == [
+        (3, "身份证号", "身份证号为空，无法确认是哪位干部。")
+    ]
+
+
+def test_the_same_text_read_in_two_columns_is_reported_once_per_column():
+    sheet = read(xlsx(("S", [HEADER, row(1, CADRES[0], ["８５", "８５", 90, 90, 90, 90])])))
+    assert [(r["column"], r["text"], r["count"]) for r in sheet.readings] == [
+        ("德", "８５", 1),
+        ("能", "８５", 1),
+    ]
+
+
+def test_a_name_typed_as_a_number_is_read_as_excel_shows_it():
+    rows = [HEADER, [1, 12345, ID1, "城关镇", "镇长", 80, 80, 80, 80, 80, 80, ""]]
+    assert read(xlsx(("S", rows))).rows[0].name == "12345"
+
+
+def test_without_unit_and_note_columns_they_are_read_as_empty():
+    header = ["姓名", "身份证号", "德", "能"]
+    sheet = read(xlsx(("S", [header, ["张三", ID1, 80, 80]])), indicator_codes=["德", "能"])
+    assert (sheet.rows[0].unit, sheet.rows[0].note) == ("", "")
+
+
+def test_a_duplicate_after_a_cadre_who_appears_once_is_still_found():
+    rows = [HEADER, row(1, CADRES[0], [80] * 6), row(2, CADRES[1], [70] * 6), row(3, CADRES[1], [75] * 6)]
+    sheet = read(xlsx(("S", rows)))
+    assert [(e.row, e.message) for e in sheet.errors] == [
+        (3, f"同一干部（身份证号 {ID2}）在表中出现多次：与第 4 行重复。"),
+        (4, f"同一干部（身份证号 {ID2}）在表中出现多次：与第 3 行重复。"),
+    ]
