@@ -337,7 +337,6 @@ def test_more_appeal_places_than_the_quota_leave_none_for_the_others():
     assert (quota.places, quota.fixed, quota.awarded) == (1, 2, 2)
 
 
-
 def test_the_results_page_states_the_default_quota_a_unit_that_switches_its_rule_off_gets():
     from assessment.models import Period
     from assessment.reports import quota_rule_lines
