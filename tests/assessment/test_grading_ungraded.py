@@ -350,3 +350,112 @@ def test_the_results_page_states_the_default_quota_a_unit_that_switches_its_rule
     people = [P("甲", 96), P("乙", 95), *(P(f"丙{i}", 80 - i) for i in range(7))]
     graded, quota = grade(people, resolver=resolver)  # what the engine does: 9 × 20% = 1.8 → 1
     assert (quota.places, graded["乙"].final) == (1, "称职")
+
+
+def entry(result, rule) -> dict:
+    [found] = [e for e in result.explanation if e["rule"] == rule]
+    return found
+
+
+# --------------------------------------------------------------------------- rule parameters at their defaults and ends
+
+
+def test_a_leave_rule_without_share_or_effect_uses_half_and_not_assessed():
+    resolver = policy(("long_leave", {"leave_kinds": ["sick"], "in_quota_base": "no"}))
+    for days, grade in ((182, "优秀"), (183, "不参加考核")):
+        facts = Facts(period_start=START, period_end=END, leave_days={1: {"sick": days}})
+        graded, _ = grade_(facts, resolver)
+        assert graded["甲"].final == grade
+
+
+def grade_(facts, resolver):
+    return grade(ten(), facts=facts, resolver=resolver)
+
+
+def test_ungraded_rules_counting_in_the_quota_base_for_leave_and_investigation():
+    facts = Facts(
+        period_start=START,
+        period_end=END,
+        leave_days={3: {"sick": 200}},
+        investigations={4: [(D(2025, 3, 1), "县纪委监委"), (D(2025, 9, 1), "")]},
+    )
+    resolver = policy(
+        (
+            "long_leave",
+            {"share": "1/2", "leave_kinds": ["sick"], "effect": "undetermined", "in_quota_base": "yes"},
+        ),
+        ("investigation", {"effect": "not_assessed", "in_quota_base": "yes"}),
+    )
+    graded, quota = grade(ten(), facts=facts, resolver=resolver)
+    assert (graded["丙0"].final, graded["丙1"].final) == ("不定等次", "不参加考核")
+    assert (quota.assessed, quota.excluded, quota.places) == (10, {}, 2)
+    assert entry(graded["丙1"], "立案审查") == {
+        "rule": "立案审查",
+        "effect": "不参加考核",
+        "facts": "2025-03-01 被县纪委监委立案审查，尚未结案；2025-09-01 被立案审查，尚未结案",
+    }
+
+
+def test_rules_without_an_effect_give_their_defaults():
+    facts = Facts(
+        period_start=START,
+        period_end=END,
+        probation_end={1: END},
+        investigations={2: [(D(2025, 3, 1), "")]},
+    )
+    resolver = policy(("probation", {"in_quota_base": "no"}), ("investigation", {"in_quota_base": "no"}))
+    graded, _ = grade(ten(), facts=facts, resolver=resolver)
+    assert (graded["甲"].final, graded["乙"].final) == ("不定等次", "不定等次")
+
+
+def test_the_missing_score_explanations_word_for_word():
+    graded, _ = grade(missing_democratic())
+    assert entry(graded["甲"], "评分完整性") == {
+        "rule": "评分完整性",
+        "effect": "不评定等次",
+        "facts": "缺少指标得分：民主测评",
+    }
+    people = ten()
+    people[0] = P("甲", 92, scores={"民主测评": None, "廉": None})
+    resolver = policy(("missing_scores", {"mode": "unit_average", "codes": []}))
+    graded, _ = grade(people, resolver=resolver)
+    others = [94, *(80 - i for i in range(8))]
+    average = (Decimal(sum(others)) / 9).quantize(Decimal("0.01"))
+    assert entry(graded["甲"], "缺项得分处理") == {
+        "rule": "缺项得分处理",
+        "effect": "取本单位平均分",
+        "facts": f"缺廉、民主测评，廉取本单位平均分 {average}，民主测评取本单位平均分 {average}",
+    }
+
+
+def test_the_unit_average_is_rounded_half_up():
+    people = [
+        P("甲", 90, scores={"民主测评": None}),
+        P("乙", 90, scores={"民主测评": 80}),
+        P("丙", 90, scores={"民主测评": "80.05"}),
+    ]
+    resolver = policy(("missing_scores", {"mode": "unit_average", "codes": []}))
+    graded, _ = grade(people, resolver=resolver)
+    assert "民主测评取本单位平均分 80.03" in text(graded["甲"])  # 80.025, not 80.02
+
+
+def test_the_exact_quota_is_rounded_half_up_and_names_its_unit():
+    people = [P(f"干部{i}", 95 - i) for i in range(5)]
+    resolver = policy(("quota", {"ratio": 0.125, "rounding": "floor", "tie_break": []}))
+    _, quota = grade(people, resolver=resolver)
+    assert (quota.unit_id, quota.exact, quota.raise_note, quota.raised) == (
+        TOWN_ID,
+        Decimal("0.63"),
+        "",
+        False,
+    )
+
+
+def test_a_stored_empty_raised_ratio_raises_nothing():
+    facts = Facts(
+        period_start=START, period_end=END, quota_raises={TOWN_ID: ("抗洪抢险", "王部长", D(2025, 11, 3))}
+    )
+    resolver = policy(("quota", {"ratio": 0.2, "rounding": "floor", "tie_break": [], "raised_ratio": ""}))
+    _, quota = grade([P(f"干部{i}", 96 - i) for i in range(12)], resolver=resolver, facts=facts)
+    assert (quota.raised, quota.places) == (False, 2)
+    assert quota.raise_note == "已登记完成重大任务，但评定规则未设上调比例，按一般比例"
