@@ -459,3 +459,41 @@ def test_a_stored_empty_raised_ratio_raises_nothing():
     _, quota = grade([P(f"干部{i}", 96 - i) for i in range(12)], resolver=resolver, facts=facts)
     assert (quota.raised, quota.places) == (False, 2)
     assert quota.raise_note == "已登记完成重大任务，但评定规则未设上调比例，按一般比例"
+
+
+def test_talks_decided_tolerable_are_named_in_the_cadre_leader_and_team_explanations():
+    """容错纠错 (issue 16): a 约谈 decided 可容 caps nothing and each explanation says so."""
+    cited = "（已认定容错免责：县委组织部 2025-08-01 决定）"
+    facts = Facts(
+        period_start=START,
+        period_end=END,
+        yuetan_cadre_tolerated={1: [(D(2025, 6, 3), cited)]},
+        yuetan_team_tolerated={TOWN_ID: [(D(2025, 7, 9), cited)]},
+        main_leader_of={TOWN_ID: 2},
+        team_members={TOWN_ID: [1, 2]},
+        unit_paths={TOWN_ID: TOWN},
+    )
+    people = ten()
+    rows = []
+    for position, p in enumerate(people, start=1):
+        rows.append(Row(100 + position, position, TOWN_ID, TOWN, p.kind, "", dict.fromkeys(CODES, p.score)))
+    results, teams = grade_period(
+        annual=True, rows=rows, indicators_for=ANNUAL, resolver=policy(), facts=facts
+    )
+    assert entry(results[101], "容错纠错") == {
+        "rule": "容错纠错",
+        "effect": "不计入约谈次数",
+        "facts": f"2025-06-03 约谈{cited}，不因此限制等次",
+    }
+    assert entry(results[102], "容错纠错") == {
+        "rule": "容错纠错",
+        "effect": "不计入班子约谈次数",
+        "facts": f"2025-07-09 所在领导班子约谈{cited}，不因此限制等次",
+    }
+    assert (results[101].final, results[102].final) == ("优秀", "优秀")
+    [team] = teams
+    assert entry(team, "容错纠错") == {
+        "rule": "容错纠错",
+        "effect": "不计入约谈次数",
+        "facts": f"2025-07-09 领导班子约谈{cited}，不因此限制等次",
+    }
