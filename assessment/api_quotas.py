@@ -6,13 +6,13 @@ writes through its services. Bad input is a 400 with ``fields`` (Chinese), a rol
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, serializers, status, viewsets
-from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
 from cadres import selectors as cadre_selectors
+from core.api import call_service, int_param, read_or_capability
 
 from . import selectors
 from .grading import ROUNDING_LABELS
@@ -23,18 +23,8 @@ from .services.recompute import policy_resolver
 urlpatterns: list = []
 
 
-def _int(value, field: str) -> int:
-    try:
-        number = int(str(value).strip())
-    except (TypeError, ValueError):
-        raise ValidationError({field: "应为整数 id。"}) from None
-    if not -(2**63) <= number < 2**63:
-        raise ValidationError({field: "应为整数 id。"})
-    return number
-
-
 def _period(user, value, field: str = "period"):
-    period = selectors.periods_visible_to(user).filter(pk=_int(value, field)).first()
+    period = selectors.periods_visible_to(user).filter(pk=int_param(value, field)).first()
     if period is None:
         raise ValidationError({field: "考核期不存在。"})
     return period
@@ -44,20 +34,10 @@ def _unit_filter(user, params):
     """``?unit=``: the unit in scope; one outside the subtree (or none such) is a 404."""
     if not params.get("unit"):
         return None
-    unit = cadre_selectors.units_visible_to(user).filter(pk=_int(params["unit"], "unit")).first()
+    unit = cadre_selectors.units_visible_to(user).filter(pk=int_param(params["unit"], "unit")).first()
     if unit is None:
         raise NotFound("单位不存在或不在您的管辖范围内。")
     return unit
-
-
-def _call(service, **kwargs):
-    try:
-        return service(**kwargs)
-    except DjangoPermissionDenied as exc:
-        raise PermissionDenied(str(exc) or None) from None
-
-
-# --------------------------------------------------------------------------- unit-quotas
 
 
 class UnitQuotaSerializer(serializers.ModelSerializer):
@@ -171,16 +151,9 @@ class UnitQuotaViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
 # --------------------------------------------------------------------------- quota-raises
 
 
-class QuotaRaisePermission(permissions.BasePermission):
-    """Every signed-in role reads (within scope); writes need ``manage_assessment``."""
-
-    message = "您的角色只能查阅优秀比例上调，不能登记、修改或撤销。"
-
-    def has_permission(self, request, view):
-        user = request.user
-        if not (user and user.is_authenticated):
-            return False
-        return request.method in permissions.SAFE_METHODS or user.can("manage_assessment")
+QuotaRaisePermission = read_or_capability(
+    "manage_assessment", "您的角色只能查阅优秀比例上调，不能登记、修改或撤销。"
+)
 
 
 class QuotaRaiseSerializer(serializers.ModelSerializer):
@@ -312,7 +285,7 @@ class QuotaRaiseViewSet(
         unit = cadre_selectors.units_visible_to(user).filter(pk=v["unit_id"]).first()
         if unit is None:
             raise ValidationError({"unit": "单位不存在或不在您的管辖范围内。"})
-        raise_ = _call(
+        raise_ = call_service(
             services.quota_raise_create,
             actor=user,
             period=period,
@@ -333,7 +306,7 @@ class QuotaRaiseViewSet(
         serializer = self.get_serializer(raise_, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         v = serializer.validated_data
-        saved = _call(
+        saved = call_service(
             services.quota_raise_update,
             actor=request.user,
             raise_=raise_,
@@ -345,7 +318,7 @@ class QuotaRaiseViewSet(
 
     def destroy(self, request, *args, **kwargs):
         raise_ = self.get_object()
-        _call(services.quota_raise_delete, actor=request.user, raise_=raise_)
+        call_service(services.quota_raise_delete, actor=request.user, raise_=raise_)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

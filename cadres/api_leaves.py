@@ -5,12 +5,12 @@ role without ``edit_registry`` writing a 403. A change regrades the open annual 
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import mixins, permissions, serializers, status, viewsets
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from core.api import call_service, int_param, read_or_capability
 from core.api_fields import LabelChoiceField
 
 from . import services_leaves as services
@@ -21,35 +21,7 @@ from .selectors_leaves import leave_days, leaves_visible_to
 urlpatterns: list = []
 
 
-class LeavePermission(permissions.BasePermission):
-    """Every signed-in role reads (within scope); writes need ``edit_registry``."""
-
-    message = "您的角色无权登记请假记录。"
-
-    def has_permission(self, request, view):
-        user = request.user
-        if not (user and user.is_authenticated):
-            return False
-        return request.method in permissions.SAFE_METHODS or user.can("edit_registry")
-
-
-def _int(value, field: str) -> int:
-    try:
-        number = int(str(value).strip())
-    except (TypeError, ValueError):
-        raise ValidationError({field: "应为整数 id。"}) from None
-    if not -(2**63) <= number < 2**63:
-        raise ValidationError({field: "应为整数 id。"})
-    return number
-
-
-def _call(service, **kwargs):
-    """A service's PermissionDenied is a 403 saying why; its ValidationError reaches core.api's
-    handler as a 400 with ``fields``."""
-    try:
-        return service(**kwargs)
-    except DjangoPermissionDenied as exc:
-        raise PermissionDenied(str(exc) or None) from None
+LeavePermission = read_or_capability("edit_registry", "您的角色无权登记请假记录。")
 
 
 class LeaveRecordSerializer(serializers.ModelSerializer):
@@ -127,7 +99,7 @@ class LeaveRecordViewSet(
     def get_queryset(self):
         qs = leaves_visible_to(self.request.user).select_related("cadre", "cadre__unit")
         if self.action == "list" and self.request.query_params.get("cadre"):
-            qs = qs.filter(cadre_id=_int(self.request.query_params["cadre"], "cadre"))
+            qs = qs.filter(cadre_id=int_param(self.request.query_params["cadre"], "cadre"))
         return qs.order_by("-start_date", "-id")
 
     def create(self, request, *args, **kwargs):
@@ -137,7 +109,7 @@ class LeaveRecordViewSet(
         cadre = cadres_visible_to(request.user).select_related("unit").filter(pk=v.pop("cadre_id")).first()
         if cadre is None:
             raise ValidationError({"cadre": "干部不存在或不在您的管辖范围内。"})
-        leave = _call(services.leave_create, actor=request.user, cadre=cadre, **v)
+        leave = call_service(services.leave_create, actor=request.user, cadre=cadre, **v)
         leave = self.get_queryset().get(pk=leave.pk)
         return Response(LeaveRecordSerializer(leave).data, status=status.HTTP_201_CREATED)
 
@@ -152,13 +124,13 @@ class LeaveRecordViewSet(
             "end_date": v.get("end_date", leave.end_date),
             "note": v.get("note", leave.note),
         }
-        leave = _call(services.leave_update, actor=request.user, leave=leave, **fields)
+        leave = call_service(services.leave_update, actor=request.user, leave=leave, **fields)
         leave = self.get_queryset().get(pk=leave.pk)
         return Response(LeaveRecordSerializer(leave).data)
 
     def destroy(self, request, *args, **kwargs):
         leave = self.get_object()
-        _call(services.leave_delete, actor=request.user, leave=leave)
+        call_service(services.leave_delete, actor=request.user, leave=leave)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -3,7 +3,7 @@
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
-from rest_framework import exceptions, status
+from rest_framework import exceptions, permissions, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -112,3 +112,52 @@ def error_response(status_code: int, message: str, code: str | None = None, fiel
         {"error": {"code": code or default_code, "message": message, "fields": fields or {}}},
         status=status_code,
     )
+
+
+# ------------------------------------------------------------------ what endpoints share
+
+
+def read_or_capability(capability: str, message: str) -> type[permissions.BasePermission]:
+    """A permission class: every signed-in role reads (each endpoint scopes what it shows),
+    writes need ``capability``; a refused write is a 403 with ``message``."""
+
+    class ReadOrCapability(permissions.BasePermission):
+        def has_permission(self, request, view):
+            user = request.user
+            if not (user and user.is_authenticated):
+                return False
+            return request.method in permissions.SAFE_METHODS or user.can(capability)
+
+    ReadOrCapability.message = message
+    ReadOrCapability.__doc__ = f"Every signed-in role reads (within scope); writes need ``{capability}``."
+    return ReadOrCapability
+
+
+def int_param(value, field: str) -> int:
+    """An id from a query parameter or a body: a 400 naming ``field`` unless it is an integer
+    that fits a database id."""
+    try:
+        number = int(str(value).strip())
+    except (TypeError, ValueError):
+        raise exceptions.ValidationError({field: "应为整数 id。"}) from None
+    if not -(2**63) <= number < 2**63:
+        raise exceptions.ValidationError({field: "应为整数 id。"})
+    return number
+
+
+def bool_param(value, field: str) -> bool:
+    text = str(value).strip().lower()
+    if text in ("true", "1", "yes", "是"):
+        return True
+    if text in ("false", "0", "no", "否"):
+        return False
+    raise exceptions.ValidationError({field: "应为 true 或 false。"})
+
+
+def call_service(service, **kwargs):
+    """Run one service: its PermissionDenied is a 403 saying why; its ValidationError reaches
+    ``exception_handler`` as a 400 with ``fields``."""
+    try:
+        return service(**kwargs)
+    except DjangoPermissionDenied as exc:
+        raise exceptions.PermissionDenied(str(exc) or None) from None

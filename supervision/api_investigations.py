@@ -6,13 +6,13 @@ investigation, or with ``"action": "close"`` closes it. Bad input is a 400 with 
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import mixins, permissions, serializers, status, viewsets
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from cadres.selectors import cadres_visible_to
+from core.api import bool_param, call_service, int_param, read_or_capability
 from core.api_fields import LabelChoiceField
 
 from .models import Investigation, InvestigationOutcome
@@ -22,42 +22,7 @@ from .services import investigations as services
 urlpatterns: list = []
 
 
-class InvestigationPermission(permissions.BasePermission):
-    """Every signed-in role reads (within scope); writes need ``edit_registry`` (as sanctions)."""
-
-    message = "您的角色无权登记立案审查。"
-
-    def has_permission(self, request, view):
-        user = request.user
-        if not (user and user.is_authenticated):
-            return False
-        return request.method in permissions.SAFE_METHODS or user.can("edit_registry")
-
-
-def _int(value, field: str) -> int:
-    try:
-        number = int(str(value).strip())
-    except (TypeError, ValueError):
-        raise ValidationError({field: "应为整数 id。"}) from None
-    if not -(2**63) <= number < 2**63:
-        raise ValidationError({field: "应为整数 id。"})
-    return number
-
-
-def _bool(value, field: str) -> bool:
-    text = str(value).strip().lower()
-    if text in ("true", "1", "yes", "是"):
-        return True
-    if text in ("false", "0", "no", "否"):
-        return False
-    raise ValidationError({field: "应为 true 或 false。"})
-
-
-def _call(service, **kwargs):
-    try:
-        return service(**kwargs)
-    except DjangoPermissionDenied as exc:
-        raise PermissionDenied(str(exc) or None) from None
+InvestigationPermission = read_or_capability("edit_registry", "您的角色无权登记立案审查。")
 
 
 class InvestigationSerializer(serializers.ModelSerializer):
@@ -147,9 +112,9 @@ class InvestigationViewSet(
         if self.action == "list":
             p = self.request.query_params
             if p.get("cadre"):
-                qs = qs.filter(cadre_id=_int(p["cadre"], "cadre"))
+                qs = qs.filter(cadre_id=int_param(p["cadre"], "cadre"))
             if p.get("open"):
-                qs = qs.filter(closed_on__isnull=_bool(p["open"], "open"))
+                qs = qs.filter(closed_on__isnull=bool_param(p["open"], "open"))
         return qs.order_by("-opened_on", "-id")
 
     def create(self, request, *args, **kwargs):
@@ -159,7 +124,7 @@ class InvestigationViewSet(
         cadre = cadres_visible_to(request.user).select_related("unit").filter(pk=v.pop("cadre_id")).first()
         if cadre is None:
             raise ValidationError({"cadre": "干部不存在或不在您的管辖范围内。"})
-        investigation = _call(services.investigation_open, actor=request.user, cadre=cadre, **v)
+        investigation = call_service(services.investigation_open, actor=request.user, cadre=cadre, **v)
         investigation = self.get_queryset().get(pk=investigation.pk)
         return Response(InvestigationSerializer(investigation).data, status=status.HTTP_201_CREATED)
 
@@ -169,7 +134,7 @@ class InvestigationViewSet(
         serializer.is_valid(raise_exception=True)
         v = serializer.validated_data
         if v.get("action") == "close":
-            _call(
+            call_service(
                 services.investigation_close,
                 actor=request.user,
                 investigation=investigation,
@@ -180,7 +145,7 @@ class InvestigationViewSet(
             stray = [f for f in ("closed_on", "outcome") if f in v]
             if stray:
                 raise ValidationError(dict.fromkeys(stray, '结案请带 "action": "close"。'))
-            _call(
+            call_service(
                 services.investigation_update,
                 actor=request.user,
                 investigation=investigation,

@@ -5,15 +5,15 @@ is a 404 like a missing one), writes through incentives.services_care. Bad input
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.urls import path
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, serializers, status, viewsets
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
 from cadres.selectors import cadres_visible_to, units_visible_to
+from core.api import call_service
 from core.api_fields import LabelChoiceField, resolve_choice
 
 from .. import services_care as services
@@ -53,13 +53,6 @@ def _unit(user, params):
         return None
     unit = units_visible_to(user).filter(pk=_int(params["unit"], "unit")).first()
     return unit if unit is not None else False
-
-
-def _call(service, **kwargs):
-    try:
-        return service(**kwargs)
-    except DjangoPermissionDenied as exc:
-        raise PermissionDenied(str(exc) or None) from None
 
 
 class OccasionField(LabelChoiceField):
@@ -195,7 +188,7 @@ class CareRecordViewSet(
         cadre = cadres_visible_to(user).select_related("unit").filter(pk=v.pop("cadre_id")).first()
         if cadre is None:
             raise ValidationError({"cadre": "干部不存在或不在您的管辖范围内。"})
-        record = _call(services.care_record_create, actor=user, cadre=cadre, **self._fields(v))
+        record = call_service(services.care_record_create, actor=user, cadre=cadre, **self._fields(v))
         record = self.get_queryset().get(pk=record.pk)
         return Response(CareRecordSerializer(record).data, status=status.HTTP_201_CREATED)
 
@@ -203,7 +196,7 @@ class CareRecordViewSet(
         record = self.get_object()
         serializer = self.get_serializer(record, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        record = _call(
+        record = call_service(
             services.care_record_update,
             actor=request.user,
             record=record,

@@ -4,45 +4,17 @@ ValidationError reaches core.api's handler as a 400 with ``fields``)."""
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
-from rest_framework import permissions
-from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 
 from assessment.models import Period
 from cadres import selectors as cadre_selectors
+from core.api import bool_param, call_service, int_param, read_or_capability  # noqa: F401 (used by the endpoints)
 from core.api_fields import resolve_choice
 
-
-class IncentivesPermission(permissions.BasePermission):
-    """Every signed-in role reads (within scope); writes need ``manage_incentives``."""
-
-    message = "您的角色只能查阅激励名单、奖金基数和团队奖金池，不能办理。"
-
-    def has_permission(self, request, view):
-        user = request.user
-        if not (user and user.is_authenticated):
-            return False
-        return request.method in permissions.SAFE_METHODS or user.can("manage_incentives")
-
-
-def int_param(value, field: str) -> int:
-    try:
-        number = int(str(value).strip())
-    except (TypeError, ValueError):
-        raise ValidationError({field: "应为整数 id。"}) from None
-    if not -(2**63) <= number < 2**63:
-        raise ValidationError({field: "应为整数 id。"})
-    return number
-
-
-def bool_param(value, field: str) -> bool:
-    text = str(value).strip().lower()
-    if text in ("true", "1", "yes", "是"):
-        return True
-    if text in ("false", "0", "no", "否"):
-        return False
-    raise ValidationError({field: "应为 true 或 false。"})
+IncentivesPermission = read_or_capability(
+    "manage_incentives", "您的角色只能查阅激励名单、奖金基数和团队奖金池，不能办理。"
+)
 
 
 def choice_param(enum, value: str, field: str) -> str:
@@ -82,12 +54,3 @@ def cadre_in_scope(user, value):
         return cadre_selectors.cadre_get(user, int_param(value, "cadre"))
     except Http404:
         raise NotFound("干部不存在或不在您的管辖范围内。") from None
-
-
-def call_service(service, **kwargs):
-    """Run one service: its PermissionDenied is a 403 saying why; its ValidationError reaches
-    core.api's handler as a 400 with ``fields``."""
-    try:
-        return service(**kwargs)
-    except DjangoPermissionDenied as exc:
-        raise PermissionDenied(str(exc) or None) from None
