@@ -33,6 +33,9 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     # incentives and care: compute the 三挂钩 lists, record decisions on them, bonus bases and
     # team pools, 赛马 tracks and rankings, care records
     "manage_incentives": frozenset({Role.STAFF, Role.HEAD}),
+    # residents' work orders (民情工单): record needs, dispatch them, record acceptance, handling,
+    # the resident's rating and the follow-up; party groups
+    "manage_workorders": frozenset({Role.STAFF, Role.HEAD, Role.COUNTY_ADMIN}),
     # enter indicator scores (the grid and the API) for cadres in scope
     "enter_scores": frozenset({Role.STAFF, Role.HEAD, Role.COUNTY_ADMIN}),
 }

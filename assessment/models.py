@@ -67,6 +67,15 @@ class IndicatorGroup(models.TextChoices):
     INDIVIDUAL = "individual", "个性指标"
 
 
+class IndicatorSource(models.TextChoices):
+    """Where an indicator's score comes from: typed (the grid, the sheet, the API) or computed
+    during recomputation from another record (``WORKORDERS``: the cadre's 民情工单 in the period,
+    mapped by the WORKORDER_SCORE rule)."""
+
+    INPUT = "", "录入（评分表、表格导入、接口）"
+    WORKORDERS = "workorders", "民情工单（按群众评价自动计分）"
+
+
 class RaceTrack(models.Model):
     """A 赛马 track as data ([004]; 乡村振兴 rural, 项目建设 project, 为企服务 enterprise and
     基层治理 governance are seeded). ``code`` is what indicators, assessments and standings
@@ -152,6 +161,14 @@ class Indicator(models.Model):
         help_text="个性指标按赛道适用（赛道代码）；共性指标留空。",
     )
     dimension = models.CharField("维度", max_length=4, choices=Dimension.choices)
+    source = models.CharField(
+        "得分来源",
+        max_length=20,
+        choices=IndicatorSource.choices,
+        default=IndicatorSource.INPUT,
+        blank=True,
+        help_text="“民情工单”指标的得分在计算等次时由干部本期的民情工单按规则折算，不能录入。",
+    )
     weight = models.DecimalField(
         "权重(%)", max_digits=5, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
     )
@@ -406,6 +423,9 @@ class RuleKind(models.TextChoices):
     TRACK_BOARD = "track_board", "赛马红黄榜"
     GRASSROOTS = "grassroots", "基层服务年限"
     CARE = "care", "关爱标准"
+    # workorders/: the order's limits and the public board; the indicator fed by orders
+    WORKORDER = "workorder", "民情工单办理规则"
+    WORKORDER_SCORE = "workorder_score", "民情工单计分"
 
 
 class PolicyRule(models.Model):

@@ -17,6 +17,7 @@ from recall.api import (
 from recall.api_statistics import RecallStatisticsView
 from supervision import api_investigations
 from supervision.api import InterviewViewSet, ReminderViewSet
+from workorders import api as workorders_api
 
 router = DefaultRouter(trailing_slash=True)
 router.register("units", UnitViewSet, basename="unit")
@@ -34,7 +35,7 @@ router.register("flags", FlagViewSet, basename="flag")
 router.register("adjustments", AdjustmentViewSet, basename="adjustment")
 incentives_api.register(router)  # incentives/, track-rankings/, care-records/, ...
 # issue 17: leave records, investigations, appeals, unit quotas and raises, the what-if
-EXTRA_API = (api_leaves, api_investigations, api_appeals, api_quotas, api_whatif)
+EXTRA_API = (api_leaves, api_investigations, api_appeals, api_quotas, api_whatif, workorders_api)
 for module in EXTRA_API:
     module.register(router)
 

@@ -12,6 +12,7 @@ NAV = [
     ("召回管理", "recall:cases", "bi-arrow-repeat", None),
     ("预警研判", "recall:flags", "bi-exclamation-diamond", None),
     ("激励关爱", "incentives:home", "bi-award", None),
+    ("民情工单", "workorders:home", "bi-inbox", None),
     ("全程纪实", "audit:list", "bi-journal-text", "view_audit"),
 ]
 

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "assessment",
     "recall",
     "incentives",
+    "workorders",
 ]
 
 MIDDLEWARE = [

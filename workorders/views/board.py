@@ -1,0 +1,3 @@
+"""Pages of work orders (board). Filled in by its owner."""
+
+urlpatterns: list = []

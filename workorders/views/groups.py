@@ -1,0 +1,3 @@
+"""Pages of work orders (groups). Filled in by its owner."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Pages of work orders (orders). Filled in by its owner."""
+
+urlpatterns: list = []

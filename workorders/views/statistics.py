@@ -1,0 +1,3 @@
+"""Pages of work orders (statistics). Filled in by its owner."""
+
+urlpatterns: list = []
