@@ -7,6 +7,8 @@ import importlib
 AREA_MODULES: list[str] = [
     "workorders.policy",  # WORKORDER and WORKORDER_SCORE in the policy page's 民情工单规则 section
     "workorders.score_source",  # the tallies the grading engine scores a 民情工单 indicator from
+    "workorders.registry_orders",  # profile section, timeline and demo data of orders
+    "workorders.reminders",  # the daily reminder scan's overdue orders and their 待办
 ]
 
 
