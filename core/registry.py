@@ -1,4 +1,5 @@
-"""What the apps above ``cadres`` add to a cadre's profile and to the home page's 待办.
+"""What the apps above ``cadres`` add to a cadre's profile, to the home page's 待办 and to the
+daily reminder job.
 
 ``core`` and ``cadres`` sit below supervision, assessment (and recall, incentives, work orders to
 come), so they may not import them. Each of those apps registers here from its
@@ -12,8 +13,14 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime
+import logging
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Literal
+
+from django.db import transaction
+from django.utils import timezone
+
+logger = logging.getLogger(__name__)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -70,10 +77,18 @@ class DemoStep:
     seed: Callable[..., dict]  # (seed=int) -> counts for the command's summary
 
 
+@dataclasses.dataclass(frozen=True)
+class ReminderScan:
+    key: str
+    label: str  # what the job's result and its log call it: 约谈整改报告, 民情工单 ...
+    scan: Callable[..., dict]  # (today=None) -> summary; idempotent, one reminder per due event
+
+
 _sections: dict[str, ProfileSection] = {}
 _timeline: dict[str, TimelineSource] = {}
 _todo: dict[str, TodoSource] = {}
 _demo: dict[str, DemoStep] = {}
+_reminder_scans: dict[str, ReminderScan] = {}
 
 
 # Registering a key again replaces it, so a second ``ready()`` does no harm.
@@ -102,10 +117,39 @@ def demo_steps() -> list[DemoStep]:
     return sorted(_demo.values(), key=lambda s: (s.order, s.key))
 
 
+def reminder_scan(key, *, label, scan) -> ReminderScan:
+    """A scan the daily reminder job (``core.scan_reminders``) runs: ``scan(today=...)`` raises the
+    reminders due on that day and returns a summary for the job's result."""
+    _reminder_scans[key] = ReminderScan(key, label, scan)
+    return _reminder_scans[key]
+
+
+def reminder_scans() -> list[ReminderScan]:
+    return sorted(_reminder_scans.values(), key=lambda s: s.key)
+
+
+def reminder_scans_run(*, today: datetime.date | None = None) -> dict[str, dict]:
+    """Run every registered scan for the same day; ``{key: summary}``.
+
+    A scan that fails is logged and reported as ``{"error": ...}`` in its place; the others still
+    run. Each scan runs in its own transaction, so a failure leaves nothing half-written and does
+    not poison the connection for the next one."""
+    today = today or timezone.localdate()
+    results: dict[str, dict] = {}
+    for reminder in reminder_scans():
+        try:
+            with transaction.atomic():
+                results[reminder.key] = reminder.scan(today=today)
+        except Exception as exc:  # one broken scan must not silence the others
+            logger.exception("reminder scan %s (%s) failed for %s", reminder.key, reminder.label, today)
+            results[reminder.key] = {"error": f"{type(exc).__name__}: {exc}", "label": reminder.label}
+    return results
+
+
 @contextlib.contextmanager
 def restored() -> Iterator[None]:
     """Undo, on leaving the block, whatever was registered or removed in it (for tests)."""
-    saved = [(registry, dict(registry)) for registry in (_sections, _timeline, _todo, _demo)]
+    saved = [(registry, dict(registry)) for registry in (_sections, _timeline, _todo, _demo, _reminder_scans)]
     try:
         yield
     finally:

@@ -1,6 +1,9 @@
+import datetime
+
 from celery import shared_task
 from celery.signals import worker_ready
 
+from . import registry
 from .jobs import job_run, jobs_sweep
 
 
@@ -14,6 +17,14 @@ def run_job(self, job_id: str) -> bool:
 def sweep_jobs() -> dict:
     """Re-queue jobs whose worker died, deliver jobs the broker refused (beat, every minute)."""
     return jobs_sweep()
+
+
+@shared_task(name="core.scan_reminders")
+def scan_reminders(today: str | None = None) -> dict:
+    """Daily (Celery beat, 07:00): every reminder scan the apps registered (core.registry), for the
+    same day; ``today`` (ISO date) re-runs a given day. ``{key: summary or {"error": ...}}``."""
+    day = datetime.date.fromisoformat(today) if today else None
+    return registry.reminder_scans_run(today=day)
 
 
 @worker_ready.connect

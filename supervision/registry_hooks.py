@@ -1,4 +1,5 @@
-"""What supervision adds to the cadre profile and the home page's 待办 (see ``core.registry``)."""
+"""What supervision adds to the cadre profile, the home page's 待办 and the daily reminder job
+(see ``core.registry``)."""
 
 from django.urls import reverse
 from django.utils import timezone
@@ -13,6 +14,7 @@ from .selectors.investigations import cadre_investigations
 from .selectors.investigations import profile_context as investigations_context
 from .selectors.records import clues_visible_to, is_on_hold, sanctions_visible_to
 from .selectors.records import profile_context as records_context
+from .services.interviews import reminders_scan
 
 
 def _on_hold(user, cadre) -> dict | None:
@@ -166,3 +168,5 @@ def register() -> None:
         "supervision.approvals", order=100, items=_approvals, link=("谈话监督", "supervision:interviews")
     )
     registry.todo_source("supervision.reminders", order=200, items=_reminders)
+    # reports due within 7 days or overdue (core.scan_reminders, daily)
+    registry.reminder_scan("supervision.interviews", label="约谈整改报告", scan=reminders_scan)

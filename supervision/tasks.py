@@ -1,9 +1,11 @@
 from celery import shared_task
 
-from .services.interviews import reminders_scan
+from core.tasks import scan_reminders as scan_all_reminders
 
 
 @shared_task(name="supervision.scan_reminders")
 def scan_reminders() -> dict:
-    """Daily (Celery beat): reminders for rectification reports due within 7 days or overdue."""
-    return reminders_scan()
+    """The daily job's former name, kept for tasks a deployment queued before it became
+    ``core.scan_reminders``: it runs the whole job (every registered scan, supervision's
+    rectification reports among them), which is idempotent."""
+    return scan_all_reminders()

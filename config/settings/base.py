@@ -237,10 +237,8 @@ JOB_REDISPATCH_SECONDS = env.float("DJANGO_JOB_REDISPATCH_SECONDS", default=300)
 JOB_REUSE_SECONDS = env.float("DJANGO_JOB_REUSE_SECONDS", default=300)
 CELERY_BEAT_SCHEDULE = {
     "core-sweep-jobs": {"task": "core.sweep_jobs", "schedule": 60.0},
-    "supervision-reminders-daily": {
-        "task": "supervision.scan_reminders",
-        "schedule": crontab(hour=7, minute=0),
-    },
+    # every reminder scan the apps register (core.registry.reminder_scan): 约谈整改报告, 民情工单 ...
+    "reminders-daily": {"task": "core.scan_reminders", "schedule": crontab(hour=7, minute=0)},
     "recall-flags-daily": {"task": "recall.evaluate_flags", "schedule": crontab(hour=6, minute=30)},
 }
 

@@ -7,7 +7,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from accounts.roles import Role
 from audit.models import AuditEntry
-from supervision.models import Interview, InterviewStatus, Reminder
+from core import registry
+from supervision.models import Interview, InterviewStatus, Reminder, ReminderKind
 from supervision.selectors.interviews import todo_for, yuetan_counts
 from supervision.services import interviews as svc
 from supervision.signals import interviews_changed
@@ -219,13 +220,28 @@ def test_reminders_reach_the_responsible_staff_and_heads_see_pending_approvals(
     assert todo_for(users[Role.STAFF])["approvals"].count() == 0
 
 
-def test_the_daily_job_is_scheduled_in_celery_beat(settings):
-    entry = settings.CELERY_BEAT_SCHEDULE["supervision-reminders-daily"]
-    assert entry["task"] == "supervision.scan_reminders"
+def test_the_daily_job_is_scheduled_in_celery_beat_and_runs_the_report_scan(settings):
+    entry = settings.CELERY_BEAT_SCHEDULE["reminders-daily"]
+    assert entry["task"] == "core.scan_reminders"
+    assert (entry["schedule"].hour, entry["schedule"].minute) == ({7}, {0})
     from config.celery import app
 
     app.loader.import_default_modules()  # what a worker does at start: autodiscover tasks.py
-    assert "supervision.scan_reminders" in app.tasks
+    # the former name stays for tasks queued before the rename
+    assert {"core.scan_reminders", "supervision.scan_reminders"} <= set(app.tasks)
+    assert "supervision.interviews" in [scan.key for scan in registry.reminder_scans()]
+
+
+def test_the_daily_job_raises_the_overdue_report_reminder_under_both_task_names(walk, cadre_a, leader_reason):
+    from core.tasks import scan_reminders
+    from supervision.tasks import scan_reminders as former_name
+
+    walk["to_conducted"](walk["propose_cadre"](cadre_a, leader_reason), conducted_ago=45)
+    result = scan_reminders.delay().get()
+    assert result["supervision.interviews"]["created"] == 1
+    assert Reminder.objects.filter(kind=ReminderKind.OVERDUE).count() == 1
+    assert former_name.delay().get()["supervision.interviews"]["created"] == 0
+    assert Reminder.objects.count() == 1
 
 
 # ---------------------------------------------------------------- effects
