@@ -6,7 +6,7 @@ from django import forms
 from cadres.forms import BootstrapMixin
 from cadres.models import CadreKind
 
-from .models import Dimension, IndicatorGroup, PeriodStatus
+from .models import Dimension, IndicatorGroup, IndicatorSource, PeriodStatus
 
 QUARTER_CHOICES = [
     ("", "年度考核"),
@@ -70,6 +70,9 @@ class IndicatorForm(StyledForm):
     # the choices are the active tracks (and those the scheme uses), given by the view
     track = forms.ChoiceField(label="适用赛道", choices=[("", "—")], required=False)
     dimension = forms.ChoiceField(label="维度", choices=[("", "请选择"), *Dimension.choices], required=False)
+    source = forms.ChoiceField(
+        label="得分来源", choices=[("", "录入"), (IndicatorSource.WORKORDERS, "民情工单")], required=False
+    )
     # Numbers stay text here: the service explains a bad value in the words of the scheme.
     weight = forms.CharField(label="权重(%)", max_length=20, required=False)
     min_score = forms.CharField(label="最低分", max_length=20, required=False, initial="0")
@@ -86,7 +89,7 @@ class IndicatorForm(StyledForm):
         self.fields["weight"].widget.attrs["data-weight"] = "1"
         for name in ("code", "name"):
             self.fields[name].widget.attrs["class"] = "form-control form-control-sm"
-        for name in ("group", "track", "dimension"):
+        for name in ("group", "track", "dimension", "source"):
             self.fields[name].widget.attrs["class"] = "form-select form-select-sm"
         self.fields["order"].widget = forms.HiddenInput()
 

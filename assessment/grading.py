@@ -114,6 +114,7 @@ class IndicatorDef:
     min_score: Decimal
     max_score: Decimal
     track: str = ""
+    source: str = ""  # IndicatorSource: "" typed, "workorders" scored from the cadre's 民情工单
 
 
 @dataclass
@@ -129,6 +130,26 @@ class Row:
     scores: dict
     override_grade: str = ""
     appeal_grade: str = ""  # a 复核 decision's grade: final, and takes (or frees) its 优秀 place
+
+
+@dataclass(frozen=True)
+class OrderTally:
+    """A cadre's 民情工单 rounds dispatched in the period. ``unsatisfied`` are the 不满意 not found
+    to have an objective cause on follow-up; ``objective`` those that were (counted as 基本满意)."""
+
+    count: int
+    completed: int = 0
+    on_time: int = 0
+    satisfied: int = 0
+    basic: int = 0
+    unsatisfied: int = 0
+    objective: int = 0
+    score_sum: int = 0
+    scored: int = 0
+
+    @property
+    def rated(self) -> int:
+        return self.satisfied + self.basic + self.unsatisfied + self.objective
 
 
 @dataclass
@@ -158,6 +179,8 @@ class Facts:
     investigations: dict[int, list[tuple[datetime.date, str]]] = field(default_factory=dict)
     # unit id -> (reason, approver, approved_on) of a 优秀比例上调 for the period
     quota_raises: dict[int, tuple[str, str, datetime.date]] = field(default_factory=dict)
+    # cadre id -> the cadre's 民情工单 rounds dispatched in the period (indicators of source "workorders")
+    order_tallies: dict[int, OrderTally] = field(default_factory=dict)
 
     def led_units(self) -> dict[int, list[int]]:
         """cadre id -> units whose team the cadre leads as main leader (computed once)."""
@@ -375,8 +398,11 @@ def grade_period(
     for row in rows:
         by_unit[row.unit_id].append(row)
 
+    sourced = {i.code for inds in indicators_for.values() for i in inds if i.source == WORKORDERS}
     for unit_rows in by_unit.values():
         policy = resolver.policy(unit_rows[0].unit_path)
+        if sourced:
+            _order_scores(unit_rows, indicators_for, policy, facts, results)
         if annual:
             quota = _grade_annual_unit(unit_rows, policy, indicators_for, resolver, facts, results)
             if quotas is not None:
@@ -386,6 +412,122 @@ def grade_period(
 
     teams = _grade_teams(rows, results, resolver, facts) if annual else []
     return results, teams
+
+
+WORKORDERS = "workorders"  # IndicatorSource.WORKORDERS
+ONE_PLACE = Decimal("0.1")
+
+
+def order_score(tally: OrderTally, rule: dict, max_score: Decimal) -> tuple[Decimal | None, str]:
+    """The indicator score a cadre's 民情工单 earn under the WORKORDER_SCORE rule, and how.
+
+    Each component is on a 0–100 scale: the share handled by the promised deadline, the
+    satisfaction (满意 100, 基本满意 and 不满意 of objective cause ``basic_points``, 不满意 0, over the
+    rated rounds) and the average 0–100 score where the locality uses one. Components without
+    data (nothing rated, no score) are left out and the weights of the others re-normalised.
+    The weighted mean is scaled to the indicator's full mark and rounded half up to 0.1."""
+    basic_points = Decimal(str(rule.get("basic_points", 80)))
+    parts: list[tuple[Decimal, Decimal, str]] = []
+    on_time = Decimal(tally.on_time * 100) / tally.count
+    parts.append((on_time, Decimal(str(rule.get("on_time_weight", 0.5))), f"按期办结率 {on_time:.2f}%"))
+    if tally.rated:
+        satisfaction = (
+            Decimal(tally.satisfied * 100) + basic_points * (tally.basic + tally.objective)
+        ) / tally.rated
+        parts.append(
+            (satisfaction, Decimal(str(rule.get("satisfaction_weight", 0.5))), f"满意度 {satisfaction:.2f}")
+        )
+    if tally.scored:
+        average = Decimal(tally.score_sum) / tally.scored
+        parts.append((average, Decimal(str(rule.get("score_weight", 0))), f"评价平均分 {average:.2f}"))
+    parts = [p for p in parts if p[1] > 0]
+    weights = sum((w for _, w, _ in parts), Decimal(0))
+    if not weights:
+        return None, "计分规则所用各项均无数据（如尚无百分制评价）"
+    value = sum((v * w for v, w, _ in parts), Decimal(0)) / weights * max_score / 100
+    score = value.quantize(ONE_PLACE, rounding=ROUND_HALF_UP)
+    how = " + ".join(f"{label}×{fmt_percent(w / weights)}" for _, w, label in parts)
+    if max_score != 100:
+        how += f"，折算为满分 {_plain(max_score)}"
+    return score, how
+
+
+def _plain(value: Decimal) -> int | float:
+    """A computed score as typed ones are stored (JSON numbers)."""
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def fmt_percent(share: Decimal) -> str:
+    return f"{(share * 100).quantize(ONE_PLACE, rounding=ROUND_HALF_UP).normalize():f}%"
+
+
+def order_facts(tally: OrderTally) -> str:
+    text = f"民情工单 {tally.count} 件，按期办结 {tally.on_time} 件，满意 {tally.satisfied} 件"
+    if tally.basic:
+        text += f"、基本满意 {tally.basic} 件"
+    if tally.unsatisfied:
+        text += f"、不满意 {tally.unsatisfied} 件"
+    if tally.objective:
+        text += f"、不满意经回访属客观原因 {tally.objective} 件（按基本满意计）"
+    unrated = tally.count - tally.rated
+    if unrated:
+        text += f"，尚未评价 {unrated} 件"
+    if tally.scored:
+        text += f"，百分制评价 {tally.scored} 件"
+    return text
+
+
+def _order_scores(unit_rows, indicators_for, policy: Policy, facts: Facts, results) -> None:
+    """Put the 民情工单 indicators' scores into the rows (typed values there are replaced): from
+    the cadre's tally under the WORKORDER_SCORE rule, or for a cadre with too few orders what the
+    rule says (no score, or the unit's average of the cadres scored from their orders)."""
+    rule = policy.one(RuleKind.WORKORDER_SCORE)
+    min_orders = int((rule or {}).get("min_orders") or 1)
+    pending: list[tuple[Row, IndicatorDef]] = []
+    scored: dict[str, list[Decimal]] = defaultdict(list)
+    for row in unit_rows:
+        res = results.setdefault(row.id, Result())
+        inds = applicable(indicators_for.get(row.cadre_kind) or indicators_for.get("", []), row.track)
+        for ind in inds:
+            if ind.source != WORKORDERS:
+                continue
+            row.scores = {k: v for k, v in row.scores.items() if k != ind.code}
+            if rule is None:
+                res.explain("民情工单计分", f"{ind.code}不计分", "民情工单计分规则未启用")
+                continue
+            tally = facts.order_tallies.get(row.cadre_id)
+            if tally is None or tally.count < min_orders:
+                pending.append((row, ind))
+                continue
+            score, how = order_score(tally, rule, ind.max_score)
+            if score is None:
+                res.explain("民情工单计分", f"{ind.code}不计分", f"{order_facts(tally)}；{how}")
+                continue
+            row.scores[ind.code] = _plain(score)
+            scored[ind.code].append(score)
+            res.explain(
+                "民情工单计分",
+                f"{ind.code} {score:.1f}",
+                f"{order_facts(tally)} → {ind.code} {score:.1f}（{how}）",
+            )
+    no_orders = (rule or {}).get("no_orders", "none")
+    for row, ind in pending:
+        res = results[row.id]
+        tally = facts.order_tallies.get(row.cadre_id)
+        had = f"本期民情工单 {tally.count} 件，不足 {min_orders} 件" if tally else "本期无民情工单"
+        values = scored.get(ind.code)
+        if no_orders == "unit_average" and values:
+            average = (sum(values, Decimal(0)) / len(values)).quantize(ONE_PLACE, rounding=ROUND_HALF_UP)
+            row.scores[ind.code] = _plain(average)
+            res.explain(
+                "民情工单计分",
+                f"{ind.code} {average:.1f}",
+                f"{had}，取本单位 {len(values)} 名有工单干部的平均分 {average:.1f}",
+            )
+        elif no_orders == "unit_average":
+            res.explain("民情工单计分", f"{ind.code}不计分", f"{had}，本单位无人有工单得分，无法取平均分")
+        else:
+            res.explain("民情工单计分", f"{ind.code}不计分", f"{had}，按规则不计分")
 
 
 def _totals(unit_rows, indicators_for, results, policy: Policy) -> None:

@@ -24,6 +24,7 @@ from ..models import (
     Dimension,
     Indicator,
     IndicatorGroup,
+    IndicatorSource,
     Period,
     PeriodStatus,
     Scheme,
@@ -58,6 +59,7 @@ INDICATOR_FIELDS = (
     "group",
     "track",
     "dimension",
+    "source",
     "weight",
     "min_score",
     "max_score",
@@ -250,6 +252,7 @@ def _clean_indicators(
         group = raw.get("group") or IndicatorGroup.COMMON
         track = raw.get("track") or ""
         dimension = raw.get("dimension") or ""
+        source = raw.get("source") or ""
         weight = _decimal(raw.get("weight"))
         min_score = _decimal(raw.get("min_score") if raw.get("min_score") not in (None, "") else 0)
         max_score = _decimal(raw.get("max_score") if raw.get("max_score") not in (None, "") else 100)
@@ -275,6 +278,8 @@ def _clean_indicators(
             problems.append(f"{label}：个性指标必须选择适用赛道。")
         if group == IndicatorGroup.COMMON and track:
             problems.append(f"{label}：共性指标适用于全部干部，不能选择赛道。")
+        if source not in IndicatorSource.values:
+            problems.append(f"{label}：得分来源只能是录入或民情工单。")
         if dimension not in Dimension.values:
             problems.append(f"{label}：请选择维度（德、能、勤、绩、廉或综合）。")
         if weight is None:
@@ -305,6 +310,7 @@ def _clean_indicators(
                 "group": group,
                 "track": track,
                 "dimension": dimension,
+                "source": source,
                 "weight": weight,
                 "min_score": min_score,
                 "max_score": max_score,

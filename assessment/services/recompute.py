@@ -31,11 +31,13 @@ from supervision.exemptions import tolerated_citations
 from supervision.models import Investigation, MatterType, Sanction
 from supervision.selectors.interviews import yuetan_counts, yuetan_tolerated
 
+from .. import sources
 from ..grading import Facts, IndicatorDef, PolicyResolver, QuotaResult, Row, RuleRow, grade_period
 from ..models import (
     OPEN_STATUSES,
     Assessment,
     Indicator,
+    IndicatorSource,
     Period,
     PolicyRule,
     QuotaRaise,
@@ -150,12 +152,12 @@ def indicators_by_category(period: Period) -> dict[str, list[IndicatorDef]]:
     if not schemes and period.scheme_id:
         schemes = {period.scheme_id: ""}
     out: dict[str, list[IndicatorDef]] = {category: [] for category in schemes.values()}
-    for scheme_id, code, weight, min_score, max_score, track in (
+    for scheme_id, code, weight, min_score, max_score, track, source in (
         Indicator.objects.filter(scheme_id__in=list(schemes))
         .order_by("order", "id")
-        .values_list("scheme_id", "code", "weight", "min_score", "max_score", "track")
+        .values_list("scheme_id", "code", "weight", "min_score", "max_score", "track", "source")
     ):
-        out[schemes[scheme_id]].append(IndicatorDef(code, weight, min_score, max_score, track))
+        out[schemes[scheme_id]].append(IndicatorDef(code, weight, min_score, max_score, track, source))
     return out
 
 
@@ -187,6 +189,7 @@ def period_bounds(period: Period) -> tuple[datetime.date, datetime.date]:
 def load_facts(period: Period, unit_path: str, cadre_ids: set[int], unit_only: bool = False) -> Facts:
     start, end = period_bounds(period)
     facts = Facts(period_start=start, period_end=end)
+    _load_sourced_facts(facts, period, unit_path, unit_only)
     if period.quarter is not None:
         return facts
     subtree = Q(unit__path__startswith=unit_path) if unit_path else Q()
@@ -226,6 +229,26 @@ def load_facts(period: Period, unit_path: str, cadre_ids: set[int], unit_only: b
             facts.quarter_grades.setdefault(cadre_id, []).append((quarter, grade))
     _load_ungraded_facts(facts, period, unit_path, cadre_ids)
     return facts
+
+
+def _load_sourced_facts(facts: Facts, period: Period, unit_path: str, unit_only: bool) -> None:
+    """The facts of indicators scored from other records (``assessment.sources``): read only
+    when the period's scheme has such an indicator, for the cadres assessed in the subtree."""
+    schemes = (
+        Q(scheme__period=period) | Q(scheme_id=period.scheme_id)
+        if period.scheme_id
+        else Q(scheme__period=period)
+    )
+    if not Indicator.objects.filter(schemes, source=IndicatorSource.WORKORDERS).exists():
+        return
+    assessed = Assessment.objects.filter(period=period)
+    if unit_only:
+        assessed = assessed.filter(unit__path=unit_path)
+    elif unit_path:
+        assessed = assessed.filter(unit__path__startswith=unit_path)
+    facts.order_tallies = sources.load(
+        IndicatorSource.WORKORDERS, facts.period_start, facts.period_end, assessed.values("cadre_id")
+    )
 
 
 def _merged_days(spans: list[tuple[datetime.date, datetime.date]]) -> int:
@@ -303,6 +326,7 @@ def period_recompute(
             progress(job, 0, total)
         loads = orjson.loads
         facts = load_facts(period, unit_path, {r.cadre_id for r in rows}, unit_only=unit_only)
+        typed = {r.id: r.scores for r in rows}
         quotas: dict[int, QuotaResult] = {}
         results, teams = grade_period(
             annual=period.quarter is None,
@@ -317,13 +341,21 @@ def period_recompute(
 
         now = timezone.now()
         changed = []
+        # the engine gives a row new scores only where it computed one (民情工单)
+        recomputed = {r.id: r.scores for r in rows if r.scores is not typed[r.id]}
         for s in stored:
             res = results[s[0]]
             new = (res.total, res.rank, res.computed, res.final, res.code, res.explanation, res.review)
             old = (_dec(s[8]), s[9], s[10], s[11], s[12], loads(s[13]) if s[13] else [], s[14])
-            if new != old:
-                changed.append((s[0], *new, now))
-        bulk_update_rows(Assessment, RESULT_FIELDS, changed)
+            scores = recomputed.get(s[0])
+            if scores is not None and scores == (loads(s[6]) if s[6] else {}):
+                scores = None
+            if new != old or scores is not None:
+                changed.append((s[0], *new, now) if scores is None else (s[0], *new, now, scores))
+        bulk_update_rows(Assessment, RESULT_FIELDS, [c for c in changed if len(c) == len(RESULT_FIELDS) + 1])
+        bulk_update_rows(
+            Assessment, [*RESULT_FIELDS, "scores"], [c for c in changed if len(c) == len(RESULT_FIELDS) + 2]
+        )
         teams_changed = _write_teams(period, teams)
         if period.quarter is None:
             _write_quotas(period, unit_path, quotas, unit_only=unit_only)

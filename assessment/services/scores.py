@@ -42,6 +42,7 @@ from ..models import (
     Grade,
     Indicator,
     IndicatorGroup,
+    IndicatorSource,
     Period,
     PeriodStatus,
     PolicyRule,
@@ -88,7 +89,8 @@ def scheme_specs(period: Period) -> dict[str, dict[str, IndicatorSpec]]:
     """{cadre category ("" = base scheme): {code: spec}} of the period, in one query."""
     out: dict[str, dict[str, IndicatorSpec]] = {}
     rows = (
-        Indicator.objects.filter(scheme__period=period)
+        # indicators scored from other records (民情工单) take no typed value
+        Indicator.objects.filter(scheme__period=period, source=IndicatorSource.INPUT)
         .order_by("order", "id")
         .values_list("scheme__category", "code", "name", "min_score", "max_score", "track", "group")
     )
@@ -97,6 +99,18 @@ def scheme_specs(period: Period) -> dict[str, dict[str, IndicatorSpec]]:
             code, name, low, high, track, group == IndicatorGroup.INDIVIDUAL
         )
     return out
+
+
+def computed_indicators(period: Period, cadre_kind: str) -> list[Indicator]:
+    """The indicators of the cadre's scheme scored from other records (民情工单), which the
+    score pages show read-only: the category scheme for cadres of that kind, else the base."""
+    qs = Indicator.objects.filter(scheme__period=period).exclude(source=IndicatorSource.INPUT)
+    own = list(qs.filter(scheme__category=cadre_kind)) if cadre_kind else []
+    if own or (
+        cadre_kind and Indicator.objects.filter(scheme__period=period, scheme__category=cadre_kind).exists()
+    ):
+        return own
+    return list(qs.filter(scheme__category="").order_by("order", "id"))
 
 
 def specs_for(specs: dict[str, dict[str, IndicatorSpec]], cadre_kind: str) -> dict[str, IndicatorSpec]:

@@ -21,7 +21,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from core.xlsx import text_cell
 
-from ..models import QUARTER_SCALE, Indicator, Period
+from ..models import QUARTER_SCALE, Indicator, IndicatorSource, Period
 
 TITLE_SUFFIX = "量化评分表"
 HEADER_ROW = 2
@@ -45,7 +45,8 @@ def base_indicators(period: Period) -> list[Indicator]:
         if scheme_id
         else Indicator.objects.filter(scheme__period=period, scheme__category="")
     )
-    return list(qs.order_by("order", "id"))
+    # indicators scored from other records (民情工单) have no column to fill
+    return list(qs.filter(source=IndicatorSource.INPUT).order_by("order", "id"))
 
 
 def template_title(period: Period, unit) -> str:

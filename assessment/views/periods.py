@@ -288,6 +288,7 @@ def _scheme_initial(indicators):
             "group": i.group,
             "track": i.track,
             "dimension": i.dimension,
+            "source": i.source,
             "weight": f"{i.weight.normalize():f}",
             "min_score": f"{i.min_score.normalize():f}",
             "max_score": f"{i.max_score.normalize():f}",
@@ -553,6 +554,11 @@ def _render_assessment(request, assessment, override_form=None, correction_form=
             "period": period,
             "cadre": assessment.cadre,
             "scores": [{"spec": s, "value": (assessment.scores or {}).get(s.code)} for s in applicable],
+            "computed_scores": [
+                {"spec": i, "value": (assessment.scores or {}).get(i.code)}
+                for i in score_services.computed_indicators(period, assessment.cadre.kind)
+                if not i.track or i.track == assessment.track
+            ],
             "votes": _votes_shown(assessment),
             "override_form": override_form if period.status in score_services.OVERRIDE_STATUSES else None,
             "correction_form": correction_form if period.status == PeriodStatus.PUBLISHED else None,
