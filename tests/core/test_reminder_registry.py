@@ -43,6 +43,7 @@ def _overdue_report(users, cadre) -> None:
 def test_the_apps_register_their_scans():
     keys = [scan.key for scan in registry.reminder_scans()]
     assert "supervision.interviews" in keys
+    assert "workorders.orders" in keys
 
 
 def test_every_scan_runs_with_the_same_day_and_the_job_returns_each_summary(db, scans, clock):
