@@ -280,6 +280,7 @@ class PartyGroupSerializer(serializers.ModelSerializer):
         model = PartyGroup
         fields = ["id", "unit", "unit_name", "name", "leader", "active", "created_at"]
         read_only_fields = ["id", "unit_name", "created_at"]
+        validators: list = []  # the service says a name is taken, in its own words
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
