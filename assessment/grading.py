@@ -398,11 +398,12 @@ def grade_period(
     for row in rows:
         by_unit[row.unit_id].append(row)
 
-    sourced = {i.code for inds in indicators_for.values() for i in inds if i.source == WORKORDERS}
+    sourced = any(i.source == WORKORDERS for inds in indicators_for.values() for i in inds)
+    memo: dict = {}
     for unit_rows in by_unit.values():
         policy = resolver.policy(unit_rows[0].unit_path)
         if sourced:
-            _order_scores(unit_rows, indicators_for, policy, facts, results)
+            _order_scores(unit_rows, indicators_for, policy, facts, results, memo)
         if annual:
             quota = _grade_annual_unit(unit_rows, policy, indicators_for, resolver, facts, results)
             if quotas is not None:
@@ -477,48 +478,64 @@ def order_facts(tally: OrderTally) -> str:
     return text
 
 
-def _order_scores(unit_rows, indicators_for, policy: Policy, facts: Facts, results) -> None:
+def _order_scores(unit_rows, indicators_for, policy: Policy, facts: Facts, results, memo: dict) -> None:
     """Put the 民情工单 indicators' scores into the rows (typed values there are replaced): from
     the cadre's tally under the WORKORDER_SCORE rule, or for a cadre with too few orders what the
-    rule says (no score, or the unit's average of the cadres scored from their orders)."""
+    rule says (no score, or the unit's average of the cadres scored from their orders).
+
+    ``memo`` lives for one ``grade_period``: most cadres have a handful of orders, so few
+    distinct tallies exist, and each (rule, tally, indicator) is mapped and worded once."""
     rule = policy.one(RuleKind.WORKORDER_SCORE)
     min_orders = int((rule or {}).get("min_orders") or 1)
     pending: list[tuple[Row, IndicatorDef]] = []
     scored: dict[str, list[Decimal]] = defaultdict(list)
+    tallies = facts.order_tallies
     for row in unit_rows:
+        key = (row.cadre_kind, row.track)
+        inds = memo.get(key)
+        if inds is None:
+            every = indicators_for.get(row.cadre_kind) or indicators_for.get("", [])
+            inds = memo[key] = [i for i in applicable(every, row.track) if i.source == WORKORDERS]
+        if not inds:
+            continue
         res = results.setdefault(row.id, Result())
-        inds = applicable(indicators_for.get(row.cadre_kind) or indicators_for.get("", []), row.track)
         for ind in inds:
-            if ind.source != WORKORDERS:
-                continue
-            row.scores = {k: v for k, v in row.scores.items() if k != ind.code}
+            if ind.code in row.scores:
+                row.scores = {k: v for k, v in row.scores.items() if k != ind.code}
             if rule is None:
                 res.explain("民情工单计分", f"{ind.code}不计分", "民情工单计分规则未启用")
                 continue
-            tally = facts.order_tallies.get(row.cadre_id)
+            tally = tallies.get(row.cadre_id)
             if tally is None or tally.count < min_orders:
                 pending.append((row, ind))
                 continue
-            score, how = order_score(tally, rule, ind.max_score)
-            if score is None:
-                res.explain("民情工单计分", f"{ind.code}不计分", f"{order_facts(tally)}；{how}")
-                continue
-            row.scores[ind.code] = _plain(score)
-            scored[ind.code].append(score)
-            res.explain(
-                "民情工单计分",
-                f"{ind.code} {score:.1f}",
-                f"{order_facts(tally)} → {ind.code} {score:.1f}（{how}）",
-            )
+            mapped = memo.get((id(rule), id(ind), tally))
+            if mapped is None:
+                score, how = order_score(tally, rule, ind.max_score)
+                if score is None:
+                    mapped = (None, None, f"{ind.code}不计分", f"{order_facts(tally)}；{how}")
+                else:
+                    mapped = (
+                        score,
+                        _plain(score),
+                        f"{ind.code} {score:.1f}",
+                        f"{order_facts(tally)} → {ind.code} {score:.1f}（{how}）",
+                    )
+                memo[(id(rule), id(ind), tally)] = mapped
+            score, plain, effect, text = mapped
+            if score is not None:
+                row.scores = {**row.scores, ind.code: plain}
+                scored[ind.code].append(score)
+            res.explain("民情工单计分", effect, text)
     no_orders = (rule or {}).get("no_orders", "none")
     for row, ind in pending:
         res = results[row.id]
-        tally = facts.order_tallies.get(row.cadre_id)
+        tally = tallies.get(row.cadre_id)
         had = f"本期民情工单 {tally.count} 件，不足 {min_orders} 件" if tally else "本期无民情工单"
         values = scored.get(ind.code)
         if no_orders == "unit_average" and values:
             average = (sum(values, Decimal(0)) / len(values)).quantize(ONE_PLACE, rounding=ROUND_HALF_UP)
-            row.scores[ind.code] = _plain(average)
+            row.scores = {**row.scores, ind.code: _plain(average)}
             res.explain(
                 "民情工单计分",
                 f"{ind.code} {average:.1f}",

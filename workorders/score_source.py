@@ -84,4 +84,10 @@ def orders_changed(*, cadres, actor=None, reason: str = "民情工单变化") ->
 
 
 def register() -> None:
+    from core import registry
+
+    from .demo_scheme import seed_scheme
+
     register_source(IndicatorSource.WORKORDERS, tallies)
+    # after the orders (260): village cadres' 群众评价 in 2026 comes from them
+    registry.demo_step("workorder_scheme", order=270, seed=seed_scheme)
