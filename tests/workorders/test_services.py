@@ -477,3 +477,47 @@ def test_a_group_outside_the_scope_cannot_be_changed(users, tree):
     with pytest.raises(PermissionDenied):
         services.party_group_save(actor=users[Role.STAFF], unit=tree["town_b"], name="新党小组")
     assert PartyGroup.objects.get(pk=group.pk).name == "第一党小组"
+
+
+# ---------------------------------------------------------------- the demo
+
+
+def _demo(clock, day: str):
+    from django.core.management import call_command
+
+    clock.set(day)
+    call_command("seed_demo", cadres=300, verbosity=0, skip=["recall", "care", "tracks", "exemptions"])
+
+
+def test_the_demo_has_orders_in_every_status_within_the_year(db, clock):
+    _demo(clock, "2026-11-30")
+    orders = WorkOrder.objects.all()
+    assert 40 <= orders.count() <= 80
+    assert set(orders.values_list("status", flat=True)) == set(OrderStatus.values)
+    assert PartyGroup.objects.values("unit").distinct().count() in (2, 3)
+    assert not orders.filter(recorded_on__lt=d("2026-01-01")).exists()
+    assert not Dispatch.objects.filter(dispatched_on__gt=d("2026-11-30")).exists()
+    closed = Dispatch.objects.filter(order__status=OrderStatus.CLOSED)
+    assert {"satisfied", "basic", "unsatisfied"} <= set(closed.values_list("rating", flat=True))
+    assert {"cadre", "objective"} <= set(Dispatch.objects.values_list("cause", flat=True))
+    assert Dispatch.objects.filter(round=2).exists()  # a re-dispatch
+    today = d("2026-11-30")
+    assert orders.filter(status=OrderStatus.RECORDED, dispatch_due__lt=today).exists()
+    assert Dispatch.objects.filter(order__status=OrderStatus.ACCEPTED, promised_on__lt=today).exists()
+    assert Dispatch.objects.exclude(score=None).exists()
+    # every step went through the services: who and when, and an audit entry
+    assert not OrderStep.objects.filter(actor=None).exists()
+    assert AuditEntry.objects.filter(model="workorders.workorder").count() >= orders.count()
+
+
+def test_the_demo_early_in_january_stays_within_the_year_and_before_today(db, clock):
+    from cadres.demo import seed_demo
+    from workorders.registry_orders import seed_workorders
+
+    clock.set("2026-01-06")
+    seed_demo(cadres=300)
+    assert seed_workorders()["work_orders"] > 40
+    assert seed_workorders() == {}  # a second run adds nothing
+    assert WorkOrder.objects.exists()
+    assert not WorkOrder.objects.filter(recorded_on__lt=d("2026-01-01")).exists()
+    assert not Dispatch.objects.filter(rated_on__gt=d("2026-01-06")).exists()
