@@ -270,22 +270,21 @@ class LedgerSerializer(serializers.Serializer):
 
 
 class PartyGroupSerializer(serializers.ModelSerializer):
-    unit = serializers.CharField(help_text="所属村（社区）：单位 id 或代码；返回单位 id", required=False)
     unit_name = serializers.CharField(source="unit.name", read_only=True)
-    name = serializers.CharField(required=False, allow_blank=True, max_length=200)
-    leader = serializers.CharField(required=False, allow_blank=True, max_length=200)
-    active = serializers.BooleanField(required=False, default=True)
 
     class Meta:
         model = PartyGroup
         fields = ["id", "unit", "unit_name", "name", "leader", "active", "created_at"]
-        read_only_fields = ["id", "unit_name", "created_at"]
-        validators: list = []  # the service says a name is taken, in its own words
+        read_only_fields = fields
 
-    def to_representation(self, instance):
-        data = super().to_representation(instance)
-        data["unit"] = instance.unit_id
-        return data
+
+class PartyGroupCreateSerializer(serializers.Serializer):
+    unit = serializers.CharField(required=False, allow_blank=True, help_text="所属村（社区）：单位 id 或代码")
+    name = serializers.CharField(
+        required=False, allow_blank=True, help_text="党小组名称（本村（社区）内不重复）"
+    )
+    leader = serializers.CharField(required=False, allow_blank=True, help_text="党小组长")
+    active = serializers.BooleanField(required=False, default=True)
 
 
 # ------------------------------------------------------------------ work orders
@@ -561,7 +560,9 @@ ACTIONS = ("dispatch_order", "accept", "handle", "rate", "followup")
             OpenApiParameter("active", bool, description="true：只看启用的"),
         ],
     ),
-    create=extend_schema(summary="新建党小组", responses={201: PartyGroupSerializer}),
+    create=extend_schema(
+        summary="新建党小组", request=PartyGroupCreateSerializer, responses={201: PartyGroupSerializer}
+    ),
 )
 class PartyGroupViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
     serializer_class = PartyGroupSerializer
@@ -580,6 +581,9 @@ class PartyGroupViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets
         if p.get("active"):
             qs = qs.filter(active=bool_param(p["active"], "active"))
         return qs.order_by("unit__path", "name", "id")
+
+    def get_serializer_class(self):
+        return PartyGroupCreateSerializer if self.action == "create" else PartyGroupSerializer
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
