@@ -269,7 +269,7 @@ def test_the_days_parameter_at_its_edges(client, users, village, helper, clock, 
     assert (note in html) if note else ("alert-warning" not in html)
 
 
-def test_each_column_lists_at_most_its_limit_newest_first(client, users, village, clock):
+def test_an_open_column_lists_at_most_its_limit_the_longest_waiting_first(client, users, village, clock):
     clock.set("2026-03-10")
     for n in range(COLUMN_LIMIT + 1):
         svc.order_record(
@@ -282,8 +282,23 @@ def test_each_column_lists_at_most_its_limit_newest_first(client, users, village
         )
     point = column(client.get(board_url(village)), "point")
     assert point.count("点单</div>") == COLUMN_LIMIT
-    assert f"仅列出最新的 {COLUMN_LIMIT} 件" in point
-    assert point.index("2026-03-09 点单") < point.index("2026-03-01 点单")
+    assert f"仅列出等待最久的 {COLUMN_LIMIT} 件" in point
+    assert point.index("2026-03-01 点单") < point.index("2026-03-09 点单")
+
+
+def test_a_need_waiting_longer_than_the_window_stays_on_the_wall(client, users, village, clock):
+    clock.set("2026-06-30")
+    svc.order_record(
+        actor=users[Role.STAFF],
+        unit=village,
+        channel="wall",
+        title="路灯坏了半年",
+        resident_name=NAME,
+        recorded_on=day("2026-01-02"),
+    )
+    point = column(client.get(board_url(village) + "?days=7"), "point")
+    assert "路灯坏了半年" in point
+    assert "已超过派单期限" in point
 
 
 @pytest.mark.parametrize("count", [1, 8])

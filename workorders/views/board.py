@@ -82,9 +82,11 @@ def _day(value: datetime.date | None) -> str:
 
 
 def board_columns(unit: Unit, *, days: int, today: datetime.date) -> list[dict]:
-    """The four columns of ``unit``'s board over the last ``days`` days (today included), each
-    by its own date: recorded, dispatched, accepted, rated. Newest first, at most COLUMN_LIMIT
-    cards each. Five queries: the unit's WORKORDER rule, then one per column."""
+    """The four columns of ``unit``'s board. The first three hold every order still open at that
+    step, however old (a need left waiting is what the wall is there to show), the longest
+    waiting first; 群众评单 holds the ratings of the last ``days`` days (today included), newest
+    first. At most COLUMN_LIMIT cards each. Five queries: the unit's WORKORDER rule, then one per
+    column."""
     since = today - datetime.timedelta(days=days - 1)
     mode = policy.limits_for(unit).get("board_names") or "surname"
     channels = dict(Channel.choices)
@@ -104,8 +106,8 @@ def board_columns(unit: Unit, *, days: int, today: datetime.date) -> list[dict]:
 
     # 居民点单: needs waiting for their dispatch
     needs = (
-        WorkOrder.objects.filter(unit=unit, status=OrderStatus.RECORDED, recorded_on__gte=since)
-        .order_by("-recorded_on", "-id")
+        WorkOrder.objects.filter(unit=unit, status=OrderStatus.RECORDED)
+        .order_by("recorded_on", "id")
         .values("title", "channel", "recorded_on", "dispatch_due", *(f[7:] for f in PERSONAL))
     )
     point = [
@@ -123,9 +125,9 @@ def board_columns(unit: Unit, *, days: int, today: datetime.date) -> list[dict]:
 
     # 党小组派单: dispatched, not yet accepted
     dispatched = (
-        rounds.filter(order__status=OrderStatus.DISPATCHED, dispatched_on__gte=since)
+        rounds.filter(order__status=OrderStatus.DISPATCHED)
         .filter(_current())
-        .order_by("-dispatched_on", "-id")
+        .order_by("dispatched_on", "id")
         .values(*common, "round", "dispatched_on", "party_group__name", "order__party_group__name")
     )
     send = [
@@ -146,10 +148,9 @@ def board_columns(unit: Unit, *, days: int, today: datetime.date) -> list[dict]:
         rounds.filter(
             order__status__in=(OrderStatus.ACCEPTED, OrderStatus.HANDLED),
             accepted_on__isnull=False,
-            accepted_on__gte=since,
         )
         .filter(_current())
-        .order_by("-accepted_on", "-id")
+        .order_by("accepted_on", "id")
         .values(*common, "accepted_on", "promised_on", "handled_on", "handling")
     )
     take = []
@@ -206,6 +207,8 @@ def _column(key: str, title: str, icon: str, cards: list[dict], empty: str) -> d
         "icon": icon,
         "cards": cards[:COLUMN_LIMIT],
         "more": len(cards) > COLUMN_LIMIT,
+        # open steps list the longest waiting first, ratings the newest
+        "more_note": "仅列出最新的" if key == "rate" else "仅列出等待最久的",
         "empty": empty,
     }
 
