@@ -266,7 +266,9 @@ class LedgerRowSerializer(serializers.Serializer):
 
 class LedgerSerializer(serializers.Serializer):
     unit = serializers.CharField(help_text="所属村（社区）：单位 id 或代码")
-    rows = LedgerRowSerializer(many=True, help_text="台账的工单，一行一件（最多 20000 行）")
+    rows = LedgerRowSerializer(
+        many=True, help_text="台账的工单，一行一件（最多 10000 行，请求体不超过 5 MB）"
+    )
 
 
 class PartyGroupSerializer(serializers.ModelSerializer):

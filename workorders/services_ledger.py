@@ -48,7 +48,7 @@ from .services import (
 
 NO_NAME = "（台账补录）"
 NO_HANDLING = "（台账补录）"
-MAX_ROWS = 20000
+MAX_ROWS = 10000  # and the request body is capped at DATA_UPLOAD_MAX_MEMORY_SIZE (5 MB)
 # How many row errors one answer lists (the rest are counted).
 MAX_ERRORS = 50
 FIELDS = (
@@ -148,6 +148,7 @@ class _Row:
     def __init__(self, number: int, raw):
         self.number = number
         self.problems: list[str] = []
+        self.raw_given = raw
         if not isinstance(raw, dict):
             self.problems.append("应为一条工单记录（字段与值）。")
             raw = {}
@@ -185,6 +186,8 @@ class _Row:
 
 def _check(row: _Row, *, today: datetime.date, cadres: dict, groups: dict, unit: Unit) -> dict | None:
     """The row's values for writing, after checking them (problems go to ``row.problems``)."""
+    if row.problems and not isinstance(row.raw_given, dict):
+        return None  # not a record at all: saying so is enough
     raw, d = row.raw, row.dates
     channel = _choice(Channel, raw.get("channel"))
     if channel is None:

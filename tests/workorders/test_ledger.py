@@ -172,3 +172,19 @@ def test_the_api_enters_a_ledger_and_refuses_a_bad_row_with_a_400(w):
     )
     assert outside.status_code == 400 and outside.json()["error"]["fields"]["unit"]
     assert WorkOrder.objects.count() == 2
+
+
+def test_rows_that_are_not_records_or_an_empty_ledger_are_refused(w):
+    with pytest.raises(ValidationError) as caught:
+        orders_ledger_record(actor=w.staff, unit=w.village, rows=[closed_row(w), "楼道灯", None])
+    assert caught.value.message_dict["rows"] == [
+        "第2行：应为一条工单记录（字段与值）。",
+        "第3行：应为一条工单记录（字段与值）。",
+    ]
+    with pytest.raises(ValidationError) as caught:
+        orders_ledger_record(actor=w.staff, unit=w.village, rows=[])
+    assert caught.value.message_dict["rows"] == ["台账为空：请至少填写一条工单。"]
+    with pytest.raises(ValidationError) as caught:
+        orders_ledger_record(actor=w.staff, unit=w.village, rows=[closed_row(w, colour="红")])
+    assert caught.value.message_dict["rows"] == ["第1行：无法识别的字段：colour。"]
+    assert WorkOrder.objects.count() == 0
