@@ -291,8 +291,8 @@ def test_the_profile_costs_the_same_queries_for_1_or_12_records_of_each_kind(
     # GRASSROOTS rules), 关爱记录 (records, departure, this year's counts) and care records on the
     # timeline; 三挂钩: the latest period's entries, the decisions, and the decisions on the timeline;
     # 请假记录 (the leaves), 立案审查 (its section and its timeline), 复核申诉 (its section and its
-    # timeline)
-    with django_assert_num_queries(47):
+    # timeline), 民情工单 (its section, its timeline)
+    with django_assert_num_queries(49):
         response = client.get(reverse("cadres:detail", args=[cadre_a.pk]))
     assert len(response.context["events"]) == min(3 * count, TIMELINE_LIMIT)  # 30: the newest only
 
