@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 # source -> loader(start, end, cadres) -> {cadre id: facts}; ``cadres`` is a queryset of the
-# assessed cadres' ids (a subquery, never a list of 100,000 ids)
+# assessed cadres' ids (a subquery, never a list of 100,000 ids), or None for every cadre
 _loaders: dict[str, Callable[[datetime.date, datetime.date, Any], dict]] = {}
 
 

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import datetime
 
+from django.db import connections
 from django.db.models import Count, F, Q, Sum
+from django.db.models.functions import Coalesce
 
 from assessment.grading import OrderTally
 from assessment.models import OPEN_STATUSES, Indicator, IndicatorSource, Period
@@ -19,12 +21,15 @@ from .models import Cause, Dispatch, Rating
 
 def tallies(start: datetime.date, end: datetime.date, cadres) -> dict[int, OrderTally]:
     """{cadre id: OrderTally} of the rounds dispatched from ``start`` to ``end`` (both days
-    counted) to the cadres ``cadres`` holds (a queryset of ids, or a collection): one query,
-    grouped by cadre in the database."""
+    counted) to the cadres ``cadres`` holds (a queryset of ids, or a collection; None: every
+    cadre, for a whole period, where the semi-join would only cost time): one query, grouped
+    by cadre in the database."""
     unsatisfied = Q(rating=Rating.UNSATISFIED)
-    rows = (
-        Dispatch.objects.filter(dispatched_on__gte=start, dispatched_on__lte=end, cadre_id__in=cadres)
-        .order_by()
+    rounds = Dispatch.objects.filter(dispatched_on__gte=start, dispatched_on__lte=end)
+    if cadres is not None:
+        rounds = rounds.filter(cadre_id__in=cadres)
+    query = (
+        rounds.order_by()
         .values("cadre_id")
         .annotate(
             n=Count("id"),
@@ -34,7 +39,7 @@ def tallies(start: datetime.date, end: datetime.date, cadres) -> dict[int, Order
             basic=Count("id", filter=Q(rating=Rating.BASIC)),
             unsatisfied=Count("id", filter=unsatisfied & ~Q(cause=Cause.OBJECTIVE)),
             objective=Count("id", filter=unsatisfied & Q(cause=Cause.OBJECTIVE)),
-            score_sum=Sum("score"),
+            score_sum=Coalesce(Sum("score"), 0),
             scored=Count("score"),
         )
         .values_list(
@@ -49,13 +54,14 @@ def tallies(start: datetime.date, end: datetime.date, cadres) -> dict[int, Order
             "score_sum",
             "scored",
         )
+        .query
     )
-    return {
-        cadre_id: OrderTally(
-            n, completed, on_time, satisfied, basic, unsatisfied, objective, score_sum or 0, scored
-        )
-        for cadre_id, n, completed, on_time, satisfied, basic, unsatisfied, objective, score_sum, scored in rows
-    }
+    # every column an integer: read through the cursor, without the ORM's per-row converters
+    # (a quarter of the time for 60,000 cadres)
+    sql, params = query.get_compiler(using=rounds.db).as_sql()
+    with connections[rounds.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return {row[0]: OrderTally._make(row[1:]) for row in cursor.fetchall()}
 
 
 def scoring_periods():

@@ -246,8 +246,13 @@ def _load_sourced_facts(facts: Facts, period: Period, unit_path: str, unit_only:
         assessed = assessed.filter(unit__path=unit_path)
     elif unit_path:
         assessed = assessed.filter(unit__path__startswith=unit_path)
+    else:
+        assessed = None  # the whole period: every cadre's rounds, the engine looks each up
     facts.order_tallies = sources.load(
-        IndicatorSource.WORKORDERS, facts.period_start, facts.period_end, assessed.values("cadre_id")
+        IndicatorSource.WORKORDERS,
+        facts.period_start,
+        facts.period_end,
+        None if assessed is None else assessed.values("cadre_id"),
     )
 
 
