@@ -156,8 +156,15 @@ def bool_param(value, field: str) -> bool:
 
 def call_service(service, **kwargs):
     """Run one service: its PermissionDenied is a 403 saying why; its ValidationError reaches
-    ``exception_handler`` as a 400 with ``fields``."""
+    ``exception_handler`` as a 400 with ``fields``, or, when it carries a ``conflict_code`` (a
+    workflow step out of order), is a 409 with that code."""
     try:
         return service(**kwargs)
     except DjangoPermissionDenied as exc:
         raise exceptions.PermissionDenied(str(exc) or None) from None
+    except DjangoValidationError as exc:
+        # a step out of order (a ValidationError carrying ``conflict_code``) is a 409
+        code = getattr(exc, "conflict_code", None)
+        if code:
+            raise Conflict("；".join(exc.messages), code=code) from None
+        raise

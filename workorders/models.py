@@ -86,21 +86,28 @@ class WorkOrder(models.Model):
         Unit, verbose_name="所属村（社区）", on_delete=models.PROTECT, related_name="+", db_index=False
     )
     party_group = models.ForeignKey(
-        PartyGroup, verbose_name="党小组", on_delete=models.PROTECT, null=True, blank=True, related_name="orders"
+        PartyGroup,
+        verbose_name="党小组",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="orders",
     )
     channel = models.CharField("来源渠道", max_length=10, choices=Channel.choices)
-    title = models.CharField("需求摘要", max_length=100, help_text="公示在民心墙上，请勿写入居民姓名、电话、门牌等个人信息。")
+    title = models.CharField(
+        "需求摘要", max_length=100, help_text="公示在民心墙上，请勿写入居民姓名、电话、门牌等个人信息。"
+    )
     content = models.TextField("需求详情", blank=True)
     # Personal data: never on the public board; the contact is encrypted at rest and masked for
     # roles that may not see ID numbers.
     resident_name = models.CharField("居民姓名", max_length=30)
-    resident_contact = EncryptedCharField(
-        "联系方式", max_length=50, blank=True, mask=idnumber.mask_phone
-    )
+    resident_contact = EncryptedCharField("联系方式", max_length=50, blank=True, mask=idnumber.mask_phone)
     relayed_by = models.CharField("代为诉说人", max_length=30, blank=True, help_text="他人代为诉说时填写。")
     recorded_on = models.DateField("点单日期")
     dispatch_due = models.DateField("派单期限", help_text="点单后按规定天数（默认 3 天）内派单。")
-    status = models.CharField("状态", max_length=12, choices=OrderStatus.choices, default=OrderStatus.RECORDED)
+    status = models.CharField(
+        "状态", max_length=12, choices=OrderStatus.choices, default=OrderStatus.RECORDED
+    )
     closed_on = models.DateField("办结日期", null=True, blank=True)
     close_note = models.TextField("办结说明", blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -138,10 +145,19 @@ class Dispatch(models.Model):
     order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="dispatches")
     round = models.PositiveSmallIntegerField("派单轮次", default=1)
     cadre = models.ForeignKey(
-        Cadre, verbose_name="承办干部", on_delete=models.PROTECT, related_name="work_dispatches", db_index=False
+        Cadre,
+        verbose_name="承办干部",
+        on_delete=models.PROTECT,
+        related_name="work_dispatches",
+        db_index=False,
     )
     party_group = models.ForeignKey(
-        PartyGroup, verbose_name="派单党小组", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        PartyGroup,
+        verbose_name="派单党小组",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     dispatched_on = models.DateField("派单日期")
     dispatch_note = models.CharField("派单说明", max_length=200, blank=True)
@@ -151,7 +167,9 @@ class Dispatch(models.Model):
     handled_on = models.DateField("办理完成日期", null=True, blank=True)
     handling = models.TextField("办理情况", blank=True)
     rating = models.CharField("群众评价", max_length=12, choices=Rating.choices, blank=True)
-    score = models.PositiveSmallIntegerField("评价得分", null=True, blank=True, help_text="实行百分制评价的地方填写，0–100。")
+    score = models.PositiveSmallIntegerField(
+        "评价得分", null=True, blank=True, help_text="实行百分制评价的地方填写，0–100。"
+    )
     rated_on = models.DateField("评价日期", null=True, blank=True)
     rating_note = models.CharField("评价意见", max_length=200, blank=True)
     followup_on = models.DateField("回访日期", null=True, blank=True)

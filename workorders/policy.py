@@ -58,7 +58,12 @@ WORKORDER_SCORE_PARAMS = [
 ]
 
 DEFAULT_RULES = [
-    (RuleKind.WORKORDER, "", {"dispatch_days": 3, "board_names": "surname"}, "千阳县民心墙：党小组三天内派单"),
+    (
+        RuleKind.WORKORDER,
+        "",
+        {"dispatch_days": 3, "board_names": "surname"},
+        "千阳县民心墙：党小组三天内派单",
+    ),
     (
         RuleKind.WORKORDER_SCORE,
         "",

@@ -149,8 +149,16 @@ def _check_group(errors: dict, group: PartyGroup | None, unit: Unit, field: str 
         errors[field] = f"党小组“{group.name}”已停用。"
 
 
+class StepOutOfOrder(ValidationError):
+    """A step the order's state does not allow (rating before handling, accepting twice): the
+    message says what the order is waiting for. Pages show it like any refusal; the API answers
+    409 ``step_out_of_order`` (``core.api.call_service`` reads ``conflict_code``)."""
+
+    conflict_code = "step_out_of_order"
+
+
 def _refuse(order: WorkOrder, last: Dispatch | None, what: str, hint: str = "") -> None:
-    raise ValidationError(f"该工单当前状态为“{stage_label(order, last)}”，不能{what}。{hint}")
+    raise StepOutOfOrder(f"该工单当前状态为“{stage_label(order, last)}”，不能{what}。{hint}")
 
 
 # ---------------------------------------------------------------- writing
@@ -334,7 +342,7 @@ def order_dispatch(
                 dispatched_by=actor,
             )
     except IntegrityError:
-        raise ValidationError("该工单刚刚已被他人派单，请刷新页面后查看。") from None
+        raise StepOutOfOrder("该工单刚刚已被他人派单，请刷新页面后查看。") from None
     by = f"{party_group.name}派单" if party_group else "单位派单"
     words = [f"{by}给{cadre.name}（第{dispatch.round}轮）"]
     if not redispatch and dispatched_on > current.dispatch_due:

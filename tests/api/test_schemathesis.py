@@ -153,15 +153,23 @@ def api_data(users, tree, cadre_a):
     group = wo.party_group_save(actor=staff, unit=tree["town_a"], name="第一党小组", leader="张组长")
     orders = [
         wo.order_record(
-            actor=staff, unit=tree["town_a"], channel=channel, title="路灯不亮", resident_name="居民甲",
-            resident_contact="13800001234", relayed_by="邻居" if channel == "proxy" else "",
-            recorded_on=day, party_group=group,
+            actor=staff,
+            unit=tree["town_a"],
+            channel=channel,
+            title="路灯不亮",
+            resident_name="居民甲",
+            resident_contact="13800001234",
+            relayed_by="邻居" if channel == "proxy" else "",
+            recorded_on=day,
+            party_group=group,
         )  # fmt: skip
         for channel in ("wall", "proxy", "phone")
     ]
     for order in orders[1:]:
         wo.order_dispatch(actor=staff, order=order, cadre=cadre_a, dispatched_on=day, party_group=group)
-    wo.order_accept(actor=staff, order=orders[2], accepted_on=day, promised_on=day + datetime.timedelta(days=5))
+    wo.order_accept(
+        actor=staff, order=orders[2], accepted_on=day, promised_on=day + datetime.timedelta(days=5)
+    )
     wo.order_handle(actor=staff, order=orders[2], handled_on=day, handling="已修复")
     wo.order_rate(actor=staff, order=orders[2], rating="unsatisfied", rated_on=day, score=40, note="不及时")
     wo.order_followup(actor=staff, order=orders[2], followup_on=day, reason="未及时修复", cause="cadre")

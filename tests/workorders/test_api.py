@@ -1,5 +1,5 @@
 """``work-orders/`` and ``party-groups/`` of the API: an order's life step by step, each step's
-refusals (400 with the service's Chinese message, 403 for a reading role, 404 outside the
+refusals (400 with the service's Chinese message, 409 for a step out of order, 403 for a reading role, 404 outside the
 subtree), the masked resident contact, the list's filters and its query count."""
 
 import datetime
@@ -131,15 +131,18 @@ def test_an_objective_cause_closes_the_order_after_its_followup(w):
          "该工单当前状态为“待派单”，不能登记不满意回访。群众评价为“不满意”的工单才需回访。"),
     ],
 )  # fmt: skip
-def test_a_step_the_order_does_not_allow_or_bad_input_is_a_400_saying_why(w, step, body, field, message):
+def test_a_step_the_order_does_not_allow_is_a_409_and_bad_input_a_400_saying_why(
+    w, step, body, field, message
+):
     order = record(w)
     body = {k: {"CADRE": w.cadre.pk, "OUTSIDER": w.outsider.pk}.get(v, v) for k, v in body.items()}
     answer = post(w.api, order, step, body)
-    assert answer.status_code == 400
     error = answer.json()["error"]
     if field:
+        assert answer.status_code == 400
         assert error["fields"][field] == [message]
     else:
+        assert (answer.status_code, error["code"]) == (409, "step_out_of_order")
         assert error["message"] == message
     assert Dispatch.objects.count() == 0
     assert WorkOrder.objects.get(pk=order.pk).status == OrderStatus.RECORDED
@@ -166,7 +169,7 @@ def test_later_steps_refuse_with_the_services_message(w):
     )
     assert answer.json()["error"]["fields"] == {"explanation": ["请填写解释说明。"]}
     answer = post(w.api, order, "dispatch", {"cadre": w.cadre.pk, "dispatched_on": "2026-05-10"})
-    assert answer.status_code == 400
+    assert answer.status_code == 409
     assert "须先回访了解不满意原因" in answer.json()["error"]["message"]
 
 
