@@ -4,8 +4,9 @@ xlsx.
 
 Every role reads in its subtree; an order outside it, or a ``?unit=`` outside it for the
 statistics, answers 404. Writing needs ``manage_workorders``, checked before the order is looked
-up (``role_first``); an empty body is refused by the service (400: no unit, no cadre, or a step
-the order's status does not allow). ``build`` adds per unit an order recorded at the unit (its own,
+up (``role_first``); an empty body is refused by the service: 400 where a field is missing (no
+unit, no cadre to dispatch to), 409 ``step_out_of_order`` for a step the recorded order does not
+allow yet (accept, handle, rate, follow up). ``build`` adds per unit an order recorded at the unit (its own,
 so the rows do not lean on another area's objects)."""
 
 import datetime
@@ -17,8 +18,8 @@ from workorders.models import Dispatch, OrderStep, PartyGroup, WorkOrder
 WO = "manage_workorders"
 
 
-def _step(name: str) -> Row:
-    return Row(url(f"work-order-{name}", obj("wo_api_orders")), {"POST": W(WO, 400, role_first=True)})
+def _step(name: str, refused: int = 409) -> Row:
+    return Row(url(f"work-order-{name}", obj("wo_api_orders")), {"POST": W(WO, refused, role_first=True)})
 
 
 ROWS = {
@@ -28,7 +29,7 @@ ROWS = {
     ),
     "work-order-list": Row(url("work-order-list"), {"GET": READ, "POST": W(WO, 400)}, scoped=False),
     "work-order-detail": Row(url("work-order-detail", obj("wo_api_orders")), GET),
-    "work-order-dispatch": _step("dispatch"),
+    "work-order-dispatch": _step("dispatch", 400),
     "work-order-accept": _step("accept"),
     "work-order-handle": _step("handle"),
     "work-order-rate": _step("rate"),

@@ -14,6 +14,7 @@ def test_recall_and_flag_rules_have_their_own_section_on_the_policy_page(client,
         "考核评定规则",
         "召回与预警规则",
         "激励规则",
+        "民情工单规则",
     ]
     recall_kinds = {r["kind"] for r in sections["recall-rules"]["rows"]}
     grading_kinds = {r["kind"] for r in sections["grading-rules"]["rows"]}
