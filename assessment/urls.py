@@ -1,6 +1,6 @@
 """Pages of the assessment app; each views module owns its own ``urlpatterns``."""
 
-from .views import appeals, imports, periods, policy, quotas, results, whatif
+from .views import appeals, imports, periods, policy, quotas, registration, results, whatif
 
 app_name = "assessment"
 urlpatterns = [
@@ -11,4 +11,5 @@ urlpatterns = [
     *appeals.urlpatterns,
     *quotas.urlpatterns,
     *whatif.urlpatterns,
+    *registration.urlpatterns,
 ]

@@ -1,11 +1,15 @@
 from django.urls import path
 
 from . import views
+from .views_exports import urlpatterns as export_urls
 from .views_leaves import urlpatterns as leave_urls
+from .views_search import urlpatterns as search_urls
 
 app_name = "cadres"
 urlpatterns = [
     path("", views.cadre_list, name="list"),
+    *search_urls,  # search/ (the header search box)
+    *export_urls,  # export/ (the roster as xlsx with the columns picked)
     path("new/", views.cadre_create, name="create"),
     path("<int:pk>/", views.cadre_detail, name="detail"),
     path("<int:pk>/edit/", views.cadre_edit, name="edit"),

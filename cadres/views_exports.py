@@ -1,0 +1,3 @@
+"""The roster export (issue 19; its owner fills this in)."""
+
+urlpatterns: list = []
