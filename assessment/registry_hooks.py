@@ -8,11 +8,29 @@ from django.utils import timezone
 from core import registry
 
 from .models import PeriodStatus
+from .reports import explanation_text
 from .selectors import assessments_visible_to, cadre_assessments
 
 
 def _grades(user, cadre) -> dict:
     return {"grades": cadre_assessments(user, cadre)}
+
+
+# Rules every grade names (the score and the thresholds): the profile's 考核结果 leaves them out too.
+ROUTINE_RULES = {"加权总分", "年度等次分数线", "季度等次分数线"}
+
+
+def _grade_detail(assessment) -> str:
+    """The grade with what produced it: ``优秀 · rule：effect（facts）；…``."""
+    reasons = explanation_text(
+        [
+            e
+            for e in assessment.explanation or []
+            if isinstance(e, dict) and e.get("rule") not in ROUTINE_RULES
+        ]
+    )
+    grade = assessment.final_grade or "未评定"
+    return f"{grade} · {reasons}" if reasons else grade
 
 
 def _published_grades(user, cadre, limit: int):
@@ -29,7 +47,7 @@ def _published_grades(user, cadre, limit: int):
             on=timezone.localtime(published).date() if published else datetime.date(period.year, 12, 31),
             kind="考核等次",
             title=period.name,
-            detail=assessment.final_grade or "未评定",
+            detail=_grade_detail(assessment),
             url=reverse("assessment:assessment_detail", args=[assessment.pk]),
         )
 
@@ -50,3 +68,6 @@ def register() -> None:
     from .registry_appeals import register as register_appeals
 
     register_appeals()  # 复核申诉: profile, timeline, a head's 待办, demo
+    from .dashboard import register as register_dashboard
+
+    register_dashboard()  # the home page's grade charts, scoring progress and imports

@@ -7,6 +7,9 @@ from .selectors_leaves import profile_context as leaves_context
 
 
 def register() -> None:
+    from .registry_timeline import register as register_timeline
+
+    register_timeline()  # the timeline's 任职 and 纪实 entries
     registry.profile_section(
         "cadres.leaves",
         title="请假记录",

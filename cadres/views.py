@@ -112,6 +112,11 @@ def cadre_detail(request, pk):
     show_id_number = user.can("view_id_number")
     if show_id_number:
         audit_view(actor=user, cadres=[cadre], where="干部信息页", scope_path=cadre.unit.path)
+    # the timeline's filter by kind (?timeline=<source key>); an unknown key shows every kind
+    sources = registry.timeline_sources()
+    kind = request.GET.get("timeline", "")
+    if kind not in {s.key for s in sources}:
+        kind = ""
     timeline = None
     if user.can("view_audit"):
         timeline = present_entries(cadre_timeline(user, cadre)[:200], user, hide=frozenset({"cadre"}))
@@ -122,7 +127,11 @@ def cadre_detail(request, pk):
             "cadre": cadre,
             # what the apps above this one show (grades, talks, clues, sanctions ...): core/registry.py
             "sections": registry.profile_sections(user, cadre),
-            "events": registry.timeline_entries(user, cadre, limit=TIMELINE_LIMIT),
+            "events": registry.timeline_entries(user, cadre, limit=TIMELINE_LIMIT, source=kind or None),
+            "timeline_kinds": [
+                (s.key, s.label) for s in sources if s.key != "audit.entries" or user.can("view_audit")
+            ],
+            "timeline_kind": kind,
             "age": cadre.age(today),
             "work_years": _full_years(cadre.work_start_date, today),
             "party_years": _full_years(cadre.party_join_date, today),

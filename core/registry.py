@@ -78,6 +78,17 @@ class DemoStep:
 
 
 @dataclasses.dataclass(frozen=True)
+class DashboardPanel:
+    key: str
+    order: int
+    title: str
+    template: str  # rendered with the home page's context plus what ``context`` returns
+    context: Callable[[Any], dict | None]  # (user) -> dict, or None to leave the panel out
+    perm: str | None = None  # a capability the user needs to see the panel at all
+    roles: frozenset[str] | None = None  # only these roles see it (superusers always do)
+
+
+@dataclasses.dataclass(frozen=True)
 class ReminderScan:
     key: str
     label: str  # what the job's result and its log call it: 约谈整改报告, 民情工单 ...
@@ -89,6 +100,7 @@ _timeline: dict[str, TimelineSource] = {}
 _todo: dict[str, TodoSource] = {}
 _demo: dict[str, DemoStep] = {}
 _reminder_scans: dict[str, ReminderScan] = {}
+_dashboard: dict[str, DashboardPanel] = {}
 
 
 # Registering a key again replaces it, so a second ``ready()`` does no harm.
@@ -105,6 +117,28 @@ def timeline_source(key, *, label, entries) -> TimelineSource:
 def todo_source(key, *, order, items, link=None) -> TodoSource:
     _todo[key] = TodoSource(key, order, items, link)
     return _todo[key]
+
+
+def dashboard_panel(key, *, order, title, template, context, perm=None, roles=None) -> DashboardPanel:
+    """A panel of the home page's dashboard (charts and figures, each linking to its list)."""
+    _dashboard[key] = DashboardPanel(
+        key, order, title, template, context, perm, frozenset(roles) if roles is not None else None
+    )
+    return _dashboard[key]
+
+
+def dashboard_panels(user) -> list[tuple[DashboardPanel, dict]]:
+    """The panels this user sees on the home page, in order, each with its context."""
+    shown = []
+    for panel in sorted(_dashboard.values(), key=lambda p: (p.order, p.key)):
+        if panel.perm and not user.can(panel.perm):
+            continue
+        if panel.roles is not None and not user.is_superuser and user.role not in panel.roles:
+            continue
+        context = panel.context(user)
+        if context is not None:
+            shown.append((panel, context))
+    return shown
 
 
 def demo_step(key, *, order, seed) -> DemoStep:
@@ -149,7 +183,10 @@ def reminder_scans_run(*, today: datetime.date | None = None) -> dict[str, dict]
 @contextlib.contextmanager
 def restored() -> Iterator[None]:
     """Undo, on leaving the block, whatever was registered or removed in it (for tests)."""
-    saved = [(registry, dict(registry)) for registry in (_sections, _timeline, _todo, _demo, _reminder_scans)]
+    saved = [
+        (registry, dict(registry))
+        for registry in (_sections, _timeline, _todo, _demo, _reminder_scans, _dashboard)
+    ]
     try:
         yield
     finally:
@@ -170,9 +207,16 @@ def profile_sections(user, cadre) -> list[tuple[ProfileSection, dict]]:
     return shown
 
 
-def timeline_entries(user, cadre, *, limit: int) -> list[TimelineEntry]:
-    """The newest ``limit`` entries of every source, newest first (ties in registration order)."""
-    entries = [e for source in _timeline.values() for e in source.entries(user, cadre, limit)]
+def timeline_sources() -> list[TimelineSource]:
+    """Every registered source, in registration order (the profile's filter chips)."""
+    return list(_timeline.values())
+
+
+def timeline_entries(user, cadre, *, limit: int, source: str | None = None) -> list[TimelineEntry]:
+    """The newest ``limit`` entries of every source (or of the one source keyed ``source``),
+    newest first (ties in registration order)."""
+    sources = [s for s in _timeline.values() if source is None or s.key == source]
+    entries = [e for s in sources for e in s.entries(user, cadre, limit)]
     return sorted(entries, key=lambda e: e.on, reverse=True)[:limit]
 
 
@@ -181,3 +225,44 @@ def todo_items(user, *, limit: int) -> tuple[list[TodoItem], list[tuple[str, str
     sources = sorted(_todo.values(), key=lambda s: (s.order, s.key))
     items = [item for source in sources for item in list(source.items(user, limit))[:limit]]
     return items, [source.link for source in sources if source.link]
+
+
+def dashboard_chart(
+    chart_id: str,
+    *,
+    title: str,
+    categories: list[str],
+    series: list[dict],
+    stack: bool = False,
+    percent: bool = False,
+    horizontal: bool = False,
+) -> dict:
+    """What ``static/js/dashboard.js`` draws (passed through ``json_script``): one category per
+    bar, each series ``{"name", "values": [...], "urls": [...], "counts": [...]?}`` with the list
+    behind every segment in ``urls``; ``percent`` marks values that are shares (the tooltip then
+    shows ``counts``). ``rows`` repeats the figures category by category for the table of links
+    under the chart."""
+    rows = [
+        {
+            "category": category,
+            "cells": [
+                {
+                    "value": s["values"][i],
+                    "url": s["urls"][i],
+                    "count": s["counts"][i] if "counts" in s else None,
+                }
+                for s in series
+            ],
+        }
+        for i, category in enumerate(categories)
+    ]
+    return {
+        "id": chart_id,
+        "title": title,
+        "categories": categories,
+        "series": series,
+        "stack": stack,
+        "percent": percent,
+        "horizontal": horizontal,
+        "rows": rows,
+    }
