@@ -39,6 +39,8 @@ def home(request):
     units = units_visible_to(user).aggregate(
         n=Count("id"), own=Max(Case(When(pk=user.unit_id, then=unit_label())))
     )
+    # the dashboard's panels (charts and figures) the apps registered, each its own aggregates
+    panels = registry.dashboard_panels(user)
     return render(
         request,
         "core/home.html",
@@ -52,5 +54,6 @@ def home(request):
             "can_edit": user.can("edit_registry"),
             "todo": todo,
             "todo_links": todo_links,
+            "panels": panels,
         },
     )

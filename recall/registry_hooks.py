@@ -12,3 +12,6 @@ def register() -> None:
     from .registry_pages import register as register_pages
 
     register_pages()  # profile section, timeline, 待办 and demo data of the recall pages
+    from .dashboard import register as register_dashboard
+
+    register_dashboard()  # the home page's panel: cases by stage, flags waiting

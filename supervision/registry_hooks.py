@@ -129,6 +129,9 @@ def register() -> None:
     from .demo_ungraded import seed_ungraded
 
     registry.demo_step("supervision", order=100, seed=seed_supervision)
+    from .dashboard import register as register_dashboard
+
+    register_dashboard()  # the home page's panel: 约谈 by state, overdue reports and reminders
     # after assessment (200): the 2026 annual period is open and regrades these cadres
     registry.demo_step("ungraded", order=250, seed=seed_ungraded)
     registry.profile_section(

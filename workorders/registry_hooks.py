@@ -9,6 +9,7 @@ AREA_MODULES: list[str] = [
     "workorders.score_source",  # the tallies the grading engine scores a 民情工单 indicator from
     "workorders.registry_orders",  # profile section, timeline and demo data of orders
     "workorders.reminders",  # the daily reminder scan's overdue orders and their 待办
+    "workorders.dashboard",  # the home page's panel: open orders by step, overdue
 ]
 
 
