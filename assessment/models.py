@@ -679,3 +679,31 @@ class AppealAttachment(models.Model):
 
     def __str__(self):
         return self.original_name
+
+
+class RegistrationText(models.Model):
+    """The texts of a cadre's 公务员年度考核登记表 that staff enter per annual assessment; the rest
+    of the form (name, birth, post, grade) is read from the cadre and the assessment."""
+
+    assessment = models.OneToOneField(
+        Assessment, verbose_name="考核结果", on_delete=models.CASCADE, related_name="registration"
+    )
+    duty = models.CharField(
+        "从事或分管工作", max_length=200, blank=True, help_text="留空时使用干部的现任职务。"
+    )
+    summary = models.TextField("个人总结", blank=True)
+    leader_comment = models.TextField("主管领导评语和考核等次建议", blank=True)
+    committee_opinion = models.TextField("机关负责人或考核委员会意见", blank=True)
+    own_opinion = models.TextField("本人意见", blank=True)
+    ungraded_note = models.TextField("未确定等次或不参加考核情况说明", blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "年度考核登记表"
+        verbose_name_plural = "年度考核登记表"
+
+    def __str__(self):
+        return f"考核登记表 {self.assessment_id}"
