@@ -65,9 +65,20 @@ def scope_groups(user) -> tuple[Unit | None, list[Unit], int]:
     return top, children, len(path) + steplen
 
 
-def _group_of(groups: list[Unit], length: int):
+def _unit_paths(user) -> dict[int, str]:
+    """Every unit's path in the user's subtree, one query per request: the aggregates group by
+    the unit's id (an integer, cheap to group by) and are folded into the bars here."""
+    cached = getattr(user, "_dashboard_unit_paths", None)
+    if cached is None:
+        cached = dict(units_visible_to(user).values_list("id", "path"))
+        user._dashboard_unit_paths = cached
+    return cached
+
+
+def _group_of(user, groups: list[Unit], length: int):
     by_path = {u.path: u for u in groups}
-    return lambda prefix: by_path.get(prefix)
+    paths = _unit_paths(user)
+    return lambda unit_id: by_path.get(paths.get(unit_id, "")[:length])
 
 
 # ---------------------------------------------------------------- grades
@@ -88,18 +99,17 @@ def _grades(user) -> dict | None:
     charts = []
     latest = annual[0] if annual else None
     if latest is not None and groups:
-        group = _group_of(groups, length)
+        group = _group_of(user, groups, length)
         counts: dict[tuple[int, str], int] = {}
         rows = (
             assessments_visible_to(user)
             .filter(period=latest)
-            .annotate(prefix=Substr("unit__path", 1, length))
             .order_by()
-            .values("prefix", "final_grade")
+            .values("unit_id", "final_grade")
             .annotate(n=Count("id"))
         )
         for row in rows:
-            unit = group(row["prefix"])
+            unit = group(row["unit_id"])
             if unit is not None:
                 key = (unit.pk, row["final_grade"])
                 counts[key] = counts.get(key, 0) + row["n"]
@@ -189,7 +199,7 @@ def _progress(user) -> dict | None:
     top, groups, length = scope_groups(user)
     if not groups:
         return None
-    group = _group_of(groups, length)
+    group = _group_of(user, groups, length)
     ids = [p.pk for p in periods]
     cells = {
         (p.pk, u.pk): dict.fromkeys(("assessed", "complete", "committed", "invalid", "failed"), 0)
@@ -201,26 +211,24 @@ def _progress(user) -> dict | None:
     for row in (
         cadres_visible_to(user)
         .filter(status=CadreStatus.ON_POST)
-        .annotate(prefix=Substr("unit__path", 1, length))
         .order_by()
-        .values("prefix")
+        .values("unit_id")
         .annotate(n=Count("id"))
     ):
-        unit = group(row["prefix"])
+        unit = group(row["unit_id"])
         if unit is not None:
             on_post[unit.pk] = on_post.get(unit.pk, 0) + row["n"]
     for row in (
         assessments_visible_to(user)
         .filter(period_id__in=ids)
-        .annotate(prefix=Substr("unit__path", 1, length))
         .order_by()
-        .values("period_id", "prefix")
+        .values("period_id", "unit_id")
         .annotate(
             n=Count("id"),
             complete=Count("id", filter=Q(total_score__isnull=False, cadre__status=CadreStatus.ON_POST)),
         )
     ):
-        unit = group(row["prefix"])
+        unit = group(row["unit_id"])
         if unit is not None:
             cell = cells[(row["period_id"], unit.pk)]
             cell["assessed"] += row["n"]
@@ -237,7 +245,8 @@ def _progress(user) -> dict | None:
             failed=Count("id", filter=Q(status=ImportStatus.FAILED)),
         )
     ):
-        unit = group(row["prefix"])
+        by_path = {u.path: u for u in groups}
+        unit = by_path.get(row["prefix"])
         if unit is not None:
             cell = cells[(row["period_id"], unit.pk)]
             for key in ("committed", "invalid", "failed"):
