@@ -8,8 +8,11 @@ RUN npm ci --no-audit --no-fund
 FROM python:3.11-slim-bookworm
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 DJANGO_SETTINGS_MODULE=config.settings.production
 WORKDIR /app
-# pg_dump / pg_restore for manage.py backup_db and restore_db (version 15, as the db service)
+# pg_dump / pg_restore for manage.py backup_db and restore_db (version 15, as the db service);
+# Pango and CJK fonts for the PDFs WeasyPrint renders (考核登记表, results lists): Noto CJK for
+# the text, HanaMin for rare name characters of CJK Extension B
 RUN apt-get update && apt-get install -y --no-install-recommends postgresql-client \
+    libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk fonts-hanazono \
     && rm -rf /var/lib/apt/lists/*
 COPY requirements.txt ./
 RUN pip install --no-cache-dir -r requirements.txt
