@@ -27,7 +27,7 @@ from audit.models import AuditAction
 from audit.services import SKIP_FIELDS, Change, audit_record_bulk, audit_rows_bulk, new_batch_id, snapshot
 from core.bulk import bulk_insert, reserve_pks
 
-from . import idnumber
+from . import idnumber, search
 from .models import (
     Cadre,
     CadreKind,
@@ -805,6 +805,8 @@ class _Generator:
                 _rank_start(pk, rank, work_start, post_start, leader, today),
                 None,  # probation_end: the demo's recruits on probation are set by a demo step
                 self.digest(number),  # id_number_hash (bulk_insert does not call save())
+                self.digest(search.tail_text(number)),  # id_tail_hash (the header search)
+                search.name_initials(name),
             ]
         )
         if slot.team_title:
@@ -962,6 +964,8 @@ CADRE_FIELDS = [
     "rank_start_date",  # last: the rows are built in this order, and it came after the others
     "probation_end",
     "id_number_hash",
+    "id_tail_hash",
+    "name_initials",
 ]
 EDUCATION_FIELDS = ["id", "cadre_id", "level", "degree", "school", "major", "mode", "start_date", "end_date"]
 POST_FIELDS = ["id", "cadre_id", "unit_id", "unit_name", "title", "kind", "start_date", "end_date"]

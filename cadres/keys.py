@@ -15,7 +15,7 @@ from django.db import connection, transaction
 from core.bulk import bulk_update_rows
 from core.crypto import decrypt, keyed_hasher, under_first_key
 
-from . import idnumber
+from . import idnumber, search
 from .models import Cadre
 
 BATCH_SIZE = 2000
@@ -45,7 +45,7 @@ def encryption_keys_rotate(
     columns = ", ".join(quote(f.column) for f in fields)
     lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
     sql = (
-        f"SELECT id, {quote('id_number_hash')}, {columns} FROM {quote(Cadre._meta.db_table)} "
+        f"SELECT id, {quote('id_number_hash')}, {quote('id_tail_hash')}, {columns} FROM {quote(Cadre._meta.db_table)} "
         f"WHERE id > %s ORDER BY id LIMIT %s{lock}"
     )
     number_at = [f.name for f in fields].index("id_number")
@@ -60,16 +60,20 @@ def encryption_keys_rotate(
             if not rows:
                 break
             updates = []
-            for pk, stored_hash, *tokens in rows:
+            for pk, stored_hash, stored_tail, *tokens in rows:
                 stale = [bool(t) and not under_first_key(t) for t in tokens]
                 clear = [decrypt(t) if t else t for t in tokens]
                 new_hash = digest(idnumber.normalize(clear[number_at])) if rehash else stored_hash
-                if any(stale) or new_hash != stored_hash:
+                # the search's hash of the last six digits is under the same key
+                new_tail = digest(search.tail_text(clear[number_at])) if rehash else stored_tail
+                if any(stale) or new_hash != stored_hash or new_tail != stored_tail:
                     counts.reencrypted += sum(stale)
                     counts.rehashed += new_hash != stored_hash
-                    updates.append((pk, *clear, new_hash))
+                    updates.append((pk, *clear, new_hash, new_tail))
             if updates:
-                bulk_update_rows(Cadre, [*(f.name for f in fields), "id_number_hash"], updates)
+                bulk_update_rows(
+                    Cadre, [*(f.name for f in fields), "id_number_hash", "id_tail_hash"], updates
+                )
             counts.rows += len(rows)
             counts.written += len(updates)
             last = rows[-1][0]

@@ -9,7 +9,7 @@ from treebeard.mp_tree import MP_Node
 
 from core.crypto import EncryptedCharField
 
-from . import idnumber
+from . import idnumber, search
 
 
 class UnitKind(models.TextChoices):
@@ -139,6 +139,17 @@ class Cadre(models.Model):
         error_messages={"unique": "该身份证号已登记在册，不能重复登记。"},
         help_text="身份证号的 HMAC-SHA256（密钥 DJANGO_ID_HASH_KEY），用于查找和唯一性。",
     )
+    # The header search (cadres/search.py): kept by save() and by every bulk writer.
+    id_tail_hash = models.CharField(
+        "身份证号后6位摘要",
+        max_length=64,
+        default="",
+        editable=False,
+        help_text="身份证号后6位的 HMAC-SHA256，用于按后6位查找。",
+    )
+    name_initials = models.CharField(
+        "姓名拼音首字母", max_length=20, default="", editable=False, help_text="如张三为 zs，用于搜索。"
+    )
     birth_date = models.DateField("出生日期")
     work_start_date = models.DateField("参加工作时间")
     political_status = models.CharField(
@@ -176,6 +187,8 @@ class Cadre(models.Model):
             models.Index(fields=["status"], name="cadre_status"),
             models.Index(fields=["birth_date"], name="cadre_birth"),
             models.Index(fields=["name"], name="cadre_name"),
+            models.Index(fields=["id_tail_hash"], name="cadre_id_tail"),
+            models.Index(fields=["name_initials"], name="cadre_initials", opclasses=["varchar_pattern_ops"]),
         ]
 
     def __str__(self):
@@ -183,9 +196,17 @@ class Cadre(models.Model):
 
     def save(self, *args, **kwargs):
         self.id_number_hash = idnumber.digest(self.id_number)
+        self.id_tail_hash = search.tail_digest(self.id_number)
+        self.name_initials = search.name_initials(self.name)
         update_fields = kwargs.get("update_fields")
-        if update_fields is not None and "id_number" in update_fields:
-            kwargs["update_fields"] = {*update_fields, "id_number_hash"}
+        if update_fields is not None:
+            extra = set()
+            if "id_number" in update_fields:
+                extra |= {"id_number_hash", "id_tail_hash"}
+            if "name" in update_fields:
+                extra.add("name_initials")
+            if extra:
+                kwargs["update_fields"] = {*update_fields, *extra}
         super().save(*args, **kwargs)
 
     @property
