@@ -12,6 +12,7 @@ AREA_MODULES: list[str] = [
     "incentives.registry_care",  # township move check, profile, timeline, 待办, demo of 关爱
     "incentives.policy_lists",  # the 三挂钩 list kinds, the lists job, its triggers and demo step
     "incentives.policy_tracks",  # 赛马红黄榜 (TRACK_BOARD), the ranking job, its trigger and demo step
+    "incentives.dashboard",  # the home page's panel: the newest lists' decisions pending, granted, declined
 ]
 
 

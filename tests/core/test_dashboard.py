@@ -210,3 +210,42 @@ def test_chart_data_is_valid_json_in_the_page(client, users, tree, world):
     )
     data = json.loads(html[start : html.index("</script>", start)])
     assert data["percent"] is True and data["stack"] is True
+
+
+def test_incentive_decisions_of_the_newest_lists_pending_granted_declined(client, users, tree, world):
+    import datetime
+
+    from incentives.models import Decision
+    from tests.factories import IncentiveEntryFactory
+
+    period = world["published"]
+    mine = [a.cadre for a in Assessment.objects.filter(period=period, unit=tree["town_a"])]
+    for cadre in mine:
+        IncentiveEntryFactory(period=period, cadre=cadre)
+    IncentiveEntryFactory(period=period, cadre=mine[0], kind="bonus", eligible=False)
+    other = Assessment.objects.filter(period=period, unit=tree["town_b"]).first().cadre
+    IncentiveEntryFactory(period=period, cadre=other)  # 乙县's: not county staff's
+    for cadre, verdict in ((mine[0], "granted"), (mine[1], "declined")):
+        Decision.objects.create(
+            period=period,
+            cadre=cadre,
+            unit=cadre.unit,
+            kind="commendation",
+            verdict=verdict,
+            reason="理由",
+            decided_by=users[Role.STAFF],
+            decided_on=datetime.date(2026, 1, 5),
+        )
+    panels, html = _panels(client, users[Role.STAFF])
+    stats = {s["key"]: s for s in panels["incentives.decisions"]["stats"]}
+    assert (stats["incentives-pending"]["value"], stats["incentives-granted"]["value"]) == (1, 1)
+    assert stats["incentives-declined"]["value"] == 1
+    chart = _chart(panels["incentives.decisions"], "chart-incentive-decisions")
+    assert chart["categories"] == ["评先选优"]  # the 绩效奖金 entry is left out: nothing to decide
+    url = f"{reverse('incentives:lists')}?period={period.pk}&kind=commendation&decided=no"
+    assert _series(chart, "待决定")["urls"] == [url]
+    assert client.get(url).status_code == 200
+    city = {
+        s["key"]: s["value"] for s in _panels(client, users["city_staff"])[0]["incentives.decisions"]["stats"]
+    }
+    assert city["incentives-pending"] == 2

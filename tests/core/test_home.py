@@ -112,8 +112,9 @@ def test_the_dashboard_costs_the_same_queries_for_3_or_30_cadres(
     # the dashboard panels: the recent periods (assessment; no open or published period here, so
     # no grade or progress aggregate), the 约谈 aggregate and the overdue reminders (supervision),
     # the cases aggregate, the open flags and the pending adjustments (recall), the orders
-    # aggregate and the overdue orders (work orders)
-    with django_assert_num_queries(21):
+    # aggregate and the overdue orders (work orders), the newest published period (incentives;
+    # none here, so no decision counts)
+    with django_assert_num_queries(22):
         response = client.get(reverse("home"))
     assert response.context["total"] == count
 
