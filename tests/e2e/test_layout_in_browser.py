@@ -11,6 +11,8 @@ import pytest
 from django.db import transaction
 from django.urls import reverse
 
+from supervision.models import InterviewReason
+from supervision.services import interviews
 from tests.e2e.conftest import login
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -34,6 +36,7 @@ def sweep(w) -> dict[str, str]:
         "grid": reverse("assessment:grid", args=[period, unit]),
         "interviews": reverse("supervision:interviews"),
         "interview": reverse("supervision:interview_detail", args=[w.interviews[IN].pk]),
+        "yuetan": reverse("supervision:interview_detail", args=[w.yuetan.pk]),
         "recall_cases": reverse("recall:cases"),
         "flags": reverse("recall:flags"),
         "incentives": reverse("incentives:home"),
@@ -56,7 +59,16 @@ def layout_world(transactional_db, settings, tmp_path):
 
     with transaction.atomic():
         w = scope.world.__wrapped__(transactional_db, settings, tmp_path)
-        return matrix.matrix_world.__wrapped__(w)
+        w = matrix.matrix_world.__wrapped__(w)
+        # a 约谈 one step in, for its stepper
+        w.yuetan = interviews.yuetan_propose(
+            actor=w.users["city_staff"],
+            subject_type="cadre",
+            cadre=w.cadres[IN],
+            reasons=[InterviewReason.objects.filter(audience="leader").first()],
+        )
+        interviews.yuetan_approve(actor=w.users["city_head"], interview=w.yuetan)
+        return w
 
 
 # The elements reaching past the right edge whose children do not: what makes a page too wide.
@@ -145,3 +157,19 @@ def test_the_score_grid_scrolls_inside_its_card_with_names_in_view(page, live_se
     card = box.bounding_box()["x"]
     assert abs(left - card) < 2  # the name column stays at the card's left edge
     assert overflow(page)[0] <= overflow(page)[1]
+
+
+def test_the_yuetan_stepper_reads_top_to_bottom_on_a_phone(page, live_server, layout_world):
+    login(page, live_server, "city_staff")
+    path = reverse("supervision:interview_detail", args=[layout_world.yuetan.pk])
+    page.set_viewport_size(PHONE)
+    page.goto(live_server.url + path)
+    steps = page.locator("ol.stepper > li")
+    boxes = [steps.nth(i).bounding_box() for i in range(steps.count())]
+    assert len(boxes) >= 3
+    assert all(b["y"] > a["y"] for a, b in zip(boxes, boxes[1:], strict=False))  # one under the other
+    assert len({round(b["x"]) for b in boxes}) == 1
+    page.set_viewport_size(LAPTOP)
+    page.goto(live_server.url + path)
+    boxes = [steps.nth(i).bounding_box() for i in range(steps.count())]
+    assert all(b["x"] > a["x"] for a, b in zip(boxes, boxes[1:], strict=False))  # side by side
