@@ -14,7 +14,7 @@ from core import registry
 
 from .grassroots import township_move_check, township_service
 from .models import CareKind
-from .selectors_care import DueKind, care_due, care_records_visible_to, departures_visible_to, due_counts
+from .selectors_care import DueKind, care_due_counts, care_records_visible_to, departures_visible_to
 
 
 def township_context(user, cadre) -> dict | None:
@@ -71,7 +71,7 @@ def _due_items(user, limit: int) -> list[registry.TodoItem]:
     for the staff who record care (heads approve; as recall's flags, they are not asked)."""
     if not user.can("manage_incentives") or user.can("approve"):
         return []
-    counts = due_counts(care_due(user))
+    counts = care_due_counts(user)
     url = reverse("incentives:care_due")
     return [
         registry.TodoItem(
