@@ -55,6 +55,8 @@ def _unit(user, value, field: str = "unit") -> Unit | None:
     """A unit of the caller's scope given by id or by code; None when there is no such unit in
     scope."""
     text = str(value).strip()
+    if "\x00" in text:  # PostgreSQL refuses NUL in any string: no unit has one
+        return None
     # ``label`` tells namesakes apart in the statistics' title, in the same query
     units = units_visible_to(user).annotate(label=unit_label())
     if text.isascii() and text.isdigit() and len(text) < 19:

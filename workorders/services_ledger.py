@@ -155,6 +155,10 @@ class _Row:
         unknown = sorted(str(k) for k in raw if k not in FIELDS)
         if unknown:
             self.problems.append(f"无法识别的字段：{'、'.join(unknown)}。")
+        if any(isinstance(v, str) and "\x00" in v for v in raw.values()):
+            # PostgreSQL refuses NUL in any string; say so instead of failing at the insert
+            self.problems.append("内容含有空字符（\\x00），请删除后重新提交。")
+            raw = {k: v.replace("\x00", "") if isinstance(v, str) else v for k, v in raw.items()}
         self.raw = raw
         self.dates: dict[str, datetime.date | None] = {}
         self.bad_dates: set[str] = set()

@@ -333,3 +333,19 @@ def test_an_order_names_its_party_group_of_the_same_community(w):
     assert "不属于“西门社区”" in answer.json()["error"]["fields"]["party_group"][0]
     answer = w.api.post(URL, {**body, "unit": w.east.pk}, format="json")
     assert answer.status_code == 201 and answer.json()["party_group"] == group.pk
+
+
+@pytest.mark.parametrize(
+    "path, body",
+    [
+        ("", {"unit": "C01A\x0001", "channel": "wall", "title": "路灯", "resident_name": "王", "recorded_on": "2026-05-04"}),
+        ("", {"unit": "EAST", "channel": "wall", "title": "路\x00灯", "resident_name": "王", "recorded_on": "2026-05-04"}),
+        ("ledger/", {"unit": "C01A\x0001", "rows": [{"channel": "wall", "title": "路灯", "recorded_on": "2026-05-04"}]}),
+        ("ledger/", {"unit": "EAST", "rows": [{"channel": "wall", "title": "路\x00灯", "recorded_on": "2026-05-04"}]}),
+    ],
+)  # fmt: skip
+def test_a_nul_character_in_a_body_is_a_400_not_a_server_error(w, path, body):
+    body = {k: (w.east.pk if v == "EAST" else v) for k, v in body.items()}
+    answer = w.api.post(URL + path, body, format="json")
+    assert answer.status_code == 400
+    assert WorkOrder.objects.count() == 0
