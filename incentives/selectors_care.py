@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection, models
 from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
@@ -411,9 +412,12 @@ def care_due_counts(user, *, on: datetime.date | None = None) -> dict[str, int]:
         # one grouped read: the cadres in scope joined to this year's records aggregated per cadre
         # (a hash join of two grouped sets, not a subquery per cadre), grouped by unit and by the
         # counts capped at the most demanding rule
-        inner, inner_params = (
-            cadres.annotate(cid=F("id"), uid=F("unit_id")).values("cid", "uid").query.sql_with_params()
-        )
+        try:
+            inner, inner_params = (
+                cadres.annotate(cid=F("id"), uid=F("unit_id")).values("cid", "uid").query.sql_with_params()
+            )
+        except EmptyResultSet:  # a user without a unit: no cadre, nothing due
+            inner, inner_params = None, ()
         records = (
             CareRecord.objects.filter(date__gte=start, date__lte=on)
             .values("cadre_id")
@@ -430,16 +434,18 @@ def care_due_counts(user, *, on: datetime.date | None = None) -> dict[str, int]:
             value = f"COALESCE(r.{column}, 0)"
             return f"CASE WHEN {value} < %s THEN {value} ELSE %s END"
 
-        sql = (
+        sql = inner and (
             f"SELECT c.uid, {capped('visits')}, {capped('checks')}, {capped('leave_days')}, COUNT(*) "
             f"FROM ({inner}) c LEFT JOIN ({rec_sql}) r ON r.cadre_id = c.cid "
             "GROUP BY 1, 2, 3, 4"
         )
         caps = [most["visits"]] * 2 + [most["checks"]] * 2 + [most["leave_days"]] * 2
         params = [*caps, *inner_params, *rec_params]
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            by_unit = cursor.fetchall()
+        by_unit = []
+        if inner is not None:
+            with connection.cursor() as cursor:
+                cursor.execute(sql, params)
+                by_unit = cursor.fetchall()
         # grouped by the unit's id (a cheaper hash than its path); the paths of those units
         paths = dict(Unit.objects.filter(pk__in={row[0] for row in by_unit}).values_list("pk", "path"))
         groups = {(paths[row[0]], *row[1:4]): row[4] for row in by_unit}

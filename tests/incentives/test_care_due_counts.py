@@ -87,3 +87,10 @@ def test_the_counts_take_the_same_queries_for_few_or_many_cadres(world, extra, d
     # cadre, grouped by unit id; those units' paths; the departures (with their units)
     with django_assert_num_queries(5):
         care_due_counts(world["users"]["city_staff"], on=datetime.date(2026, 6, 1))
+
+
+def test_a_user_without_a_unit_counts_nothing(world):
+    nobody = make_user("no_unit", Role.STAFF, None)
+    assert care_due_counts(nobody, on=datetime.date(2026, 6, 1)) == dict.fromkeys(
+        ["hardship_visit", "health_check", "leave", "subsidy"], 0
+    )
