@@ -19,10 +19,11 @@ from dateutil.relativedelta import relativedelta
 from django.utils import timezone
 
 from assessment.models import RuleKind
+from assessment.services.policy import KindPolicy
 from cadres.models import Unit, UnitKind
 from cadres.moves import MoveKind
 
-from .policy_care import KindPolicy, grassroots_text
+from .policy_care import grassroots_text
 
 RULE_NAME = RuleKind.GRASSROOTS.label
 

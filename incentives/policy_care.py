@@ -13,12 +13,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.db.models import Q
-
-from assessment.grading import PolicyResolver, RuleRow
-from assessment.models import PolicyRule, RuleKind
+from assessment.models import RuleKind
 from assessment.services.policy import Param
-from cadres.models import Unit
 
 from .policy_section import register_incentive_kind
 
@@ -119,30 +115,3 @@ def register() -> None:
     # and the care-due list are read when shown)
     register_incentive_kind(RuleKind.GRASSROOTS, GRASSROOTS_PARAMS, single=True, text=grassroots_text)
     register_incentive_kind(RuleKind.CARE, CARE_PARAMS, single=True, text=care_text)
-
-
-class KindPolicy:
-    """The rule of one kind in force for any unit: every row of the kind is read once (a few
-    rows: the default and the units' overrides), then each unit path resolves in memory, the
-    nearest unit winning. None where the rule is switched off."""
-
-    def __init__(self, kind: str, *, unit_path: str | None = None):
-        self.kind = kind
-        rows = PolicyRule.objects.filter(kind=kind)
-        if unit_path is not None:
-            # only the rows that can bear on this unit: the default and its ancestors' own
-            step = Unit.steplen
-            ancestors = [unit_path[:end] for end in range(step, len(unit_path) + 1, step)]
-            rows = rows.filter(Q(unit__isnull=True) | Q(unit__path__in=ancestors))
-        self.resolver = PolicyResolver(
-            RuleRow(path or "", kind, key, params, enabled)
-            for path, key, params, enabled in rows.values_list("unit__path", "key", "params", "enabled")
-        )
-
-    def params(self, unit_path: str) -> dict | None:
-        return self.resolver.policy(unit_path).one(self.kind)
-
-
-def params_for(kind: str, unit: Unit) -> dict | None:
-    """The rule of ``kind`` in force for ``unit`` (one query), None where it is switched off."""
-    return KindPolicy(kind, unit_path=unit.path).params(unit.path)

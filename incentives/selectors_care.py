@@ -20,11 +20,12 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from assessment.models import RuleKind
+from assessment.services.policy import KindPolicy
 from cadres.models import Cadre, CadreStatus, Unit
 from cadres.selectors import cadres_visible_to, scope_q, unit_label, units_visible_to
 
 from .models import CareKind, CareRecord, DepartedVillageCadre, HardshipPost
-from .policy_care import SUBSIDY_CYCLES, KindPolicy, care_text
+from .policy_care import SUBSIDY_CYCLES, care_text
 from .subsidy import Owed, subsidy_owed
 
 RULE_NAME = RuleKind.CARE.label

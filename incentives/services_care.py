@@ -15,13 +15,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from assessment.models import RuleKind
+from assessment.services.policy import params_for
 from audit.models import AuditAction
 from audit.services import audit_record, snapshot
 from cadres.models import Cadre, CadreKind, Unit
 from cadres.selectors import unit_in_scope
 
 from .models import CareKind, CareRecord, DepartedVillageCadre, HardshipPost, VisitOccasion
-from .policy_care import params_for
 from .subsidy import cycle_end, month_end, months_between, subsidy_start
 
 VISIT_KINDS = {CareKind.VISIT, CareKind.DEPARTED_VISIT}

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
 from assessment.models import RuleKind
+from assessment.services.policy import params_for
 from cadres.forms import apply_service_errors
 from cadres.selectors import cadre_get, unit_get, units_visible_to
 
@@ -32,7 +33,7 @@ from .forms_care import (
 )
 from .hub import HubLink, hub_add
 from .models import CareKind
-from .policy_care import SUBSIDY_CYCLES, params_for
+from .policy_care import SUBSIDY_CYCLES
 from .selectors_care import (
     DueKind,
     care_due,

@@ -17,11 +17,11 @@ from decimal import Decimal, InvalidOperation
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q, Sum
+from django.db.models import Sum
 from django.utils import timezone
 
-from assessment.grading import PolicyResolver, RuleRow
-from assessment.models import Assessment, Grade, PeriodStatus, PolicyRule, RuleKind
+from assessment.models import Assessment, Grade, PeriodStatus, RuleKind
+from assessment.services.policy import params_for
 from audit.models import AuditAction
 from audit.services import audit_record, snapshot
 from cadres.models import RANKS_BY_KIND, Cadre, CadreStatus, Rank, Unit
@@ -118,17 +118,9 @@ def _require(actor, unit: Unit, capability: str = "manage_recall") -> None:
 
 
 def policy_params(unit: Unit, kind: str) -> dict:
-    """The rule of ``kind`` in force for ``unit`` (its own, an ancestor's or the default), read
-    with the grading policy's resolver from the rows that can bear on it: that kind's defaults
-    and the unit's own and its ancestors' rows (one query)."""
-    step = Unit.steplen
-    ancestors = [unit.path[:end] for end in range(step, len(unit.path) + 1, step)]
-    rows = PolicyRule.objects.filter(Q(unit__isnull=True) | Q(unit__path__in=ancestors), kind=kind)
-    resolver = PolicyResolver(
-        RuleRow(path or "", kind, key, params, enabled)
-        for path, key, params, enabled in rows.values_list("unit__path", "key", "params", "enabled")
-    )
-    return resolver.policy(unit.path).one(kind) or {}
+    """The rule of ``kind`` in force for ``unit`` (its own, an ancestor's or the default; one
+    query), ``{}`` where it is switched off."""
+    return params_for(kind, unit) or {}
 
 
 def _day(value, field: str, label: str, *, not_before: datetime.date | None = None) -> datetime.date:

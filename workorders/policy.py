@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime
 
 from assessment.models import RuleKind
-from assessment.services.policy import Param, policy_section, register_kind
+from assessment.services.policy import Param, params_for, policy_section, register_kind
 from cadres.models import Unit
 
 SECTION = "workorder-rules"
@@ -139,23 +139,7 @@ def register() -> None:
 
 def limits_for(unit: Unit) -> dict:
     """The WORKORDER rule in force for ``unit`` (the defaults where it is switched off)."""
-    return _kind_params(RuleKind.WORKORDER, unit) or dict(DEFAULT_RULES[0][2])
-
-
-def _kind_params(kind: str, unit: Unit) -> dict | None:
-    from django.db.models import Q
-
-    from assessment.grading import PolicyResolver, RuleRow
-    from assessment.models import PolicyRule
-
-    step = Unit.steplen
-    ancestors = [unit.path[:end] for end in range(step, len(unit.path) + 1, step)]
-    rows = PolicyRule.objects.filter(kind=kind).filter(Q(unit__isnull=True) | Q(unit__path__in=ancestors))
-    resolver = PolicyResolver(
-        RuleRow(path or "", kind, key, params, enabled)
-        for path, key, params, enabled in rows.values_list("unit__path", "key", "params", "enabled")
-    )
-    return resolver.policy(unit.path).one(kind)
+    return params_for(RuleKind.WORKORDER, unit) or dict(DEFAULT_RULES[0][2])
 
 
 def dispatch_due(unit: Unit, recorded_on: datetime.date) -> datetime.date:

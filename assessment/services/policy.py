@@ -14,6 +14,7 @@ from fractions import Fraction
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 
 from audit.models import AuditAction
 from audit.services import audit_record, snapshot
@@ -21,7 +22,7 @@ from cadres.models import CadreKind, LeaveKind, Unit
 from cadres.selectors import unit_in_scope
 from supervision.models import SanctionKind
 
-from ..grading import ROUNDING_LABELS, SANCTION_LABELS
+from ..grading import ROUNDING_LABELS, SANCTION_LABELS, PolicyResolver, RuleRow
 from ..models import INDIVIDUAL_SCALE, QUARTER_SCALE, TEAM_SCALE, PolicyRule, RuleKind
 from .recompute import recompute_open_periods
 
@@ -563,3 +564,34 @@ def _after_change(actor, unit: Unit | None, kind: str) -> None:
             hooks.on_change(actor=actor, unit=unit)
         return
     recompute_open_periods(unit_paths=[unit.path if unit else ""], actor=actor, reason="评定规则变化")
+
+
+# --------------------------------------------------------------------------- reading one kind
+
+
+class KindPolicy:
+    """The rule of one kind in force for any unit: every row of the kind is read once (a few
+    rows: the default and the units' overrides), then each unit path resolves in memory, the
+    nearest unit winning. None where the rule is switched off. The apps that evaluate a kind
+    outside the grading engine (recall's limits, incentives' care, work orders') read it here."""
+
+    def __init__(self, kind: str, *, unit_path: str | None = None):
+        self.kind = kind
+        rows = PolicyRule.objects.filter(kind=kind)
+        if unit_path is not None:
+            # only the rows that can bear on this unit: the default and its ancestors' own
+            step = Unit.steplen
+            ancestors = [unit_path[:end] for end in range(step, len(unit_path) + 1, step)]
+            rows = rows.filter(Q(unit__isnull=True) | Q(unit__path__in=ancestors))
+        self.resolver = PolicyResolver(
+            RuleRow(path or "", kind, key, params, enabled)
+            for path, key, params, enabled in rows.values_list("unit__path", "key", "params", "enabled")
+        )
+
+    def params(self, unit_path: str) -> dict | None:
+        return self.resolver.policy(unit_path).one(self.kind)
+
+
+def params_for(kind: str, unit: Unit) -> dict | None:
+    """The rule of ``kind`` in force for ``unit`` (one query), None where it is switched off."""
+    return KindPolicy(kind, unit_path=unit.path).params(unit.path)

@@ -8,8 +8,7 @@ from django.urls import reverse
 
 from accounts.roles import Role
 from assessment.models import PolicyRule, RuleKind
-from assessment.services.policy import policy_rule_save
-from incentives.policy_care import params_for
+from assessment.services.policy import params_for, policy_rule_save
 
 
 def test_the_defaults_are_seeded_with_their_sources(db):
