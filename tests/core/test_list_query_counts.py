@@ -32,6 +32,7 @@ INVENTORY = {
     "cadres:search": "cadres/test_search.py::test_the_query_count_does_not_grow_with_the_results",
     "cadres:units": "cadres/test_views.py::test_the_unit_tree_costs_the_same_queries_for_3_or_30_units",
     "cadres:unit_detail": "core/test_list_query_counts.py::test_a_units_page_with_its_team_and_child_units",
+    "incentives:bonus_bases": "incentives/test_pool_pages.py::test_the_bases_page_reads_a_fixed_number_of_queries",
     "incentives:care": "incentives/test_care_pages.py::test_the_records_list_costs_the_same_queries_for_3_or_30",
     "incentives:care_due": "incentives/test_care_pages.py::test_the_due_page_costs_the_same_queries_for_3_or_30",
     "incentives:departed": "incentives/test_care_pages.py::test_the_departed_list_costs_the_same_queries_for_2_or_12",
@@ -39,6 +40,8 @@ INVENTORY = {
     "incentives:hardship": "incentives/test_care_pages.py::test_the_hardship_list_costs_the_same_queries_for_1_or_3",
     "incentives:lists": "incentives/test_lists_pages.py::test_the_list_reads_a_fixed_number_of_queries",
     "incentives:pools": "incentives/test_pool_pages.py::test_the_pools_page_reads_a_fixed_number_of_queries",
+    "incentives:track_rankings": "incentives/test_tracks_pages.py::"
+    "test_the_rankings_page_reads_a_fixed_number_of_queries",
     "incentives:tracks": "core/test_list_query_counts.py::test_the_race_track_catalogue",
     "recall:cases": "recall/test_pages.py::test_the_case_list_costs_the_same_queries_for_3_or_30_cases",
     "recall:decisions": "recall/test_flag_pages.py::test_the_decision_list_costs_the_same_queries_for_3_or_30",
@@ -84,7 +87,7 @@ def test_every_list_page_is_in_the_inventory():
         and not route.startswith(("api/", "admin/"))
         and "<" not in route
         and listing.search(name)
-        and not name.endswith(("_export", ":statistics", ":bonus_bases"))
+        and not name.endswith(("_export", ":statistics"))
     }
     assert sorted(found - set(INVENTORY)) == []
 

@@ -11,7 +11,8 @@ from django.urls import reverse
 from assessment.models import TeamAssessment
 from incentives.models import BonusBase, PoolShare, TeamPool
 from incentives.services_pools import bonus_base_set, pool_create, pool_shares_set
-from tests.factories import CadreFactory, make_period
+from cadres.models import UnitKind
+from tests.factories import CadreFactory, make_period, unit_child
 
 BASES = reverse("incentives:bonus_bases")
 POOLS = reverse("incentives:pools")
@@ -94,16 +95,21 @@ def test_removing_a_units_own_base(client, users, period, tree):
     assert not BonusBase.objects.exists()
 
 
+@pytest.mark.parametrize("extra", [3, 30])
 def test_the_bases_page_reads_a_fixed_number_of_queries(
-    client, users, period, tree, django_assert_num_queries
+    client, users, period, tree, extra, django_assert_num_queries
 ):
     bonus_base_set(actor=users["staff"], period=period, unit=tree["county_a"], amount="1")
+    for n in range(extra):  # more units, each with a base of its own, on the same page
+        town = unit_child(tree["county_a"], f"BB{n:03d}", f"基数镇{n:02d}", UnitKind.TOWNSHIP)
+        bonus_base_set(actor=users["staff"], period=period, unit=town, amount=str(100 + n))
     client.force_login(users["staff"])
     # session, user, the user's unit; the annual periods (picker, default); COUNT and the page of
     # units; the bases in force (own and ancestors'), the units' own bases (with who set them);
-    # the units for the two unit selects (filter and form)
-    with django_assert_num_queries(10):
-        client.get(BASES, {"period": period.pk})
+    # the units for the two unit selects (filter and form); the filter's chosen unit
+    with django_assert_num_queries(11):
+        response = client.get(BASES, {"period": period.pk, "unit": tree["county_a"].pk})
+    assert response.content.decode().count("基数镇") >= min(extra, 20)
 
 
 # ---------------------------------------------------------------- pools
