@@ -451,3 +451,41 @@ class LeaveRecord(models.Model):
         first = max(self.start_date, start)
         last = min(self.end_date or end, end)
         return max((last - first).days + 1, 0)
+
+
+class CadreFacts(models.Model):
+    """Facts of the 干部任免审批表 (LRMX/LRM files, ``interop/``) the registry keeps as they are
+    written there: 籍贯, 出生地, 健康状况, the family, the photo, and the résumé lines that could not
+    be read as posts. Beside the cadre rather than on it, so the registry's bulk writers and
+    audit snapshots of ``Cadre`` are not concerned; a cadre without a 任免审批表 has no row."""
+
+    cadre = models.OneToOneField(
+        Cadre, verbose_name="干部", on_delete=models.CASCADE, primary_key=True, related_name="facts"
+    )
+    native_place = models.CharField("籍贯", max_length=50, blank=True, default="")
+    birth_place = models.CharField("出生地", max_length=50, blank=True, default="")
+    health = models.CharField("健康状况", max_length=30, blank=True, default="")
+    professional_title = models.CharField("专业技术职务", max_length=100, blank=True, default="")
+    expertise = models.CharField("熟悉专业有何专长", max_length=200, blank=True, default="")
+    rewards_text = models.TextField("奖惩情况", blank=True, default="")
+    resume_text = models.TextField(
+        "简历（未能逐条识别的部分）",
+        blank=True,
+        default="",
+        help_text="导入任免审批表时，简历中不能识别为任职经历的行原样保存在这里，导出时写在简历末尾。",
+    )
+    family = models.JSONField(
+        "家庭主要成员及重要社会关系",
+        default=list,
+        blank=True,
+        help_text="每项含称谓、姓名、出生日期、政治面貌、工作单位及职务（relation/name/birth/politics/work）。",
+    )
+    photo = models.BinaryField("照片", null=True, blank=True, editable=False)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "任免审批表信息"
+        verbose_name_plural = "任免审批表信息"
+
+    def __str__(self):
+        return f"{self.cadre_id} 任免审批表信息"
