@@ -7,6 +7,7 @@ from cadres import api_leaves
 from cadres.api import CadreViewSet, UnitViewSet
 from core.api_views import JobView, TokenView
 from incentives import api as incentives_api
+from interop import api as interop_api
 from recall.api import (
     AdjustmentViewSet,
     FlagViewSet,
@@ -35,7 +36,7 @@ router.register("flags", FlagViewSet, basename="flag")
 router.register("adjustments", AdjustmentViewSet, basename="adjustment")
 incentives_api.register(router)  # incentives/, track-rankings/, care-records/, ...
 # issue 17: leave records, investigations, appeals, unit quotas and raises, the what-if
-EXTRA_API = (api_leaves, api_investigations, api_appeals, api_quotas, api_whatif, workorders_api)
+EXTRA_API = (api_leaves, api_investigations, api_appeals, api_quotas, api_whatif, workorders_api, interop_api)
 for module in EXTRA_API:
     module.register(router)
 

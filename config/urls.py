@@ -21,6 +21,7 @@ urlpatterns = [
     path("recall/", include("recall.urls")),
     path("incentives/", include("incentives.urls")),
     path("workorders/", include("workorders.urls")),
+    path("interop/", include("interop.urls")),
     path("jobs/", include("core.urls")),
     path("api/v1/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "recall",
     "incentives",
     "workorders",
+    "interop",
 ]
 
 MIDDLEWARE = [
