@@ -130,10 +130,13 @@ def test_select_only_and_skip():
 
 
 def test_targets_verdicts_at_the_edge():
-    assert run.verdict("import_10k_s", "1.00").endswith("met")
-    assert run.verdict("import_10k_s", "1.01").endswith("OVER")
+    assert run.verdict("import_10k_s", "1.00") == "≤ 1 met"
+    assert run.verdict("import_10k_s", "1.01") == "≤ 1 MISSED"
     assert run.verdict("import_10k_s", "NA") == "≤ 1"
-    assert run.verdict("api_rps_c10", "120") == ""
+    assert run.verdict("api_rps_c10", "200") == "≥ 200 met"
+    assert run.verdict("api_rps_c10", "199.9") == "≥ 200 MISSED"
+    assert run.verdict("api_p95_ms_c10", "nan") == "≤ 50"
+    assert run.verdict("api_p50_ms_c10", "12") == ""
 
 
 def test_previous_commit_is_the_last_marker():
