@@ -308,6 +308,12 @@ class Assessment(models.Model):
     votes_incompetent = models.PositiveIntegerField("民主测评不称职票", null=True, blank=True)
     votes_abstain = models.PositiveIntegerField("民主测评弃权票", null=True, blank=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
+    # When a value the grade report shows (total, rank, grade, code, explanation, 待复核) last
+    # changed: ``grade-reports/?updated_since=``. Written by the recomputation only for rows
+    # whose outcome changed, and by the grade adjustments and corrections; not by score entry
+    # alone (the report's values change when the recomputation runs). Not indexed: an index
+    # on a column the recomputation writes would cost it its in-place (HOT) updates.
+    grade_changed_at = models.DateTimeField("等次变更时间", null=True, blank=True)
 
     class Meta:
         verbose_name = "考核结果"

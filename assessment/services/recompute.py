@@ -346,6 +346,7 @@ def period_recompute(
 
         now = timezone.now()
         changed = []
+        regraded: set[int] = set()
         # the engine gives a row new scores only where it computed one (民情工单)
         recomputed = {r.id: r.scores for r in rows if r.scores is not typed[r.id]}
         for s in stored:
@@ -355,12 +356,16 @@ def period_recompute(
             scores = recomputed.get(s[0])
             if scores is not None and scores == (loads(s[6]) if s[6] else {}):
                 scores = None
+            if new != old:
+                regraded.add(s[0])
             if new != old or scores is not None:
                 changed.append((s[0], *new, now) if scores is None else (s[0], *new, now, scores))
-        bulk_update_rows(Assessment, RESULT_FIELDS, [c for c in changed if len(c) == len(RESULT_FIELDS) + 1])
-        bulk_update_rows(
-            Assessment, [*RESULT_FIELDS, "scores"], [c for c in changed if len(c) == len(RESULT_FIELDS) + 2]
-        )
+        # grade_changed_at (grade-reports/?updated_since=) moves only where the outcome changed
+        for fields in (RESULT_FIELDS, [*RESULT_FIELDS, "scores"]):
+            some = [c for c in changed if len(c) == len(fields) + 1]
+            stamped = [c for c in some if c[0] in regraded]
+            bulk_update_rows(Assessment, fields, stamped, constants={"grade_changed_at": now})
+            bulk_update_rows(Assessment, fields, [c for c in some if c[0] not in regraded])
         teams_changed = _write_teams(period, teams)
         if period.quarter is None:
             _write_quotas(period, unit_path, quotas, unit_only=unit_only)

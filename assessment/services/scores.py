@@ -674,6 +674,26 @@ def _without_override_note(explanation: list) -> list:
     return [e for e in (explanation or []) if not (isinstance(e, dict) and e.get("rule") == "人工调整")]
 
 
+# What grade-reports/ shows of a result: a change of any of them moves grade_changed_at.
+REPORTED_FIELDS = (
+    "total_score",
+    "rank_in_unit",
+    "final_grade",
+    "grade_code",
+    "explanation",
+    "review_required",
+)
+
+
+def _reported(obj) -> tuple:
+    return tuple(getattr(obj, name) for name in REPORTED_FIELDS)
+
+
+def _stamp_if_regraded(obj, reported: tuple) -> None:
+    if _reported(obj) != reported:
+        obj.grade_changed_at = timezone.now()
+
+
 def _apply_override(obj, grade: str, reason: str) -> None:
     obj.override_grade = grade
     obj.override_reason = reason if grade else ""
@@ -726,8 +746,10 @@ def assessment_override(*, actor, assessment: Assessment, grade: str, reason: st
     reason = _clean_reason(reason)
     before = _grade_fields(obj)
     before["grade_code"] = obj.grade_code
+    reported = _reported(obj)
     _apply_override(obj, grade, reason)
     obj.grade_code = GRADE_CODES.get(obj.final_grade) if period.is_annual else None
+    _stamp_if_regraded(obj, reported)
     obj.save(
         update_fields=[
             "override_grade",
@@ -735,6 +757,7 @@ def assessment_override(*, actor, assessment: Assessment, grade: str, reason: st
             "final_grade",
             "grade_code",
             "explanation",
+            "grade_changed_at",
             "updated_at",
         ]
     )
@@ -809,11 +832,15 @@ def assessment_correct(
     obj.scores = new_scores
     for name, count in zip(VOTE_NAMES, new_votes, strict=True):
         setattr(obj, name, count)
+    reported = _reported(obj)
     if grade is not None:
         _apply_override(obj, grade, reason)
         # a 更正 of the grade comes after any 复核 decision and replaces it (the engine would
         # otherwise keep the decided grade over the corrected one)
         obj.appeal_grade = ""
+    # the recomputation below stamps what it changes; the grade written here it finds already
+    # written, so this stamps it
+    _stamp_if_regraded(obj, reported)
     obj.save(
         update_fields=[
             "scores",
@@ -823,6 +850,7 @@ def assessment_correct(
             "override_reason",
             "final_grade",
             "explanation",
+            "grade_changed_at",
             "updated_at",
         ]
     )
