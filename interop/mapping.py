@@ -16,9 +16,9 @@ GENDER_TEXT = {Gender.MALE: "男", Gender.FEMALE: "女"}
 # 学历 texts, most specific first (研究生 before 大学 before 中专...).
 LEVEL_WORDS = [
     (("研究生", "博士", "硕士"), EducationLevel.POSTGRADUATE),
-    (("大学本科", "本科", "大学"), EducationLevel.BACHELOR),
-    (("大专", "专科"), EducationLevel.COLLEGE),
     (("中专", "中等专科", "中技", "技校", "职高", "中等职业"), EducationLevel.SECONDARY),
+    (("大学专科", "大专", "专科"), EducationLevel.COLLEGE),
+    (("大学本科", "本科", "大学"), EducationLevel.BACHELOR),
     (("高中", "初中", "小学", "中学"), EducationLevel.HIGH_SCHOOL),
 ]
 LEVEL_ORDER = {
