@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime
 import random
+from dataclasses import dataclass
 from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
@@ -24,6 +25,7 @@ from audit.models import AuditAction
 from audit.services import Change, audit_record_bulk, snapshot
 from cadres.models import Cadre, CadreKind, CadreStatus, Unit, UnitKind
 from cadres.services import cadre_update
+from core.bulk import bulk_insert
 
 from . import services_care as services
 from .models import CareKind, CareRecord, VisitOccasion
@@ -55,30 +57,65 @@ def _holiday(today: datetime.date, occasion: str) -> datetime.date:
     return this if this <= today else this.replace(year=today.year - 1)
 
 
+# Routine records written (with their audit entries) per chunk: the province demo has a
+# million cadres, whose 1.7 million records would not fit in memory as model instances.
+ROUTINE_CHUNK = 20_000
+
+
+@dataclass(frozen=True)
+class _Active:
+    """What the demo reads of a cadre (no model instance: a million of them, each decrypting
+    its ID number and phone, took minutes and gigabytes)."""
+
+    pk: int
+    kind: str
+    unit_id: int
+    unit_path: str
+    unit_kind: str
+    work_start_date: datetime.date
+    post_start_date: datetime.date | None
+
+
 @transaction.atomic
 def seed_care(*, seed: int = 0) -> dict:
     rng = random.Random(seed + 16)
     today = timezone.localdate()
     staff = User.objects.get(username="zzb_staff")
-    active = list(
-        Cadre.objects.exclude(status__in=[CadreStatus.RETIRED, CadreStatus.DISMISSED])
-        .select_related("unit")
+    active = [
+        _Active(*row)
+        for row in Cadre.objects.exclude(status__in=[CadreStatus.RETIRED, CadreStatus.DISMISSED])
         .order_by("id")
-    )
+        .values_list(
+            "pk", "kind", "unit_id", "unit__path", "unit__kind", "work_start_date", "post_start_date"
+        )
+    ]
     if not active:
         return {}
     counts = {"care_records": 0}
 
     # the yearly routine of the whole city, in bulk: most had a health check and took leave
-    routine = []
+    routine: list[CareRecord] = []
+
+    def flush():
+        bulk_insert(CareRecord, routine)
+        audit_record_bulk(
+            actor=staff,
+            changes=(Change(AuditAction.CREATE, r, None, snapshot(r), r.cadre_id, path) for r, path in paths),
+            reason="演示数据：年度体检与带薪休假",
+        )
+        counts["care_records"] += len(routine)
+        routine.clear()
+        paths.clear()
+
+    paths: list[tuple[CareRecord, str]] = []
     for cadre in active:
         if cadre.kind == CadreKind.VILLAGE and rng.random() < 0.3:
             continue  # some village cadres have neither on record
         if rng.random() < 0.9:
             routine.append(
                 CareRecord(
-                    cadre=cadre,
-                    unit=cadre.unit,
+                    cadre_id=cadre.pk,
+                    unit_id=cadre.unit_id,
                     kind=CareKind.HEALTH_CHECK,
                     date=_day_this_year(rng, today),
                     content="年度健康体检",
@@ -86,11 +123,12 @@ def seed_care(*, seed: int = 0) -> dict:
                     created_by=staff,
                 )
             )
+            paths.append((routine[-1], cadre.unit_path))
         if rng.random() < 0.85:
             routine.append(
                 CareRecord(
-                    cadre=cadre,
-                    unit=cadre.unit,
+                    cadre_id=cadre.pk,
+                    unit_id=cadre.unit_id,
                     kind=CareKind.LEAVE,
                     date=_day_this_year(rng, today),
                     days=rng.choice([5, 5, 5, 7, 10, 10, 15, 3]),
@@ -98,32 +136,32 @@ def seed_care(*, seed: int = 0) -> dict:
                     created_by=staff,
                 )
             )
-    CareRecord.objects.bulk_create(routine, batch_size=2000)
-    audit_record_bulk(
-        actor=staff,
-        changes=(Change(AuditAction.CREATE, r, None, snapshot(r), r.cadre_id, r.unit.path) for r in routine),
-        reason="演示数据：年度体检与带薪休假",
-    )
-    counts["care_records"] += len(routine)
+            paths.append((routine[-1], cadre.unit_path))
+        if len(routine) >= ROUTINE_CHUNK:
+            flush()
+    if routine:
+        flush()
+
+    def full(cadre: _Active) -> Cadre:
+        return Cadre.objects.select_related("unit").get(pk=cadre.pk)
 
     def record(cadre, kind, day, content, **extra):
+        if isinstance(cadre, _Active):
+            cadre = full(cadre)
         services.care_record_create(actor=staff, cadre=cadre, kind=kind, date=day, content=content, **extra)
         counts["care_records"] += 1
 
     # a hardship post: a remote township, one cadre visited this year and the others not
-    towns = [
-        u
-        for u in Unit.objects.filter(kind=UnitKind.TOWNSHIP).order_by("path")
-        if any(c.unit_id == u.pk for c in active)
-    ]
-    in_town: list[Cadre] = []
+    staffed = {c.unit_id for c in active}
+    towns = [u for u in Unit.objects.filter(kind=UnitKind.TOWNSHIP).order_by("path") if u.pk in staffed]
+    in_town: list[_Active] = []
     if towns:
         town = towns[-1]
         services.hardship_post_designate(
             actor=staff, unit=town, since=today - datetime.timedelta(days=800), note="山区边远乡镇，交通不便"
         )
         counts["hardship_posts"] = 1
-        in_town = [c for c in active if c.unit.path.startswith(town.path) and c.kind != CadreKind.VILLAGE]
+        in_town = [c for c in active if c.unit_path.startswith(town.path) and c.kind != CadreKind.VILLAGE]
         if in_town:
             record(
                 in_town[0],
@@ -134,7 +172,8 @@ def seed_care(*, seed: int = 0) -> dict:
                 amount=Decimal("800"),
                 by_whom="组织部领导",
             )
-    elsewhere = [c for c in active if c not in in_town]
+    in_town_pks = {c.pk for c in in_town}
+    elsewhere = [c for c in active if c.pk not in in_town_pks]
 
     # talks, festival visits and hardship help: a few dozen, through the services
     for cadre in rng.sample(active, min(40, len(active))):
@@ -163,7 +202,8 @@ def seed_care(*, seed: int = 0) -> dict:
         (today - relativedelta(months=26), month_end(today), "村监委会主任"),
         (today - relativedelta(months=5), None, "人民调解员"),
     ]
-    for cadre, (left_on, paid_through, role) in zip(villagers, plans, strict=False):
+    for villager, (left_on, paid_through, role) in zip(villagers, plans, strict=False):
+        cadre = full(villager)
         left_on = max(left_on, cadre.work_start_date + datetime.timedelta(days=1))
         departure = services.departure_register(
             actor=staff,
@@ -199,13 +239,13 @@ def seed_care(*, seed: int = 0) -> dict:
     candidates = [
         c
         for c in active
-        if c.unit.kind == UnitKind.TOWNSHIP
+        if c.unit_kind == UnitKind.TOWNSHIP
         and c.kind == CadreKind.GENERAL
         and c.work_start_date <= start
         and (c.post_start_date is None or c.post_start_date <= today)
     ]
     if candidates:
-        cadre = candidates[0]
+        cadre = full(candidates[0])
         cadre_update(
             actor=staff,
             cadre=cadre,
