@@ -2,7 +2,7 @@
 
 import datetime
 
-from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Concat, Length, Substr
 from django.http import Http404
 from django.utils import timezone
@@ -59,6 +59,24 @@ def unit_in_scope(user, unit: Unit) -> bool:
 
 def cadres_visible_to(user) -> QuerySet[Cadre]:
     return Cadre.objects.filter(scope_q(user))
+
+
+def cadre_counts(user) -> list[tuple[int, str, str, int]]:
+    """How many cadres the user's subtree holds per (unit id, kind, status): one grouped scan,
+    read once per request (kept on the user object, which Django loads afresh for each request)
+    and shared by whatever counts cadres on the same page (the home page's registry figures, its
+    scoring progress, its 关爱提醒): three scans of 100,000 cadres become one, read from the
+    index on (unit, kind, status) rather than the table."""
+    cached = getattr(user, "_cadre_counts", None)
+    if cached is None:
+        cached = list(
+            cadres_visible_to(user)
+            .order_by()
+            .values_list("unit_id", "kind", "status")
+            .annotate(n=Count("*"))  # COUNT(*): answered from the index on (unit, kind, status)
+        )
+        user._cadre_counts = cached
+    return cached
 
 
 def cadre_get(user, pk) -> Cadre:

@@ -1,11 +1,13 @@
+from collections import Counter
+
 from django.contrib.auth.decorators import login_required
-from django.db.models import Case, Count, Max, Q, When
+from django.db.models import Case, Count, Max, When
 from django.shortcuts import render
 
 from audit.selectors import audit_visible_to
 from audit.views import present_entries
 from cadres.models import CadreKind, CadreStatus
-from cadres.selectors import cadres_visible_to, unit_label, units_visible_to
+from cadres.selectors import cadre_counts, unit_label, units_visible_to
 
 from . import registry
 
@@ -16,17 +18,16 @@ TODO_LIMIT = 20
 def home(request):
     """Dashboard: the registry of the user's subtree at a glance."""
     user = request.user
-    # One aggregate query for every count by kind and status.
-    counts = cadres_visible_to(user).aggregate(
-        total=Count("id"),
-        **{f"kind_{k}": Count("id", filter=Q(kind=k)) for k in CadreKind.values},
-        **{f"status_{s}": Count("id", filter=Q(status=s)) for s in CadreStatus.values},
-    )
-    total = counts["total"] or 0
-    by_kind = [{"value": k.value, "label": k.label, "count": counts[f"kind_{k.value}"]} for k in CadreKind]
-    by_status = [
-        {"value": s.value, "label": s.label, "count": counts[f"status_{s.value}"]} for s in CadreStatus
-    ]
+    # every count by kind and status from the one grouped read of the subtree's cadres that the
+    # dashboard's panels share (per unit, kind and status)
+    kinds: Counter[str] = Counter()
+    statuses: Counter[str] = Counter()
+    for _unit, kind, status, n in cadre_counts(user):
+        kinds[kind] += n
+        statuses[status] += n
+    total = sum(kinds.values())
+    by_kind = [{"value": k.value, "label": k.label, "count": kinds[k.value]} for k in CadreKind]
+    by_status = [{"value": s.value, "label": s.label, "count": statuses[s.value]} for s in CadreStatus]
     for row in (*by_kind, *by_status):
         row["percent"] = round(row["count"] * 100 / total) if total else 0
     recent = None

@@ -22,7 +22,7 @@ from django.utils import timezone
 from assessment.models import RuleKind
 from assessment.services.policy import KindPolicy
 from cadres.models import Cadre, CadreStatus, Unit
-from cadres.selectors import cadres_visible_to, scope_q, unit_label, units_visible_to
+from cadres.selectors import cadre_counts, cadres_visible_to, scope_q, unit_label, units_visible_to
 
 from .models import CareKind, CareRecord, DepartedVillageCadre, HardshipPost
 from .policy_care import SUBSIDY_CYCLES, care_text
@@ -406,13 +406,25 @@ def care_due_counts(user, *, on: datetime.date | None = None) -> dict[str, int]:
         "leave_days": _highest(policy, "leave_min_days"),
     }
     if any(most.values()):
-        # departed cadres left out by a NOT IN of the (few) departures: the planner misjudges the
-        # LEFT JOIN … IS NULL form as one row and picks a nested loop over every unit
+        # Cadres without a care record this year are counted from the page's one grouped read of
+        # the subtree's cadres (``cadre_counts``: per unit and status), less the departed (few)
+        # and less those with records; only the cadres with records are joined to them. The home
+        # page so costs no second scan of 100,000 cadres for its 关爱提醒.
         departed = DepartedVillageCadre.objects.values("cadre_id")
         cadres = cadres_visible_to(user).exclude(status__in=GONE).exclude(pk__in=departed)
-        # one grouped read: the cadres in scope joined to this year's records aggregated per cadre
-        # (a hash join of two grouped sets, not a subquery per cadre), grouped by unit and by the
-        # counts capped at the most demanding rule
+        on_roll: dict[int, int] = {}
+        for unit_id, _kind, status, n in cadre_counts(user):
+            if status not in GONE:
+                on_roll[unit_id] = on_roll.get(unit_id, 0) + n
+        for unit_id, n in (
+            cadres_visible_to(user)
+            .exclude(status__in=GONE)
+            .filter(pk__in=departed)
+            .order_by()
+            .values_list("unit_id")
+            .annotate(n=Count("id"))
+        ):
+            on_roll[unit_id] = on_roll.get(unit_id, 0) - n
         try:
             inner, inner_params = (
                 cadres.annotate(cid=F("id"), uid=F("unit_id")).values("cid", "uid").query.sql_with_params()
@@ -432,24 +444,32 @@ def care_due_counts(user, *, on: datetime.date | None = None) -> dict[str, int]:
         rec_sql, rec_params = records.query.sql_with_params()
 
         def capped(column: str) -> str:  # LEAST(x, cap), which SQLite spells otherwise
-            value = f"COALESCE(r.{column}, 0)"
-            return f"CASE WHEN {value} < %s THEN {value} ELSE %s END"
+            return f"CASE WHEN r.{column} < %s THEN r.{column} ELSE %s END"
 
+        # the cadres with records this year, in scope, grouped by unit and by their counts capped
+        # at the most demanding rule (beyond it every rule is met alike)
         sql = inner and (
             f"SELECT c.uid, {capped('visits')}, {capped('checks')}, {capped('leave_days')}, COUNT(*) "
-            f"FROM ({inner}) c LEFT JOIN ({rec_sql}) r ON r.cadre_id = c.cid "
+            f"FROM ({rec_sql}) r JOIN ({inner}) c ON c.cid = r.cadre_id "
             "GROUP BY 1, 2, 3, 4"
         )
         caps = [most["visits"]] * 2 + [most["checks"]] * 2 + [most["leave_days"]] * 2
-        params = [*caps, *inner_params, *rec_params]
+        params = [*caps, *rec_params, *inner_params]
         by_unit = []
         if inner is not None:
             with connection.cursor() as cursor:
                 cursor.execute(sql, params)
                 by_unit = cursor.fetchall()
+        for row in by_unit:
+            on_roll[row[0]] = on_roll.get(row[0], 0) - row[4]
+        # the rest of each unit's cadres have no record this year: nothing counted yet
+        by_unit += [(unit_id, 0, 0, 0, n) for unit_id, n in on_roll.items() if n > 0]
         # grouped by the unit's id (a cheaper hash than its path); the paths of those units
         paths = dict(Unit.objects.filter(pk__in={row[0] for row in by_unit}).values_list("pk", "path"))
-        groups = {(paths[row[0]], *row[1:4]): row[4] for row in by_unit}
+        groups: dict[tuple, int] = {}
+        for row in by_unit:
+            key = (paths[row[0]], *row[1:4])
+            groups[key] = groups.get(key, 0) + row[4]
         for (path, visits, checks, leave_days), n in groups.items():
             rule = policy.params(path)
             if not rule:
