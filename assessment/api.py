@@ -5,14 +5,20 @@ through one service of ``services/periods.py`` or ``services/scores.py``.
 
 from __future__ import annotations
 
+import datetime
 import re
 from decimal import Decimal
 
+import orjson
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.db.models import F
-from django.http import FileResponse
+from django.http import HttpResponse, HttpResponseNotModified, StreamingHttpResponse
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.http import content_disposition_header, parse_etags
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
@@ -30,6 +36,7 @@ from rest_framework.response import Response
 from audit.services import audit_view
 from cadres import idnumber
 from cadres import selectors as cadre_selectors
+from cadres.models import CadreKind
 from core.api import Conflict
 from core.api_fields import LabelChoiceField, resolve_choice
 from core.jobs import DELAYED_MESSAGE
@@ -38,6 +45,7 @@ from core.xlsx import XLSX_CONTENT_TYPE
 
 from . import reports, selectors
 from .models import (
+    GRADE_CODES,
     VOTE_NAMES,
     Assessment,
     Dimension,
@@ -701,23 +709,67 @@ class GradeReportRowSerializer(serializers.Serializer):
         return super().to_representation(instance)
 
 
+_OFFSET_WITHOUT_PLUS = re.compile(r" (\d{2}(?::?\d{2})?)$")
+
+
+def _datetime(value: str, field: str) -> datetime.datetime:
+    """An ISO 8601 time (``2025-06-01T08:00:00+08:00``, ``…Z``, or a date: its midnight);
+    without an offset, Beijing time. A ``+`` sent unencoded in a query reads as a space."""
+    text = _OFFSET_WITHOUT_PLUS.sub(r"+\1", value.strip())
+    try:
+        moment = parse_datetime(text)
+        day = None if moment else parse_date(text)
+    except ValueError:
+        moment = day = None
+    if day is not None:
+        moment = datetime.datetime.combine(day, datetime.time())
+    if moment is None:
+        raise ValidationError({field: f"无效的时间“{value}”，应如 2025-06-01T08:00:00+08:00 或 2025-06-01。"})
+    return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
+
+
+def _etag_matches(header: str | None, etag: str) -> bool:
+    if not header:
+        return False
+    tags = parse_etags(header)
+    return "*" in tags or etag in {t.removeprefix("W/") for t in tags}
+
+
 @extend_schema_view(
     list=extend_schema(
         summary="考核等次报表（每名干部一行）",
-        description="按单位、单位内排名排序。`format=xlsx` 下载同样内容的 Excel 表（全部行，不分页）。",
+        description="按单位、单位内排名排序。`format=xlsx` 下载同样内容的 Excel 表（全部行，不分页，边生成边下载）。"
+        "JSON 每页带 `ETag`：带 `If-None-Match` 再次请求，该页各行与总数都未变时答 304（无正文）。"
+        "`updated_since` 只取此时刻以来（含此刻）总分、排名、等次、等次代码、依据或待复核有变化的行，"
+        "供省级平台增量拉取。",
         parameters=[
             OpenApiParameter("period", int, required=True, description="考核期 id"),
             OpenApiParameter("unit", int, description="单位 id：含全部下级单位"),
             OpenApiParameter("grade", str, description="最终等次，如 优秀"),
+            OpenApiParameter("grade_code", int, description="等次代码，如 1（优秀）"),
+            OpenApiParameter("kind", str, description="干部类别（代码或名称），如 general / 一般干部"),
+            OpenApiParameter("cadre", int, description="干部 id；管辖范围外的干部得到空列表"),
+            OpenApiParameter(
+                "updated_since",
+                str,
+                description="ISO 8601 时间，如 2025-06-01T08:00:00+08:00；不带时区按北京时间，只给日期为当日零时",
+            ),
             OpenApiParameter("format", str, enum=["json", "xlsx"], description="xlsx：下载 Excel"),
         ],
         responses={
             200: GradeReportRowSerializer(many=True),
-            400: OpenApiResponse(description="缺少或无效的 period、grade"),
+            304: OpenApiResponse(description="If-None-Match 与本页 ETag 相同：内容未变"),
+            400: OpenApiResponse(
+                description="缺少或无效的 period、grade、grade_code、kind、cadre、updated_since"
+            ),
         },
     )
 )
 class GradeReportViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Thin: parse the filters, page ``reports.ReportRows``, render with orjson. A JSON page
+    carries a strong ETag of its bytes and the caller's scope and masking; a matching
+    ``If-None-Match`` answers 304 (the page is still read: the ETag is of what it would be)."""
+
     serializer_class = GradeReportRowSerializer
     filter_backends: list = []
     renderer_classes = [JSONRenderer, BrowsableAPIRenderer, XlsxRenderer]
@@ -733,64 +785,96 @@ class GradeReportViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             raise ValidationError({"period": "考核期 id 应为整数。"}) from None
         if period is None:
             raise ValidationError({"period": "考核期不存在。"})
+        grade_code = None
+        if p.get("grade_code"):
+            grade_code = _int(p["grade_code"], "grade_code")
+            if grade_code not in GRADE_CODES.values():
+                known = "、".join(f"{code}（{grade}）" for grade, code in GRADE_CODES.items())
+                raise ValidationError({"grade_code": f"无效的等次代码“{p['grade_code']}”。可选值：{known}"})
+        filters = reports.ReportFilters(
+            grade=_choice(Grade, p["grade"], "grade") if p.get("grade") else "",
+            grade_code=grade_code,
+            kind=_choice(CadreKind, p["kind"], "kind") if p.get("kind") else "",
+            cadre=_int(p["cadre"], "cadre") if p.get("cadre") else None,
+            updated_since=_datetime(p["updated_since"], "updated_since") if p.get("updated_since") else None,
+        )
         unit = None
         if p.get("unit"):
-            unit = (
-                cadre_selectors.units_visible_to(user)
-                .annotate(label=cadre_selectors.unit_label())
-                .filter(pk=_int(p["unit"], "unit"))
-                .first()
-            )
+            units = cadre_selectors.units_visible_to(user).filter(pk=_int(p["unit"], "unit"))
+            if self.request.accepted_renderer.format == "xlsx":  # the label names it in the title
+                units = units.annotate(label=cadre_selectors.unit_label())
+            unit = units.first()
             if unit is None:
                 raise NotFound("单位不存在或不在您的管辖范围内。")
-        grade = _choice(Grade, p["grade"], "grade") if p.get("grade") else ""
-        return period, unit, grade
+        return period, unit, filters
 
     def get_queryset(self):
-        period, unit, grade = self._params()
-        self.report = (period, unit, grade)
-        return reports.grade_report_rows(self.request.user, period=period, unit=unit, grade=grade)
+        period, unit, filters = self._params()
+        return reports.report_queryset(self.request.user, period=period, unit=unit, filters=filters)
+
+    def _full_id_numbers(self) -> bool:
+        user = self.request.user
+        return bool(user and user.is_authenticated and user.can("view_id_number"))
 
     def get_serializer_context(self):
         context = super().get_serializer_context()
-        user = self.request.user
-        context["full_id_numbers"] = bool(user and user.is_authenticated and user.can("view_id_number"))
+        context["full_id_numbers"] = self._full_id_numbers()
         return context
 
     def list(self, request, *args, **kwargs):
-        rows = self.get_queryset()
+        period, unit, filters = self._params()
+        full = self._full_id_numbers()
         if request.accepted_renderer.format == "xlsx":
-            return self._xlsx(rows)
+            qs = reports.report_queryset(request.user, period=period, unit=unit, filters=filters)
+            return self._xlsx(qs, period, unit, filters.grade, full)
+        root = unit.path if unit is not None else request.user.scope_path
+        rows = reports.ReportRows(period=period, root_path=root, filters=filters, full_id_numbers=full)
         page = self.paginate_queryset(rows)
-        response = self.get_paginated_response(self.get_serializer(page, many=True).data)
-        if self.get_serializer_context()["full_id_numbers"]:
-            shown = [(r["cadre_id"], r["cadre__name"]) for r in page]
+        data = {
+            "count": self.paginator.page.paginator.count,
+            "next": self.paginator.get_next_link(),
+            "previous": self.paginator.get_previous_link(),
+            "results": page,
+        }
+        if request.accepted_renderer.format != "json":
+            response = Response(data)  # the browsable API
+        else:
+            body = orjson.dumps(data)
+            etag = reports.report_etag(body, scope_path=request.user.scope_path, full_id_numbers=full)
+            if _etag_matches(request.headers.get("If-None-Match"), etag):
+                response = HttpResponseNotModified()
+                response["ETag"] = etag
+                patch_vary_headers(response, ["Authorization"])
+                return response  # nothing shown: no audit entry
+            response = HttpResponse(body, content_type="application/json")
+            response["ETag"] = etag
+        patch_vary_headers(response, ["Authorization"])
+        if full:
+            shown = [(r["cadre"], r["name"]) for r in page]
             audit_view(actor=request.user, cadres=shown, where="接口 grade-reports/")
         return response
 
-    def _xlsx(self, rows):
-        period, unit, grade = self.report
-        scope = (
-            unit.label if unit else (self.request.user.unit.name if self.request.user.unit_id else "全部单位")
-        )
+    def _xlsx(self, qs, period, unit, grade, full):
+        user = self.request.user
+        scope = unit.label if unit else (user.unit.name if user.unit_id else "全部单位")
         title = f"{period.titled('考核等次')}（{scope}{'，' + grade if grade else ''}）"
-        full = self.get_serializer_context()["full_id_numbers"]
-        shown: list[tuple[int, str]] = []
+        root = unit.path if unit else user.scope_path
+        labels = reports.unit_labels(root) if root is not None else {}
+        rows = reports.row_values(qs).iterator(chunk_size=2000)
+        shown: list[tuple[int, str]] | None = [] if full else None
 
-        def noted(source):  # the cadres written with their full ID numbers, for the audit trail
-            for row in source:
-                shown.append((row["cadre_id"], row["cadre__name"]))
-                yield row
+        def content():
+            try:
+                yield from reports.grade_report_xlsx(
+                    rows, title=title, full_id_numbers=full, labels=labels, shown=shown
+                )
+            finally:
+                if shown:  # the cadres written with their full ID numbers, for the audit trail
+                    audit_view(actor=user, cadres=shown, where=f"导出 {title}")
 
-        out = reports.grade_report_xlsx(
-            noted(rows.iterator(chunk_size=2000)) if full else rows.iterator(chunk_size=2000),
-            title=title,
-            full_id_numbers=full,
-        )
-        if full:
-            audit_view(actor=self.request.user, cadres=shown, where=f"导出 {title}")
         filename = f"{period.titled('考核等次')}-{scope}.xlsx"
-        response = FileResponse(out, as_attachment=True, filename=filename, content_type=XLSX_CONTENT_TYPE)
+        response = StreamingHttpResponse(content(), content_type=XLSX_CONTENT_TYPE)
+        response["Content-Disposition"] = content_disposition_header(True, filename)
         response["X-Content-Type-Options"] = "nosniff"
         return response
 
