@@ -1,10 +1,15 @@
-"""A realistic demo city: org tree, cadres with their histories, leadership teams, users.
+"""A realistic demo city (or province): org tree, cadres with their histories, leadership teams, users.
 
 ``seed_demo(cadres=2000, seed=…)`` builds 江州市 with three counties, about thirty townships,
 city and county departments and a few villages, then generates the cadres in Python (a
 seeded ``random.Random``, so the same seed gives the same city) and writes them with
 ``core.bulk.bulk_insert`` (COPY on PostgreSQL): no query per row. Every created object gets
 an audit entry (actor 系统, one batch), written in bulk too.
+
+Above ``PROVINCE_MIN_CADRES`` (200,000) cadres it builds 江南省 instead: cities of about
+100,000 cadres each (江州市 first), each built as above, written city by city so memory holds one
+city's rows at a time (``seed_demo --cadres 1000000``: ten cities, thirty counties of about 28,000
+cadres, under 2 GB).
 
 Running it again finds the city (by its code) and only resets the demo users' passwords.
 """
@@ -50,6 +55,13 @@ from .services import CADRE_FIELDS as CADRE_FIELDS_WRITABLE
 
 CITY_CODE = "JZ"
 CITY_NAME = "江州市"
+# Above PROVINCE_MIN_CADRES the demo is a province: 江南省 with cities of about CITY_CADRES
+# cadres each, built like 江州市 (three counties of about 28,000 cadres, eight departments),
+# one after the other so that no more than one city's rows are in memory at a time.
+PROVINCE_CODE = "JN"
+PROVINCE_NAME = "江南省"
+PROVINCE_MIN_CADRES = 200_001
+CITY_CADRES = 100_000
 DEFAULT_PASSWORD = "demo-12345"
 DEFAULT_SEED = 20240701
 AUDIT_REASON = "生成演示数据"
@@ -108,6 +120,69 @@ COUNTIES = [
             "石塘乡",
         ],
     ),
+]
+# The province's cities after 江州市 (code, name), and the names of their counties: each city
+# has three, built like 江州市's (the same townships and area codes, the third a 区 of 街道).
+PROVINCE_CITIES = [
+    ("QZ", "清州市"),
+    ("YZ", "云州市"),
+    ("LZ", "临州市"),
+    ("AZ", "安州市"),
+    ("NZ", "宁州市"),
+    ("PZ", "平州市"),
+    ("XZ", "兴州市"),
+    ("MZ", "明州市"),
+    ("HZ", "禾州市"),
+    ("SZ", "顺州市"),
+    ("TZ", "泰州市"),
+    ("WZ", "文州市"),
+    ("GZ", "桂州市"),
+    ("RZ", "瑞州市"),
+    ("FZ", "丰州市"),
+]
+COUNTY_NAME_STEMS = [
+    "北山",
+    "云溪",
+    "青石",
+    "长宁",
+    "安平",
+    "清江",
+    "白云",
+    "石城",
+    "龙泉",
+    "丰乐",
+    "永和",
+    "华阳",
+    "临河",
+    "金川",
+    "宝山",
+    "柳江",
+    "新田",
+    "桂阳",
+    "双峰",
+    "平川",
+    "湘阴",
+    "宁远",
+    "安化",
+    "茶陵",
+    "汝城",
+    "会同",
+    "溆浦",
+    "凤凰",
+    "古丈",
+    "保靖",
+    "花垣",
+    "沅陵",
+    "辰溪",
+    "麻阳",
+    "芷江",
+    "靖安",
+    "松滋",
+    "枝江",
+    "宜都",
+    "当阳",
+    "远安",
+    "兴山",
 ]
 VILLAGE_NAMES = [
     "红星",
@@ -254,9 +329,32 @@ USERS = [
         for i, (code, name, _, _) in enumerate(COUNTIES, start=1)
     ),
 ]
-
-
 # ---------------------------------------------------------------- generation
+
+
+@dataclass
+class CitySpec:
+    code: str
+    name: str
+    counties: list  # (code, name, home area code, townships), as COUNTIES
+
+
+CITY = CitySpec(CITY_CODE, CITY_NAME, COUNTIES)
+
+
+def province_cities(cadres: int) -> list[tuple[CitySpec, int]]:
+    """The province's cities and how many cadres each gets: 江州市 first, then as many more as
+    make cities of about ``CITY_CADRES`` (the last ones take what is left over)."""
+    count = min(max(2, round(cadres / CITY_CADRES)), 1 + len(PROVINCE_CITIES))
+    specs = [CITY]
+    for i, (code, name) in enumerate(PROVINCE_CITIES[: count - 1]):
+        counties = []
+        for j, (_, _, area, townships) in enumerate(COUNTIES):
+            stem = COUNTY_NAME_STEMS[(3 * i + j) % len(COUNTY_NAME_STEMS)]
+            counties.append((f"{code}{j + 1:02d}", stem + ("区" if j == 2 else "县"), area, townships))
+        specs.append(CitySpec(code, name, counties))
+    share, extra = divmod(cadres, count)
+    return [(spec, share + (1 if i < extra else 0)) for i, spec in enumerate(specs)]
 
 
 @dataclass
@@ -330,11 +428,20 @@ def minimum_cadres() -> int:
 
 def ensure_users(password: str) -> list[tuple[str, str, str]]:
     """Create the demo users or reset their password, role and unit."""
-    units = {u.code: u for u in Unit.objects.filter(code__in={code for _, _, code, _ in USERS if code})}
+    users = USERS
+    if Unit.objects.filter(code=PROVINCE_CODE).exists():
+        # The province demo: the city's organization department becomes the province's, so
+        # its users (and the demo steps acting as them) reach every city; the county admins
+        # stay with 江州市's counties.
+        users = [
+            (name, role, PROVINCE_CODE if code == CITY_CODE else code, display.replace("市", "省", 1))
+            for name, role, code, display in USERS
+        ]
+    units = {u.code: u for u in Unit.objects.filter(code__in={code for _, _, code, _ in users if code})}
     # One hash for all demo users: PBKDF2 is slow on purpose, and they share the password.
     hashed = make_password(password)
     out = []
-    for username, role, code, display in USERS:
+    for username, role, code, display in users:
         unit = units[code] if code else None
         user = User.objects.filter(username=username).first() or User(username=username)
         user.password = hashed
@@ -351,18 +458,56 @@ def ensure_users(password: str) -> list[tuple[str, str, str]]:
 
 
 def _build(*, cadres: int, seed: int) -> dict[str, int]:
-    rng = random.Random(seed)
     batch = new_batch_id("seed")
-    units = _build_tree(batch)
-    gen = _Generator(rng, units, timezone.localdate())
-    data = Generated()
     if connection.vendor == "postgresql":
         # Check foreign keys row by row during COPY, while Python is still producing rows,
         # instead of all at once at commit (seconds at 100k). Lasts until seed_demo's
         # transaction ends.
         with connection.cursor() as cursor:
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-    # Cadres are written as they are generated; their educations and posts pile up meanwhile.
+    if cadres < PROVINCE_MIN_CADRES:
+        return _build_city(CITY, cadres, random.Random(seed), batch)
+    root = Unit.objects.add_root(
+        create_kwargs={"code": PROVINCE_CODE, "name": PROVINCE_NAME, "kind": UnitKind.PROVINCE}
+    )
+    audit_record_bulk(
+        actor=None,
+        changes=[Change(AuditAction.CREATE, root, after=snapshot(root), scope_path=root.path)],
+        batch=batch,
+        reason=AUDIT_REASON,
+    )
+    totals = {"units": 1}
+    shared = _Shared()
+    for i, (spec, count) in enumerate(province_cities(cadres)):
+        # a generator per city, seeded by the city's place, so each city is what it is
+        # whatever the number of cities after it
+        counts = _build_city(spec, count, random.Random(seed * 1000 + i), batch, parent=root, shared=shared)
+        for key, value in counts.items():
+            totals[key] = totals.get(key, 0) + value
+    return totals
+
+
+@dataclass
+class _Shared:
+    """What the cities of a province share: the ID numbers handed out, the valid area codes."""
+
+    used_ids: set = field(default_factory=set)
+    valid_areas: dict | None = None
+
+
+def _build_city(
+    spec: CitySpec,
+    cadres: int,
+    rng: random.Random,
+    batch: str,
+    parent: Unit | None = None,
+    shared: _Shared | None = None,
+) -> dict[str, int]:
+    """One city: its units, then its cadres (written as they are generated; their educations
+    and posts pile up meanwhile and are written after them), teams and audit entries."""
+    units = _build_tree(batch, spec, parent)
+    gen = _Generator(rng, units, timezone.localdate(), spec.counties, shared)
+    data = Generated()
     bulk_insert(Cadre, gen.generate(cadres, data), fields=CADRE_FIELDS)
     gen.assign_child_ids(data)
     _write(data, units, batch)
@@ -375,8 +520,9 @@ def _build(*, cadres: int, seed: int) -> dict[str, int]:
     }
 
 
-def _build_tree(batch: str) -> list[DemoUnit]:
-    """A few dozen units through treebeard's API; audited in one bulk insert."""
+def _build_tree(batch: str, spec: CitySpec = CITY, parent: Unit | None = None) -> list[DemoUnit]:
+    """A city's hundred-odd units through treebeard's API (under ``parent``, else as a root);
+    audited in one bulk insert."""
     made: list[tuple[Unit, str, str, str]] = []
 
     def add(parent: Unit | None, code: str, name: str, kind: str, style: str, level: str, county: str = ""):
@@ -389,10 +535,10 @@ def _build_tree(batch: str) -> list[DemoUnit]:
         made.append((unit, style, level, county))
         return unit
 
-    city = add(None, CITY_CODE, CITY_NAME, UnitKind.CITY, "city", "city")
+    city = add(parent, spec.code, spec.name, UnitKind.CITY, "city", "city")
     for i, (name, style) in enumerate(CITY_DEPARTMENTS, start=1):
-        add(city, f"{CITY_CODE}B{i:02d}", f"江州{name}", UnitKind.DEPARTMENT, style, "city")
-    for code, cname, _area, townships in COUNTIES:
+        add(city, f"{spec.code}B{i:02d}", f"{spec.name[:-1]}{name}", UnitKind.DEPARTMENT, style, "city")
+    for code, cname, _area, townships in spec.counties:
         county = add(city, code, cname, UnitKind.COUNTY, "county", "county", cname)
         for i, (name, style) in enumerate(COUNTY_DEPARTMENTS, start=1):
             add(county, f"{code}B{i:02d}", f"{cname}{name}", UnitKind.DEPARTMENT, style, "county", cname)
@@ -485,7 +631,14 @@ VILLAGE_TITLES = {
 
 
 class _Generator:
-    def __init__(self, rng: random.Random, units: list[DemoUnit], today: datetime.date):
+    def __init__(
+        self,
+        rng: random.Random,
+        units: list[DemoUnit],
+        today: datetime.date,
+        counties: list = COUNTIES,
+        shared: _Shared | None = None,
+    ):
         self.rng = rng
         self.today = today
         self.units = units
@@ -499,11 +652,17 @@ class _Generator:
         self.villages = self.by_kind.get(UnitKind.VILLAGE, [])
         self.township_ids = {u.id for u in self.townships}
         self.counties = self.by_kind[UnitKind.COUNTY]
-        county_area = {name: area for _, name, area, _ in COUNTIES}
+        county_area = {name: area for _, name, area, _ in counties}
         self.home_area = {u.id: county_area.get(u.county, "430121") for u in units}
-        self.used_ids = set(Cadre.objects.values_list("id_number", flat=True))
+        if shared is None:
+            self.used_ids = set(Cadre.objects.values_list("id_number", flat=True))
+            self.valid_areas = self._valid_areas()
+        else:  # a city of the province: the numbers of the cities before it are in the set
+            self.used_ids = shared.used_ids
+            if shared.valid_areas is None:
+                shared.valid_areas = self._valid_areas()
+            self.valid_areas = shared.valid_areas
         self.digest = idnumber.digester()
-        self.valid_areas = self._valid_areas()
         self.village_of_township = {}
         for v in self.villages:
             town = next(t for t in self.townships if v.path.startswith(t.path))
