@@ -60,8 +60,13 @@ def _check_encoding(data: bytes) -> None:
 
 
 def _text(el) -> str:
-    text = "".join(el.itertext())
-    return BR_RE.sub("\n", text).replace("\r\n", "\n").replace("\r", "\n").strip()
+    # a leaf (nearly every element) is its .text; mixed content (<br/> kept as elements) is joined
+    text = (el.text or "") if len(el) == 0 else "\n".join(el.itertext())
+    if "<" in text:
+        text = BR_RE.sub("\n", text)
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text.strip()
 
 
 def _local(el) -> str:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import copy
 import datetime
+import functools
 import io
 from dataclasses import dataclass, field
 
@@ -35,6 +36,7 @@ from cadres.models import (
     CadreKind,
     CadreStatus,
     Education,
+    EducationLevel,
     Identity,
     PoliticalStatus,
     PostKind,
@@ -44,6 +46,7 @@ from cadres.models import (
     Unit,
 )
 from cadres.selectors import scope_q, unit_in_scope
+from core.bulk import bulk_insert, bulk_update_rows, reserve_pks
 
 from . import intake, lrm, lrmx, mapping
 from .errors import FileProblem
@@ -110,9 +113,9 @@ class FilePlan:
     facts: CadreFacts | None = None
     facts_new: bool = False
     facts_before: dict = field(default_factory=dict)
-    edu_new: list[Education] = field(default_factory=list)
+    edu_new: list[dict] = field(default_factory=list)  # the new rows' values
     edu_changed: list[tuple[Education, dict]] = field(default_factory=list)
-    post_new: list[PostRecord] = field(default_factory=list)
+    post_new: list[dict] = field(default_factory=list)
     post_changed: list[tuple[PostRecord, dict]] = field(default_factory=list)
     shown: list[list[str]] = field(default_factory=list)  # [label, old, new]
     notes: list[str] = field(default_factory=list)
@@ -176,25 +179,29 @@ def _read(item: intake.Item) -> tuple[Person, str]:
 
 
 def _check_photo(data: bytes) -> None:
+    problem = _photo_problem(data)
+    if problem:
+        raise FileProblem("ZhaoPian", problem)
+
+
+@functools.lru_cache(maxsize=4096)
+def _photo_problem(data: bytes) -> str:
+    """What is wrong with a photo ("" when nothing): the commit checks the preview's photos
+    again, often in the same process."""
     from PIL import Image, UnidentifiedImageError
 
     if len(data) > lrmx.MAX_PHOTO:
-        raise FileProblem(
-            "ZhaoPian", f"{where('ZhaoPian')}过大（超过 {lrmx.MAX_PHOTO // 1024 // 1024} MB）。"
-        )
+        return f"{where('ZhaoPian')}过大（超过 {lrmx.MAX_PHOTO // 1024 // 1024} MB）。"
     try:
         with Image.open(io.BytesIO(data)) as img:
+            # the header is read, not the pixels: enough to refuse what is no image or too large
             if img.width * img.height > MAX_PHOTO_PIXELS:
-                raise FileProblem(
-                    "ZhaoPian", f"{where('ZhaoPian')}尺寸异常（{img.width}×{img.height}），已拒绝。"
-                )
+                return f"{where('ZhaoPian')}尺寸异常（{img.width}×{img.height}），已拒绝。"
             if img.format not in ("JPEG", "PNG", "BMP", "GIF"):
-                raise FileProblem("ZhaoPian", f"{where('ZhaoPian')}不是 JPEG 图片。")
-            img.verify()
-    except FileProblem:
-        raise
+                return f"{where('ZhaoPian')}不是 JPEG 图片。"
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
-        raise FileProblem("ZhaoPian", f"{where('ZhaoPian')}不是有效的图片。") from None
+        return f"{where('ZhaoPian')}不是有效的图片。"
+    return ""
 
 
 class _Registry:
@@ -219,6 +226,12 @@ class _Registry:
         self.unit_ids = {name: pk for name, pk in seen.items() if pk is not None}
         self.unit_names = set(seen)
         self.longest = max(map(len, self.unit_names), default=0)
+        self.today = timezone.localdate()
+
+
+# python-stdnum's check of the area code is the costliest step of reading a file; the commit
+# checks the numbers the preview checked, often in the same process
+_validate = functools.lru_cache(maxsize=20_000)(idnumber.validate)
 
 
 def _defaults(defaults: dict | None) -> dict:
@@ -272,7 +285,7 @@ def plan_upload(
             fp.problem("ShenFenZheng", "缺少身份证号，无法确定是哪位干部。")
             continue
         try:
-            number = idnumber.validate(raw)
+            number = _validate(raw)
         except idnumber.IdNumberError as exc:
             fp.problem("ShenFenZheng", str(exc))
             continue
@@ -395,14 +408,19 @@ def _plan_person(fp: FilePlan, person: Person, number: str, existing, unit, defa
     if not new and not fp.cadre_before:
         cadre = existing
         fp.cadre = existing
+    # The number was validated above (python-stdnum's area lookup is the costliest step of a
+    # file): the model's clean() need not do it again, so it sees no number while it runs.
+    cadre.id_number = ""
     try:
-        cadre.clean_fields(exclude=["unit", "id_number_hash", "id_tail_hash", "name_initials"])
+        cadre.clean_fields(exclude=["unit", "id_number", "id_number_hash", "id_tail_hash", "name_initials"])
         cadre.clean()
     except ValidationError as exc:
         for name, messages in exc.message_dict.items():
             element = CADRE_ELEMENTS.get(name, "")
             for message in messages:
                 fp.problem(element, message)
+    finally:
+        cadre.id_number = number
     if new:
         for name in ("name", "gender", "ethnicity", "birth_date", "political_status", "party_join_date",
                      "work_start_date", "post_title"):  # fmt: skip
@@ -467,14 +485,10 @@ def _plan_facts(fp: FilePlan, person: Person, existing, resume_text: str) -> Non
             before[name] = old
             setattr(facts, name, value)
             fp.change(_label(CadreFacts, name), old, value)
-    try:
-        facts.clean_fields(exclude=["cadre", "photo", "family"])
-    except ValidationError as exc:
-        inverse = {v: k for k, v in FACT_ELEMENTS.items()}
-        for name, messages in exc.message_dict.items():
-            element = FACT_ELEMENTS.get(name, inverse.get(name, ""))
-            for message in messages:
-                fp.problem(element, f"{_label(CadreFacts, name)}：{message}")
+    for name, element in FACT_ELEMENTS.items():
+        limit = CadreFacts._meta.get_field(name).max_length
+        if limit and len(getattr(facts, name)) > limit:
+            fp.problem(element, f"{where(element)}过长（最多 {limit} 个字）。")
     if stored is None and before:
         fp.facts, fp.facts_new = facts, True
     elif before:
@@ -514,20 +528,23 @@ def _plan_educations(fp: FilePlan, person: Person, existing, registry, resume, w
             if end is None:
                 end = today
                 fp.notes.append(f"{label}（{school}）的毕业时间文件中没有写明，暂记为导入当天，请核对。")
-            edu = Education(
-                cadre=existing,
-                level=level,
-                degree=degree,
-                school=school,
-                major=major,
-                mode=mode,
-                end_date=end,
+            # kept as the row's values: the instance is made by the commit only
+            fp.edu_new.append(
+                {
+                    "level": level,
+                    "degree": degree,
+                    "school": school,
+                    "major": major,
+                    "mode": mode,
+                    "end_date": end,
+                }
             )
-            fp.edu_new.append(edu)
             fp.change(
                 label,
                 None,
-                f"{edu.get_level_display()} {degree} {mapping.school_text(school, major)}".replace("  ", " "),
+                f"{EducationLevel(level).label} {degree} {mapping.school_text(school, major)}".replace(
+                    "  ", " "
+                ),
             )
             continue
         before = {}
@@ -564,16 +581,15 @@ def _plan_posts(fp: FilePlan, resume, existing, registry) -> None:
         shown = mapping.resume_line(line.start.date, end, text).strip()
         if post is None:
             unit_name, title = mapping.split_post(text, registry.unit_names, registry.longest)
-            record = PostRecord(
-                cadre=existing,
-                unit_id=registry.unit_ids.get(unit_name),
-                unit_name=unit_name[:100],
-                title=title[:100],
-                kind=PostKind.REGULAR,
-                start_date=line.start.date,
-                end_date=end,
-            )
-            if line.start.date > timezone.localdate():
+            record = {
+                "unit_id": registry.unit_ids.get(unit_name),
+                "unit_name": unit_name[:100],
+                "title": title[:100],
+                "kind": PostKind.REGULAR,
+                "start_date": line.start.date,
+                "end_date": end,
+            }
+            if line.start.date > registry.today:
                 fp.problem("JianLi", f"简历“{shown}”的起始时间晚于今天。")
                 continue
             fp.post_new.append(record)
@@ -705,7 +721,10 @@ def _write(actor, plan: Plan, tag: str) -> bool:
         cadre.id_tail_hash = search.tail_digest(cadre.id_number)
         cadre.name_initials = search.name_initials(cadre.name)
         cadre.created_at = cadre.updated_at = now
-    Cadre.objects.bulk_create(created, batch_size=500)
+    # ids reserved first, so the children can name their cadre and COPY can write every row
+    for cadre, pk in zip(created, reserve_pks(Cadre, len(created)), strict=True):
+        cadre.pk = pk
+    bulk_insert(Cadre, created)
     changes: list[Change] = []
     for cadre in created:
         changes.append(Change(AuditAction.CREATE, cadre, None, snapshot(cadre), cadre.pk, cadre.unit.path))
@@ -717,14 +736,17 @@ def _write(actor, plan: Plan, tag: str) -> bool:
         after = {k: _audit_value(getattr(f.cadre, k)) for k in f.cadre_before}
         changes.append(Change(AuditAction.UPDATE, f.cadre, before, after, f.cadre.pk, f.cadre.unit.path))
     if updated:
-        Cadre.objects.bulk_update([f.cadre for f in updated], [*fields, "updated_at"], batch_size=500)
+        bulk_update_rows(
+            Cadre,
+            fields,
+            [(f.cadre.pk, *(getattr(f.cadre, name) for name in fields)) for f in updated],
+            constants={"updated_at": now},
+        )
 
     new_facts, changed_facts = [], []
     for f in files:
-        for edu in f.edu_new:
-            edu.cadre = f.cadre
-        for post in f.post_new:
-            post.cadre = f.cadre
+        f.edu_new = [Education(cadre=f.cadre, **values) for values in f.edu_new]
+        f.post_new = [PostRecord(cadre=f.cadre, **values) for values in f.post_new]
         if f.facts_new:
             f.facts.cadre = f.cadre
             new_facts.append(f.facts)
@@ -749,10 +771,12 @@ def _write(actor, plan: Plan, tag: str) -> bool:
             after = {k: _audit_value(getattr(f.facts, k)) for k in f.facts_before}
             changes.append(Change(AuditAction.UPDATE, f.facts, before, after, f.cadre.pk, f.cadre.unit.path))
 
-    edu_new = [e for f in files for e in f.edu_new]
-    Education.objects.bulk_create(edu_new, batch_size=500)
-    post_new = [p for f in files for p in f.post_new]
-    PostRecord.objects.bulk_create(post_new, batch_size=500)
+    for model, attr in ((Education, "edu_new"), (PostRecord, "post_new")):
+        rows = [obj for f in files for obj in getattr(f, attr)]
+        for obj, pk in zip(rows, reserve_pks(model, len(rows)), strict=True):
+            obj.pk = pk
+            obj.cadre_id = obj.cadre.pk
+        bulk_insert(model, rows)
     for f in files:
         path = f.cadre.unit.path
         for obj in (*f.edu_new, *f.post_new):
