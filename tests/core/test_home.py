@@ -105,8 +105,8 @@ def test_the_dashboard_costs_the_same_queries_for_3_or_30_cadres(
 ):
     CadreFactory.create_batch(count, unit=tree["town_a"])
     client.force_login(users[Role.STAFF])
-    # session, user, user's unit (scope), the cadres counted per unit, kind and status (one
-    # grouped read the page shares), COUNT of units, the latest audit entries, the user's open
+    # session, user, user's unit (scope), the ids of the units in scope and the cadres counted
+    # per unit, kind and status (two reads the page shares), COUNT of units, the latest audit entries, the user's open
     # reminders and the flags waiting for review (待办); the care due (待办): the CARE rules,
     # hardship posts, the departed counted per unit, the cadres with this year's records grouped
     # by unit, those units' paths, the departed village cadres; the open work-order reminders
@@ -116,7 +116,7 @@ def test_the_dashboard_costs_the_same_queries_for_3_or_30_cadres(
     # the cases aggregate, the open flags and the pending adjustments (recall), the orders
     # aggregate and the overdue orders (work orders), the newest published period (incentives;
     # none here, so no decision counts)
-    with django_assert_num_queries(24):
+    with django_assert_num_queries(25):
         response = client.get(reverse("home"))
     assert response.context["total"] == count
 

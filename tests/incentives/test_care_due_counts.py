@@ -83,11 +83,11 @@ def test_a_switched_off_default_counts_only_the_units_with_a_rule_of_their_own(w
 def test_the_counts_take_the_same_queries_for_few_or_many_cadres(world, extra, django_assert_num_queries):
     for _ in range(extra):
         CadreFactory(unit=world["tree"]["town_a"])
-    # the CARE rules; the hardship posts; the cadres in scope per unit, kind and status (the read
-    # the home page shares); the departed among them per unit; this year's records per cadre
+    # the CARE rules; the hardship posts; the ids of the units in scope and the cadres in scope
+    # per unit, kind and status (the reads the home page shares); the departed among them per unit; this year's records per cadre
     # joined to the cadres in scope, grouped by unit id; those units' paths; the departures (with
     # their units)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         care_due_counts(world["users"]["city_staff"], on=datetime.date(2026, 6, 1))
 
 
