@@ -48,6 +48,12 @@ def _setting(name: str, default):
     return getattr(settings, name, default)
 
 
+class Deferred(dict):
+    """What a handler returns when its job goes on in other tasks (a fan-out,
+    assessment/services/fanout.py): ``job_run`` leaves the job running, and the task that
+    finishes the work marks it done (or failed) with its result."""
+
+
 def register(kind: str, *, on_lost: Callable[[Job, str], None] | None = None):
     """Register a job kind. ``on_lost(job, message)`` runs when the job is given up after its
     worker died ``JOB_MAX_ATTEMPTS`` times, so what it belongs to can follow its fate."""
@@ -215,6 +221,8 @@ def job_run(job_id: str, *, heartbeat: bool = False) -> bool:
     finally:
         if beat:
             beat.stop()
+    if isinstance(result, Deferred):
+        return True
     Job.objects.filter(pk=job_id).update(state=JobState.DONE, result=result or {}, finished_at=timezone.now())
     return True
 

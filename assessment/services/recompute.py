@@ -139,6 +139,12 @@ def recompute_open_periods(
 
 @register(JOB_KIND)
 def _run(job: Job) -> dict:
+    from .fanout import fanout_start
+
+    # a province: one Celery task per county, then a last step (assessment/services/fanout.py)
+    deferred = fanout_start(job)
+    if deferred is not None:
+        return deferred
     return period_recompute(
         period_id=job.params["period"], unit_path=job.params.get("unit_path", ""), job=job
     )
@@ -314,14 +320,22 @@ def period_recompute(
     job: Job | None = None,
     force: bool = False,
     unit_only: bool = False,
+    part: bool = False,
 ) -> dict:
     """Recompute the grades of a period (or a unit subtree). Idempotent: a second run finds
     nothing to change and writes nothing. ``force`` also recomputes a closed period (used by an
     audited correction of a published one); ``unit_only`` the unit at ``unit_path`` alone, not
-    its subtree (a 复核 decision reopens that unit's grading only)."""
+    its subtree (a 复核 decision reopens that unit's grading only). ``part``: one piece of a
+    fanned-out recomputation (fanout.py), run beside the others under a shared lock; the
+    period's computed_at, the audit entry and the signal are left to the fan-out's last step."""
     with transaction.atomic():
-        # Row lock: a second recomputation of this period waits here until this one commits.
-        period = Period.objects.select_for_update().get(pk=period_id)
+        if part:
+            from .fanout import lock_part
+
+            period = lock_part(period_id, unit_path, unit_only)
+        else:
+            # Row lock: a second recomputation of this period waits here until this one commits.
+            period = Period.objects.select_for_update().get(pk=period_id)
         if period.status not in OPEN_STATUSES and not force:
             return {"skipped": f"考核期“{period.name}”为{period.get_status_display()}状态，不重新计算。"}
 
@@ -370,8 +384,6 @@ def period_recompute(
         if period.quarter is None:
             _write_quotas(period, unit_path, quotas, unit_only=unit_only)
 
-        period.computed_at = now
-        Period.objects.filter(pk=period.pk).update(computed_at=now)
         summary = {
             "period": period.pk,
             "unit_path": unit_path,
@@ -380,6 +392,10 @@ def period_recompute(
             "teams": len(teams),
             "teams_changed": teams_changed,
         }
+        if part:
+            return summary
+        period.computed_at = now
+        Period.objects.filter(pk=period.pk).update(computed_at=now)
         if changed or teams_changed:
             unit = Unit.objects.filter(path=unit_path).first() if unit_path else None
             audit_record(
