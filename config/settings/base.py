@@ -235,6 +235,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 3, "socket_timeout"
 JOB_HEARTBEAT_SECONDS = env.float("DJANGO_JOB_HEARTBEAT_SECONDS", default=15)
 JOB_LEASE_SECONDS = env.float("DJANGO_JOB_LEASE_SECONDS", default=120)
 JOB_MAX_ATTEMPTS = env.int("DJANGO_JOB_MAX_ATTEMPTS", default=3)
+# A recomputation over two or more counties with at least this many assessments runs as one
+# Celery task per county and a last step (assessment/services/fanout.py).
+RECOMPUTE_FANOUT_MIN_ROWS = env.int("DJANGO_RECOMPUTE_FANOUT_MIN_ROWS", default=200_000)
 JOB_REDISPATCH_SECONDS = env.float("DJANGO_JOB_REDISPATCH_SECONDS", default=300)
 JOB_REUSE_SECONDS = env.float("DJANGO_JOB_REUSE_SECONDS", default=300)
 CELERY_BEAT_SCHEDULE = {
