@@ -68,6 +68,13 @@ def _sections(form) -> list[dict]:
     ]
 
 
+# What one request may print: WeasyPrint lays out a 考核登记表 in about 0.1–0.2 s on the 2-core
+# machine, so a county's 28,000 forms would hold a web worker for an hour. Larger sets are
+# printed unit by unit (a township or a department at a time); the pages say so before a click.
+BATCH_MAX_FORMS = 200
+RESULTS_MAX_ROWS = 3000
+
+
 def registration_pdf(forms: list) -> bytes:
     """One form per page (a long 个人总结 continues on the next page; the next form starts on
     a new one)."""

@@ -53,6 +53,12 @@ def _unavailable(request, exc: printing.PrintUnavailable):
     return render(request, "assessment/registration_unavailable.html", {"hint": str(exc)}, status=503)
 
 
+def _too_large(request, *, period, unit, what: str, count: int, limit: int):
+    """A print job too large for one request: say so, and where to print it unit by unit."""
+    context = {"period": period, "unit": unit, "what": what, "count": count, "limit": limit}
+    return render(request, "assessment/print_too_large.html", context, status=400)
+
+
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def registration_edit(request, pk):
@@ -125,6 +131,16 @@ def unit_registrations_pdf(request, period_pk, unit_pk):
     if not period.is_annual:
         raise Http404("考核登记表只用于年度考核，季度平时考核没有登记表。")
     unit = unit_get(user, unit_pk)
+    count = assessments_visible_to(user).filter(period=period, unit__path__startswith=unit.path).count()
+    if count > printing.BATCH_MAX_FORMS:
+        return _too_large(
+            request,
+            period=period,
+            unit=unit,
+            what="考核登记表",
+            count=count,
+            limit=printing.BATCH_MAX_FORMS,
+        )
     forms = registrations_of_unit(user, period=period, unit=unit)
     try:
         content = printing.registration_pdf(forms)
@@ -153,6 +169,11 @@ def results_pdf(request, period_pk, unit_pk):
         rows = rows.filter(cadre__name__contains=filters["name"].strip())
     rows = rows.order_by("unit__path", F("rank_in_unit").asc(nulls_last=True), "cadre_id")
     title = f"{unit.label or unit.name}{period.results_title}"
+    count = rows.count()
+    if count > printing.RESULTS_MAX_ROWS:
+        return _too_large(
+            request, period=period, unit=unit, what="考核结果", count=count, limit=printing.RESULTS_MAX_ROWS
+        )
     try:
         content = printing.results_pdf(
             period=period,

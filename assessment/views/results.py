@@ -13,6 +13,7 @@ from django.views.decorators.http import require_safe
 
 from cadres.selectors import unit_get, unit_label
 
+from .. import printing
 from ..reports import grade_distribution, grade_scale, quota_rule_lines
 from ..selectors import assessments_visible_to, period_get, team_assessments_visible_to
 from ..services.quotas import quota_panel
@@ -85,6 +86,10 @@ def results(request, period_pk, unit_pk):
             "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
             "teams": list(teams) if period.is_annual else [],
             "xlsx_url": reverse("grade-report-list") + "?" + urlencode(download),
+            # print jobs too large for one request are offered unit by unit (assessment/printing.py)
+            "pdf_too_large": page.paginator.count > printing.RESULTS_MAX_ROWS,
+            "batch_max": printing.BATCH_MAX_FORMS,
+            "results_max": printing.RESULTS_MAX_ROWS,
         },
     )
 

@@ -373,3 +373,49 @@ def test_the_result_page_results_page_and_profile_link_to_the_documents(client, 
     client.force_login(users["auditor"])
     detail = client.get(reverse("assessment:assessment_detail", args=[rare.pk])).content.decode()
     assert pdf in detail and reverse("assessment:registration_edit", args=[rare.pk]) not in detail
+
+
+def test_a_batch_of_exactly_the_limit_prints_and_one_more_is_refused_with_where_to_go(
+    client, users, tree, period, rare, monkeypatch
+):
+    from assessment import printing
+
+    monkeypatch.setattr(printing, "BATCH_MAX_FORMS", 2)
+    Assessment.objects.create(
+        period=period, cadre=CadreFactory(unit=tree["town_a"], name="甲二"), unit=tree["town_a"]
+    )
+    client.force_login(users["staff"])
+    url = reverse("assessment:unit_registrations_pdf", args=[period.pk, tree["county_a"].pk])
+    results = reverse("assessment:results", args=[period.pk, tree["county_a"].pk])
+    assert client.get(url).status_code == 200  # two forms: on the limit
+    page = client.get(results).content.decode()
+    assert url in page
+    Assessment.objects.create(
+        period=period, cadre=CadreFactory(unit=tree["town_a"], name="甲三"), unit=tree["town_a"]
+    )
+    response = client.get(url)
+    assert response.status_code == 400
+    text = response.content.decode()
+    assert "共有 3 人的考核登记表" in text and "上限 2 人" in text and "下级单位" in text
+    page = client.get(results).content.decode()
+    assert url not in page and "超过一次 2 份的上限" in page
+    # the township below still prints its own forms
+    town = reverse("assessment:unit_registrations_pdf", args=[period.pk, tree["town_a"].pk])
+    monkeypatch.setattr(printing, "BATCH_MAX_FORMS", 3)
+    assert client.get(town).status_code == 200
+
+
+def test_a_results_list_over_the_limit_is_refused_and_its_button_disabled(
+    client, users, tree, period, rare, outside, monkeypatch
+):
+    from assessment import printing
+
+    monkeypatch.setattr(printing, "RESULTS_MAX_ROWS", 1)
+    client.force_login(users["city_staff"])
+    url = reverse("assessment:results_pdf", args=[period.pk, tree["county_a"].pk])
+    assert client.get(url).status_code == 200  # one row: on the limit
+    city = reverse("assessment:results_pdf", args=[period.pk, tree["city"].pk])
+    response = client.get(city)
+    assert response.status_code == 400 and "共有 2 人的考核结果" in response.content.decode()
+    page = client.get(reverse("assessment:results", args=[period.pk, tree["city"].pk])).content.decode()
+    assert city not in page and "超过 1 人" in page
