@@ -754,6 +754,13 @@ def _etag_matches(header: str | None, etag: str) -> bool:
                 str,
                 description="ISO 8601 时间，如 2025-06-01T08:00:00+08:00；不带时区按北京时间，只给日期为当日零时",
             ),
+            OpenApiParameter(
+                "fields",
+                str,
+                enum=["a15"],
+                description="a15：按干部管理信息系统 A15 年度考核信息集给出（A0101 姓名、A0184 身份证号、A1521 考核年度、"
+                "A1517 考核结论类别代码及名称、不定等次或未参加考核原因）；代码表在管理后台维护；仅年度考核期",
+            ),
             OpenApiParameter("format", str, enum=["json", "xlsx"], description="xlsx：下载 Excel"),
         ],
         responses={
@@ -806,7 +813,16 @@ class GradeReportViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             unit = units.first()
             if unit is None:
                 raise NotFound("单位不存在或不在您的管辖范围内。")
+        self.a15 = self._a15(period)
         return period, unit, filters
+
+    def _a15(self, period) -> bool:
+        fields = self.request.query_params.get("fields", "")
+        if fields not in ("", "a15"):
+            raise ValidationError({"fields": f"无效的取值“{fields}”。可选值：a15"})
+        if fields and not period.is_annual:
+            raise ValidationError({"fields": "A15（年度考核）只适用于年度考核期。"})
+        return bool(fields)
 
     def get_queryset(self):
         period, unit, filters = self._params()
@@ -828,7 +844,10 @@ class GradeReportViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             qs = reports.report_queryset(request.user, period=period, unit=unit, filters=filters)
             return self._xlsx(qs, period, unit, filters.grade, full)
         root = unit.path if unit is not None else request.user.scope_path
-        rows = reports.ReportRows(period=period, root_path=root, filters=filters, full_id_numbers=full)
+        render = reports.a15_renderer(year=period.year, full_id_numbers=full) if self.a15 else None
+        rows = reports.ReportRows(
+            period=period, root_path=root, filters=filters, full_id_numbers=full, render=render
+        )
         page = self.paginate_queryset(rows)
         data = {
             "count": self.paginator.page.paginator.count,
@@ -850,14 +869,15 @@ class GradeReportViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             response["ETag"] = etag
         patch_vary_headers(response, ["Authorization"])
         if full:
-            shown = [(r["cadre"], r["name"]) for r in page]
+            shown = [(r["cadre"], r["A0101" if self.a15 else "name"]) for r in page]
             audit_view(actor=request.user, cadres=shown, where="接口 grade-reports/")
         return response
 
     def _xlsx(self, qs, period, unit, grade, full):
         user = self.request.user
         scope = unit.label if unit else (user.unit.name if user.unit_id else "全部单位")
-        title = f"{period.titled('考核等次')}（{scope}{'，' + grade if grade else ''}）"
+        what = "考核结论（A15）" if self.a15 else "考核等次"
+        title = f"{period.titled(what)}（{scope}{'，' + grade if grade else ''}）"
         root = unit.path if unit else user.scope_path
         labels = reports.unit_labels(root) if root is not None else {}
         rows = reports.row_values(qs).iterator(chunk_size=2000)
@@ -865,14 +885,19 @@ class GradeReportViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
         def content():
             try:
-                yield from reports.grade_report_xlsx(
-                    rows, title=title, full_id_numbers=full, labels=labels, shown=shown
-                )
+                if self.a15:
+                    yield from reports.a15_xlsx(
+                        rows, title=title, year=period.year, full_id_numbers=full, labels=labels, shown=shown
+                    )
+                else:
+                    yield from reports.grade_report_xlsx(
+                        rows, title=title, full_id_numbers=full, labels=labels, shown=shown
+                    )
             finally:
                 if shown:  # the cadres written with their full ID numbers, for the audit trail
                     audit_view(actor=user, cadres=shown, where=f"导出 {title}")
 
-        filename = f"{period.titled('考核等次')}-{scope}.xlsx"
+        filename = f"{period.titled(what)}-{scope}.xlsx"
         response = StreamingHttpResponse(content(), content_type=XLSX_CONTENT_TYPE)
         response["Content-Disposition"] = content_disposition_header(True, filename)
         response["X-Content-Type-Options"] = "nosniff"

@@ -96,6 +96,35 @@ class RaceTrack(models.Model):
         return self.name
 
 
+class ConclusionCode(models.Model):
+    """A code of 考核结论类别 (A1517, code set ZB18 of the 干部管理信息系统) as data: the
+    national codes are seeded (1 优秀 … 6 未参加考核) and a department loads its own, sub-codes
+    such as 5A included. ``grade`` is the grade exported under the code: one active code per
+    grade; a code without one (a sub-code) is kept for reference."""
+
+    code = models.CharField("代码", max_length=8, unique=True)
+    name = models.CharField("名称", max_length=30)
+    grade = models.CharField("对应等次", max_length=10, choices=Grade.choices, blank=True)
+    active = models.BooleanField("启用", default=True)
+    order = models.PositiveSmallIntegerField("排序", default=0)
+
+    class Meta:
+        verbose_name = "考核结论类别代码（A1517/ZB18）"
+        verbose_name_plural = "考核结论类别代码（A1517/ZB18）"
+        ordering = ["order", "code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["grade"],
+                condition=Q(active=True) & ~Q(grade=""),
+                name="conclusion_code_one_active_per_grade",
+                violation_error_message="该等次已有启用的代码。",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.code} {self.name}"
+
+
 class PeriodStatus(models.TextChoices):
     DRAFT = "draft", "草稿"
     COLLECTING = "collecting", "采集评分"

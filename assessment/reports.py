@@ -36,7 +36,7 @@ from cadres.selectors import unit_label
 from core.xlsx_stream import stream_xlsx
 
 from .grading import ROUNDING_LABELS
-from .models import INDIVIDUAL_SCALE, QUARTER_SCALE, Assessment, Grade, Period, RuleKind
+from .models import INDIVIDUAL_SCALE, QUARTER_SCALE, Assessment, ConclusionCode, Grade, Period, RuleKind
 from .selectors import assessments_visible_to
 from .tracks import TrackTable
 
@@ -121,12 +121,22 @@ class ReportRows:
     ordered = True
 
     def __init__(
-        self, *, period: Period, root_path: str | None, filters: ReportFilters, full_id_numbers: bool
+        self,
+        *,
+        period: Period,
+        root_path: str | None,
+        filters: ReportFilters,
+        full_id_numbers: bool,
+        render=None,
     ):
         self.period = period
         self.root = root_path  # the subtree: the unit asked for, else the caller's scope; None = nothing
         self.filters = filters
         self.full = full_id_numbers
+        # rows (``COLUMNS``) and {unit id: label} → the page's dicts; ``a15_renderer`` for A15
+        self.render = render or (
+            lambda rows, labels: report_json_rows(rows, full_id_numbers=self.full, labels=labels)
+        )
         self._units: list[tuple[int, int, str]] | None = None
 
     def rows_of(self, unit_ids) -> QuerySet:
@@ -191,7 +201,7 @@ class ReportRows:
         order = (place, *ORDER[1:]) if place is not None else ORDER[1:]
         ids = self.rows_of(spanned).order_by(*order).values("pk")[first : first + stop - start]
         rows = row_values(Assessment.objects.filter(pk__in=ids), order=ORDER)
-        return report_json_rows(rows, full_id_numbers=self.full, labels=labels)
+        return self.render(rows, labels)
 
 
 def _explanation(text) -> list[dict]:
@@ -295,6 +305,105 @@ def grade_report_xlsx(
             ]
 
     return stream_xlsx(cells(), sheet="考核等次", title=title, headers=XLSX_HEADERS, widths=XLSX_WIDTHS)
+
+
+# --------------------------------------------------------------------------- A15 (干部管理信息系统)
+
+A15_HEADERS = [
+    "序号",
+    "单位",
+    "姓名（A0101）",
+    "身份证号（A0184）",
+    "考核年度（A1521）",
+    "考核结论类别代码（A1517）",
+    "考核结论类别",
+    "不定等次或未参加考核原因",
+]
+A15_WIDTHS = [8, 28, 12, 22, 10, 12, 14, 60]
+# grades that are no grade: the A15 row says why
+NOT_GRADED = (Grade.UNDETERMINED, Grade.NOT_ASSESSED)
+
+
+def conclusion_codes() -> dict[str, tuple[str, str]]:
+    """{grade: (A1517 code, its name)} from the active codes of the table (one query)."""
+    return {
+        grade: (code, name)
+        for grade, code, name in ConclusionCode.objects.filter(active=True)
+        .exclude(grade="")
+        .values_list("grade", "code", "name")
+    }
+
+
+def a15_reason(grade: str, explanation) -> str:
+    """Why a cadre is 不定等次 or not assessed: the explanation entries that gave that outcome."""
+    if grade not in NOT_GRADED:
+        return ""
+    parts = [
+        f"{e.get('rule', '')}：{e.get('facts', '')}" if e.get("facts") else str(e.get("rule", ""))
+        for e in explanation or []
+        if isinstance(e, dict) and e.get("effect") == grade
+    ]
+    return "；".join(parts)
+
+
+def a15_values(r: tuple, *, year: int, codes: dict, full_id_numbers: bool) -> tuple:
+    """(A0101, A0184, A1521, A1517, its name, reason) of a row (``COLUMNS``)."""
+    grade = r[GRADE]
+    code, name = codes.get(grade, ("", grade))
+    text = r[EXPLANATION]
+    reason = a15_reason(grade, orjson.loads(text) if text else []) if grade in NOT_GRADED else ""
+    return (r[NAME], id_number_for(r[ID_NUMBER], full=full_id_numbers), year, code, name, reason)
+
+
+def a15_renderer(*, year: int, full_id_numbers: bool):
+    """``ReportRows(render=…)`` for ``?fields=a15``: rows in the A15 shape."""
+    codes = conclusion_codes()
+
+    def render(rows, labels):
+        out = []
+        for r in rows:
+            a0101, a0184, a1521, a1517, name, reason = a15_values(
+                r, year=year, codes=codes, full_id_numbers=full_id_numbers
+            )
+            out.append(
+                {
+                    "id": r[ID],
+                    "cadre": r[CADRE],
+                    "unit": r[UNIT],
+                    "unit_label": labels.get(r[UNIT], r[UNIT_NAME]),
+                    "A0101": a0101,
+                    "A0184": a0184,
+                    "A1521": a1521,
+                    "A1517": a1517,
+                    "A1517_name": name,
+                    "reason": reason,
+                }
+            )
+        return out
+
+    return render
+
+
+def a15_xlsx(
+    rows: Iterable[tuple],
+    *,
+    title: str,
+    year: int,
+    full_id_numbers: bool,
+    labels: dict[int, str],
+    shown: list | None = None,
+) -> Iterator[bytes]:
+    """The period in the A15 shape as .xlsx bytes, streamed, for loading into the 干部管理信息系统."""
+    codes = conclusion_codes()
+
+    def cells():
+        for index, r in enumerate(rows, start=1):
+            if shown is not None:
+                shown.append((r[CADRE], r[NAME]))
+            values = a15_values(r, year=year, codes=codes, full_id_numbers=full_id_numbers)
+            yield [index, labels.get(r[UNIT], r[UNIT_NAME]), *values]
+
+    return stream_xlsx(cells(), sheet="A15年度考核", title=title, headers=A15_HEADERS, widths=A15_WIDTHS)
 
 
 # --------------------------------------------------------------------------- results page

@@ -13,6 +13,7 @@ written with Excel's quote prefix, as core/xlsx.py does for openpyxl).
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
@@ -95,26 +96,34 @@ class _Sink(io.RawIOBase):
         return out
 
 
+# what a string may hold that XML cannot (dropped) or must escape: one search decides
+_SPECIAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f&<>]")
+
+
 def _text(value: str) -> str:
+    if _SPECIAL.search(value) is None:
+        return value
     if ILLEGAL_CHARACTERS_RE.search(value):
         value = ILLEGAL_CHARACTERS_RE.sub("", value)
-    if "&" in value or "<" in value or ">" in value:
-        value = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return value
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _cell(ref: str, value, style: int = 0) -> str:
-    if value is None or value == "":
-        return f'<c r="{ref}" s="{style}"/>' if style else ""
-    if isinstance(value, str):
+    """One cell; ``ref`` its address (A3). Strings are inline; None and "" leave no cell."""
+    kind = type(value)
+    if kind is str:
+        if not value:
+            return f'<c r="{ref}" s="{style}"/>' if style else ""
         if style == 0 and value.startswith(FORMULA_PREFIXES):
             style = QUOTED
         s = f' s="{style}"' if style else ""
         space = ' xml:space="preserve"' if value[0].isspace() or value[-1].isspace() else ""
         return f'<c r="{ref}" t="inlineStr"{s}><is><t{space}>{_text(value)}</t></is></c>'
-    if isinstance(value, bool):
+    if value is None:
+        return f'<c r="{ref}" s="{style}"/>' if style else ""
+    if kind is bool:
         return f'<c r="{ref}" t="b"><v>{int(value)}</v></c>'
-    if isinstance(value, (int, float, Decimal)):
+    if kind is int or kind is float or kind is Decimal or isinstance(value, (int, float, Decimal)):
         return f'<c r="{ref}"><v>{value}</v></c>'
     return _cell(ref, str(value), style)
 
@@ -163,10 +172,12 @@ def stream_xlsx(
             yield sink.take()
             parts: list[str] = []
             n = 2
+            cell = _cell
             for values in rows:
                 n += 1
-                cells = "".join(_cell(f"{letter}{n}", v) for letter, v in zip(letters, values, strict=False))
-                parts.append(f'<row r="{n}">{cells}</row>')
+                row = str(n)
+                cells = "".join([cell(letter + row, v) for letter, v in zip(letters, values, strict=False)])
+                parts.append(f'<row r="{row}">{cells}</row>')
                 if len(parts) >= flush_rows:
                     out.write("".join(parts).encode())
                     parts.clear()
