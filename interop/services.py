@@ -85,6 +85,12 @@ EDUCATION_PREFIX = {StudyMode.FULL_TIME: "QuanRiZhiJiaoYu_", StudyMode.IN_SERVIC
 DEFAULTS = {"kind": CadreKind.GENERAL, "rank": Rank.STAFF, "identity": Identity.CIVIL_SERVANT}
 
 
+def _study_label(mode) -> str:
+    """全日制教育 / 在职教育 (the choice's own label already ends in 教育 for the latter)."""
+    label = StudyMode(mode).label
+    return label if label.endswith("教育") else f"{label}教育"
+
+
 def _label(model, name: str) -> str:
     return str(model._meta.get_field(name).verbose_name)
 
@@ -505,7 +511,7 @@ def _plan_educations(fp: FilePlan, person: Person, existing, registry, resume, w
         degree = "".join(person.get(prefix + "XueWei").split())
         if not level_text:
             if place or degree:
-                fp.notes.append(f"{StudyMode(mode).label}教育没有填写学历，院校和学位未导入。")
+                fp.notes.append(f"{_study_label(mode)}没有填写学历，院校和学位未导入。")
             continue
         level = mapping.education_level(level_text)
         if level is None:
@@ -518,7 +524,7 @@ def _plan_educations(fp: FilePlan, person: Person, existing, registry, resume, w
         if len(school) > 100 or len(major) > 100 or len(degree) > 30:
             fp.problem(prefix + "XueLi_BiYeYuanXiaoXi", f"{where(prefix + 'XueLi_BiYeYuanXiaoXi')}过长。")
             continue
-        label = f"{StudyMode(mode).label}教育"
+        label = _study_label(mode)
         match = next((e for e in reversed(stored) if e.mode == mode and e.level == level), None)
         if match is None:
             if not school:
