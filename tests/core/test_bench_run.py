@@ -156,3 +156,8 @@ def test_table_lists_each_step_status_and_each_key():
     assert "| province | bench/province.py | missing |" in text
     assert "| import_10k_s | 0.95 | ≤ 1 met | import |" in text
     assert "| recompute_1m_s_w1 | NA |  | province |" in text
+
+
+def test_the_recorded_command_leaves_the_note_out():
+    assert run.command(["--skip", "province", "--note", "busy machine"]) == "bench/run --skip province"
+    assert run.command(["--note=busy", "--only", "import,peer"]) == "bench/run --only import,peer"
