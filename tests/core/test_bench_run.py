@@ -155,7 +155,8 @@ def test_table_lists_each_step_status_and_each_key():
     text = run.table(outcomes, run.merge(outcomes))
     assert "| province | bench/province.py | missing |" in text
     assert "| import_10k_s | 0.95 | ≤ 1 met | import |" in text
-    assert "| recompute_1m_s_w1 | NA |  | province |" in text
+    assert "| recompute_1m_s_w1 | NA | ≤ 60 | province |" in text
+    assert "| recompute_1m_s_w2 | NA |  | province |" in text
 
 
 def test_the_recorded_command_leaves_the_note_out():
