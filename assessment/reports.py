@@ -15,24 +15,19 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import orjson
+from django.db import connection
 from django.db.models import (
-    Case,
     Count,
     F,
-    Func,
-    IntegerField,
-    OuterRef,
     QuerySet,
-    Subquery,
     TextField,
-    Value,
-    When,
 )
 from django.db.models.functions import Cast
 
 from cadres import idnumber
-from cadres.models import Unit
+from cadres.models import Cadre, Unit
 from cadres.selectors import unit_label
+from core.crypto import decrypt
 from core.xlsx_stream import stream_xlsx
 
 from .grading import ROUNDING_LABELS
@@ -139,33 +134,10 @@ class ReportRows:
         )
         self._units: list[tuple[int, int, str]] | None = None
 
-    def rows_of(self, unit_ids) -> QuerySet:
-        return self.filters.apply(Assessment.objects.filter(period=self.period, unit_id__in=unit_ids))
-
     def units(self) -> list[tuple[int, int, str]]:
         """(unit id, rows, label) of each unit of the subtree with rows, in tree order."""
         if self._units is None:
-            if self.root is None:
-                self._units = []
-                return self._units
-            per_unit = self.filters.apply(
-                Assessment.objects.filter(period=self.period, unit_id=OuterRef("pk"))
-            )
-            # COUNT(*) as a plain expression: no GROUP BY in the subquery (a grouped one is five
-            # times slower per unit in PostgreSQL)
-            counted = (
-                per_unit.order_by()
-                .annotate(n=Func(template="COUNT(*)", output_field=IntegerField()))
-                .values("n")
-            )
-            units = Unit.objects.filter(path__startswith=self.root) if self.root else Unit.objects.all()
-            self._units = [
-                (pk, n, label)
-                for pk, n, label in units.order_by("path")
-                .annotate(n=Subquery(counted), label=unit_label())
-                .values_list("pk", "n", "label")
-                if n
-            ]
+            self._units = [] if self.root is None else report_units(self.period, self.root, self.filters)
         return self._units
 
     def count(self) -> int:
@@ -192,20 +164,95 @@ class ReportRows:
                 break
         if not spanned or stop <= start:
             return []
-        # the units' tree order without joining them: their place in ``spanned``
-        place = (
-            Case(*(When(unit_id=u, then=Value(i)) for i, u in enumerate(spanned)))
-            if len(spanned) > 1
-            else None
-        )
-        order = (place, *ORDER[1:]) if place is not None else ORDER[1:]
-        ids = self.rows_of(spanned).order_by(*order).values("pk")[first : first + stop - start]
-        rows = row_values(Assessment.objects.filter(pk__in=ids), order=ORDER)
+        rows = report_page_rows(self.period, spanned, self.filters, offset=first, limit=stop - start)
         return self.render(rows, labels)
 
 
+# The two statements of every page, written as SQL: the ORM took longer to compile them (the
+# unit label's subqueries above all) than PostgreSQL takes to run them. Plain SQL that SQLite
+# runs as well. ``unit_label`` (cadres/selectors.py) is the rule the label follows.
+_A = Assessment._meta.db_table
+_U = Unit._meta.db_table
+_C = Cadre._meta.db_table
+
+
+def _filter_sql(filters: ReportFilters, alias: str) -> tuple[str, list]:
+    """``ReportFilters.apply`` as SQL conditions on the assessment row ``alias``."""
+    sql, params = [], []
+    if filters.grade:
+        sql.append(f"{alias}.final_grade = %s")
+        params.append(filters.grade)
+    if filters.grade_code is not None:
+        sql.append(f"{alias}.grade_code = %s")
+        params.append(filters.grade_code)
+    if filters.kind:
+        sql.append(f"EXISTS (SELECT 1 FROM {_C} k WHERE k.id = {alias}.cadre_id AND k.kind = %s)")
+        params.append(filters.kind)
+    if filters.cadre is not None:
+        sql.append(f"{alias}.cadre_id = %s")
+        params.append(filters.cadre)
+    if filters.updated_since is not None:
+        sql.append(f"{alias}.grade_changed_at >= %s")
+        params.append(connection.ops.adapt_datetimefield_value(filters.updated_since))
+    return "".join(f" AND {condition}" for condition in sql), params
+
+
+def report_units(period: Period, root: str, filters: ReportFilters) -> list[tuple[int, int, str]]:
+    """(unit id, rows, label) of each unit of the subtree at ``root`` ('' = all) with rows of
+    the report, in tree order. One statement: for each unit an index-only count on
+    ``assessment_period_unit`` and its label (its name, with the parent's name in full-width
+    brackets when another unit has the same name)."""
+    where, params = _filter_sql(filters, "a")
+    sql = (
+        f"SELECT u.id, u.name,"
+        f" EXISTS (SELECT 1 FROM {_U} s WHERE s.name = u.name AND s.id <> u.id),"
+        f" (SELECT p.name FROM {_U} p WHERE p.path = SUBSTR(u.path, 1, LENGTH(u.path) - %s)),"
+        f" (SELECT COUNT(*) FROM {_A} a WHERE a.period_id = %s AND a.unit_id = u.id{where})"
+        f" FROM {_U} u WHERE u.path LIKE %s ESCAPE '\\' ORDER BY u.path"
+    )
+    prefix = root.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [Unit.steplen, period.pk, *params, prefix])
+        return [
+            (pk, n, f"{name}（{parent or ''}）" if namesake else name)
+            for pk, name, namesake, parent, n in cursor.fetchall()
+            if n
+        ]
+
+
+def report_page_rows(period: Period, unit_ids: list[int], filters: ReportFilters, *, offset: int, limit: int):
+    """The rows (``COLUMNS``) of a page that starts ``offset`` rows into the first of
+    ``unit_ids`` (consecutive units in tree order): the page's ids in report order from those
+    units' rows alone, then their rows with cadre and unit."""
+    where, params = _filter_sql(filters, "b")
+    marks = ", ".join(["%s"] * len(unit_ids))
+    place = " ".join(["WHEN %s THEN %s"] * len(unit_ids))
+    sql = (
+        f"SELECT a.id, a.cadre_id, a.unit_id, u.name, c.name, c.id_number, a.track, a.total_score,"
+        f" a.rank_in_unit, a.final_grade, a.grade_code, a.review_required, a.explanation"
+        f" FROM {_A} a JOIN {_C} c ON c.id = a.cadre_id JOIN {_U} u ON u.id = a.unit_id"
+        f" WHERE a.id IN (SELECT b.id FROM {_A} b WHERE b.period_id = %s AND b.unit_id IN ({marks}){where}"
+        f" ORDER BY CASE b.unit_id {place} END, b.rank_in_unit ASC NULLS LAST, b.cadre_id"
+        f" LIMIT %s OFFSET %s)"
+        f" ORDER BY u.path, a.rank_in_unit ASC NULLS LAST, a.cadre_id"
+    )
+    places = [x for i, unit_id in enumerate(unit_ids) for x in (unit_id, i)]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [period.pk, *unit_ids, *params, *places, limit, offset])
+        return [
+            (
+                *r[:ID_NUMBER],
+                decrypt(r[ID_NUMBER]) if r[ID_NUMBER] else r[ID_NUMBER],
+                *r[ID_NUMBER + 1 : REVIEW],
+                bool(r[REVIEW]),
+                r[EXPLANATION],
+            )
+            for r in cursor.fetchall()
+        ]
+
+
 def _explanation(text) -> list[dict]:
-    entries = orjson.loads(text) if text else []
+    entries = (orjson.loads(text) if isinstance(text, (str, bytes)) else text) if text else []
     return [
         {k: None if e.get(k) is None else str(e.get(k)) for k in ("rule", "effect", "facts")}
         for e in entries
