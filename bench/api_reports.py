@@ -13,7 +13,8 @@ when it has ungraded rows. Then:
 2. signs in as ``api_reader`` (the provincial platform's role: scope the whole city, ID
    numbers masked) with a token, and walks the pages of one county (≈ 28,000 cadres, 100 a
    page, every page in turn) with 1, 10 and 50 concurrent clients (threads, ``http.client``),
-   for ``--seconds`` each, after a warm-up; reports p50/p95/p99 and requests per second;
+   for ``--seconds`` each, after a warm-up; reports p50/p95/p99, requests per second and the
+   gunicorn workers' CPU time per request (from /proc: what the app costs, whatever the load);
 3. downloads the county's xlsx three times: seconds to the first byte and to the last;
 4. replays a sample of the same requests in-process, times every SQL statement, and prints
    ``EXPLAIN (ANALYZE, BUFFERS)`` of the three with the most time in all (pg_stat_statements
@@ -156,6 +157,25 @@ def get(conn, path: str, headers: dict) -> tuple[int, bytes]:
     return response.status, response.read()
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time the processes have used (Linux /proc)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def worker_pids(server: subprocess.Popen) -> list[int]:
+    try:
+        return [int(p) for p in Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
 def load(port: int, paths: list[str], headers: dict, clients: int, seconds: float) -> dict:
     """``clients`` threads, each on its own connection (reopened when gunicorn closes it),
     taking the next path of the shared cycle until time is up."""
@@ -264,10 +284,10 @@ def declared_in(plan: str) -> list[str]:
         found = [
             str(path.relative_to(ROOT))
             for path in sorted(ROOT.glob("*/migrations/0*.py"))
-            if f'"{name}"' in path.read_text(encoding="utf-8")
+            if re.search(rf"[\"']{name}[\"']", path.read_text(encoding="utf-8"))
         ]
         where = ", ".join(found) or (
-            "the table's primary key" if name.endswith("_pkey") else "a unique constraint"
+            "the table's primary key" if name.endswith("_pkey") else "a unique constraint of the model"
         )
         out.append(f"{name}: {where}")
     return out
@@ -325,7 +345,12 @@ def main() -> int:
             print(f"grade-reports answered {status}: {body[:300]!r}", file=sys.stderr)
             return 1
         load(args.port, paths, headers, WORKERS, 3)  # warm-up: every worker connected and loaded
-        results = [load(args.port, paths, headers, c, args.seconds) for c in (1, 10, 50)]
+        workers = worker_pids(server)
+        results = []
+        for clients in (1, 10, 50):
+            before = cpu_seconds(workers)
+            results.append(load(args.port, paths, headers, clients, args.seconds))
+            results[-1]["cpu_ms"] = (cpu_seconds(workers) - before) * 1000 / max(results[-1]["n"], 1)
         xlsx_path = f"/api/v1/grade-reports/?period={period.pk}&unit={county.pk}&format=xlsx"
         xlsx_headers = {**headers, "Accept": "*/*"}
         xlsx = [xlsx_times(args.port, xlsx_path, xlsx_headers) for _ in range(3)]
@@ -333,7 +358,8 @@ def main() -> int:
         stop(server)
 
     print(
-        f"\n{'clients':>7} {'requests':>8} {'errors':>6} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'max ms':>7}"
+        f"\n{'clients':>7} {'requests':>8} {'errors':>6} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7}"
+        f" {'max ms':>7} {'worker CPU ms/req':>17}"
     )
     for r in results:
         if not r["n"]:
@@ -341,7 +367,7 @@ def main() -> int:
             continue
         print(
             f"{r['clients']:>7} {r['n']:>8} {r['errors']:>6} {r['rps']:>7.0f} {r['p50']:>7.1f} "
-            f"{r['p95']:>7.1f} {r['p99']:>7.1f} {r['max']:>7.0f}"
+            f"{r['p95']:>7.1f} {r['p99']:>7.1f} {r['max']:>7.0f} {r['cpu_ms']:>17.1f}"
         )
     print("\nxlsx of the county (first byte s / whole s / bytes):")
     for first, total, size in xlsx:
