@@ -45,8 +45,9 @@ are interleaved (ours, peer, floor; ours, peer, floor; …), ``PEER_BENCH_RUNS``
 the same sheet (a digest of the period's rows is compared), or the script fails.
 
 The last line is ``RESULT peer_import_10k_s=<s> ours_import_10k_s=<s> floor_import_10k_s=<s>
-peer_ratio_import_10k=<peer / ours> floor_ratio_import_10k=<ours / floor>``; each size's
-figure is the slower of its two kinds' medians, as in bench/import_sheet.py.
+peer_ratio_import_10k=<peer / ours> floor_ratio_import_10k=<ours / floor>
+peer_ratio_new=<> peer_ratio_changed=<>``; each contestant's figure is the slower of its two
+kinds' medians, as in bench/import_sheet.py, and the last two are peer / ours per kind.
 """
 
 import os
@@ -367,7 +368,10 @@ def main() -> int:
         f"RESULT peer_import_10k_s={slowest['peer']:.2f} ours_import_10k_s={slowest['ours']:.2f} "
         f"floor_import_10k_s={slowest['floor']:.2f} "
         f"peer_ratio_import_10k={slowest['peer'] / slowest['ours']:.1f} "
-        f"floor_ratio_import_10k={slowest['ours'] / slowest['floor']:.1f}"
+        f"floor_ratio_import_10k={slowest['ours'] / slowest['floor']:.1f} "
+        + " ".join(
+            f"peer_ratio_{kind}={median[('peer', kind)] / median[('ours', kind)]:.1f}" for kind in KINDS
+        )
     )
     return 0
 
