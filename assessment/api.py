@@ -880,7 +880,7 @@ class GradeReportViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         title = f"{period.titled(what)}（{scope}{'，' + grade if grade else ''}）"
         root = unit.path if unit else user.scope_path
         labels = reports.unit_labels(root) if root is not None else {}
-        rows = reports.row_values(qs).iterator(chunk_size=2000)
+        rows = reports.plain_rows(reports.row_values(qs).iterator(chunk_size=2000))
         shown: list[tuple[int, str]] | None = [] if full else None
 
         def content():

@@ -275,3 +275,20 @@ def test_the_page_query_count_stays_the_same_across_units_and_pages(
     for number in (1, 2, 4):
         with django_assert_num_queries(3):
             assert page(client, f"period={report.pk}&page_size=10&page={number}").status_code == 200
+
+
+def test_the_page_decrypter_reads_every_key_and_refuses_a_token_none_opens(settings):
+    from cryptography.fernet import Fernet
+
+    from assessment.reports import decrypter
+    from core.crypto import UndecryptableValue, encrypt
+
+    old = Fernet.generate_key().decode()
+    settings.FIELD_ENCRYPTION_KEYS = [old]
+    token = encrypt("110101199003070011")
+    settings.FIELD_ENCRYPTION_KEYS = [Fernet.generate_key().decode(), old]  # rotated: old still opens
+    assert decrypter()(token) == "110101199003070011"
+    assert decrypter()("") == ""
+    settings.FIELD_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
+    with pytest.raises(UndecryptableValue):
+        decrypter()(token)
