@@ -280,7 +280,7 @@ def declared_in(plan: str) -> list[str]:
     """The indexes a plan uses, each with the migration that declares it (primary keys and
     unique constraints are the tables' own)."""
     out = []
-    for name in sorted(set(re.findall(r" using (\w+)", plan))):
+    for name in sorted(set(re.findall(r"(?: using|Bitmap Index Scan on) (\w+)", plan))):
         found = [
             str(path.relative_to(ROOT))
             for path in sorted(ROOT.glob("*/migrations/0*.py"))
