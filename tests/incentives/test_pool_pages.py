@@ -9,9 +9,9 @@ import pytest
 from django.urls import reverse
 
 from assessment.models import TeamAssessment
+from cadres.models import UnitKind
 from incentives.models import BonusBase, PoolShare, TeamPool
 from incentives.services_pools import bonus_base_set, pool_create, pool_shares_set
-from cadres.models import UnitKind
 from tests.factories import CadreFactory, make_period, unit_child
 
 BASES = reverse("incentives:bonus_bases")
