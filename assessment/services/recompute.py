@@ -24,7 +24,7 @@ from audit.models import AuditAction
 from audit.services import audit_record
 from cadres.models import Cadre, LeaveRecord, TeamMembership, Unit
 from cadres.selectors import unit_label
-from core.bulk import bulk_insert, bulk_update_rows
+from core.bulk import bulk_insert, bulk_update_rows, pick
 from core.jobs import jobs_create, progress, register, reusable_pending
 from core.models import Job
 from supervision.exemptions import tolerated_citations
@@ -280,7 +280,9 @@ def _load_ungraded_facts(facts: Facts, period: Period, unit_path: str, cadre_ids
     start, end = facts.period_start, facts.period_end
     # Not narrowed by the cadres' current units: a cadre assessed in the subtree may have moved
     # since. Few rows match (probation past the year, leave in it, open investigations).
-    cadres = Cadre.objects.filter(probation_end__gte=end)
+    # looked up by the assessed cadres' ids (a county's 28,000 of a province's million): a scan
+    # of the whole cadre table per county part was a third of a fanned-out recomputation
+    cadres = pick(Cadre.objects.all(), "pk", cadre_ids).filter(probation_end__gte=end)
     facts.probation_end = {
         pk: day for pk, day in cadres.values_list("pk", "probation_end") if pk in cadre_ids
     }
