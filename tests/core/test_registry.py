@@ -291,9 +291,9 @@ def test_the_profile_costs_the_same_queries_for_1_or_12_records_of_each_kind(
     # GRASSROOTS rules), 关爱记录 (records, departure, this year's counts) and care records on the
     # timeline; 三挂钩: the latest period's entries, the decisions, and the decisions on the timeline;
     # 请假记录 (the leaves), 立案审查 (its section and its timeline), 复核申诉 (its section and its
-    # timeline), 民情工单 (its section, its timeline); the timeline's posts (任职) and the
-    # trail's entries about the cadre (纪实)
-    with django_assert_num_queries(51):
+    # timeline), 民情工单 (its section, its timeline); the 任免审批表 facts (籍贯, 出生地, family,
+    # photo: interop); the timeline's posts (任职) and the trail's entries about the cadre (纪实)
+    with django_assert_num_queries(52):
         response = client.get(reverse("cadres:detail", args=[cadre_a.pk]))
     # talks, clues, sanctions and the trail's entries of the talks and clues; 30: the newest only
     assert len(response.context["events"]) == min(5 * count, TIMELINE_LIMIT)
