@@ -32,6 +32,7 @@ INVENTORY = {
     "cadres:search": "cadres/test_search.py::test_the_query_count_does_not_grow_with_the_results",
     "cadres:units": "cadres/test_views.py::test_the_unit_tree_costs_the_same_queries_for_3_or_30_units",
     "cadres:unit_detail": "core/test_list_query_counts.py::test_a_units_page_with_its_team_and_child_units",
+    "interop:batches": "interop/test_import.py::test_batch_list_queries_do_not_grow_with_rows",
     "incentives:bonus_bases": "incentives/test_pool_pages.py::test_the_bases_page_reads_a_fixed_number_of_queries",
     "incentives:care": "incentives/test_care_pages.py::test_the_records_list_costs_the_same_queries_for_3_or_30",
     "incentives:care_due": "incentives/test_care_pages.py::test_the_due_page_costs_the_same_queries_for_3_or_30",
