@@ -86,6 +86,11 @@ def upload(request):
     )
 
 
+def _page_range(page):
+    """The page numbers ``includes/pagination.html`` shows, with ellipses."""
+    return page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)
+
+
 @login_required
 @require_safe
 def batch_list(request):
@@ -98,7 +103,7 @@ def batch_list(request):
         .order_by("-created_at", "-pk")
     )
     page = Paginator(qs, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "interop/batch_list.html", {"page": page})
+    return render(request, "interop/batch_list.html", {"page": page, "page_range": _page_range(page)})
 
 
 @login_required
@@ -115,7 +120,13 @@ def batch_detail(request, pk):
     return render(
         request,
         "interop/batch_detail.html",
-        {"batch": batch, "page": page, "show": action, "can_commit": batch.status == BatchStatus.VALIDATED},
+        {
+            "batch": batch,
+            "page": page,
+            "page_range": _page_range(page),
+            "show": action,
+            "can_commit": batch.status == BatchStatus.VALIDATED,
+        },
     )
 
 

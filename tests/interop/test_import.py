@@ -267,3 +267,20 @@ def test_exported_file_imports_back_unchanged(place, registered):
     data = exports.cadre_lrmx(place["staff"], registered)
     batch = _batch(place, [("a.lrmx", data)])
     assert (batch.files_unchanged, batch.errors) == (1, [])
+
+
+def test_a_long_preview_pages_with_the_shared_pager_keeping_its_filter(client, place):
+    from interop.models import LrmxBatch
+
+    batch = _batch(place, [("a.lrmx", lrmx(make_id(place["born"])))])
+    entry = batch.preview[0]
+    entries = [{**entry, "file": f"f{n:02d}.lrmx"} for n in range(51)]  # one more than a page
+    LrmxBatch.objects.filter(pk=batch.pk).update(preview=entries)
+    client.force_login(place["staff"])
+    url = reverse("interop:batch", args=[batch.pk])
+    page = client.get(url, {"show": entry["action"]}).content.decode()
+    assert "第 1–50 条，共 51 条" in page
+    assert f"?show={entry['action']}&amp;page=2" in page
+    assert "f50.lrmx" not in page
+    second = client.get(url, {"show": entry["action"], "page": 2}).content.decode()
+    assert "f50.lrmx" in second and "f00.lrmx" not in second
