@@ -1,13 +1,12 @@
 from django.contrib import admin
 
-from audit.models import AuditAction
-from audit.services import audit_record, snapshot
+from audit.admin import AuditedCatalogueAdmin
 
 from .models import ConclusionCode
 
 
 @admin.register(ConclusionCode)
-class ConclusionCodeAdmin(admin.ModelAdmin):
+class ConclusionCodeAdmin(AuditedCatalogueAdmin):
     """The A1517 (ZB18) code table that grade-reports/?fields=a15 exports under. Changes are
     recorded in the audit trail; a code is deactivated rather than deleted."""
 
@@ -15,17 +14,3 @@ class ConclusionCodeAdmin(admin.ModelAdmin):
     list_filter = ("active",)
     list_editable = ("order", "active")
     search_fields = ("code", "name")
-
-    def save_model(self, request, obj, form, change):
-        before = snapshot(ConclusionCode.objects.get(pk=obj.pk)) if change else None
-        super().save_model(request, obj, form, change)
-        audit_record(
-            actor=request.user,
-            action=AuditAction.UPDATE if change else AuditAction.CREATE,
-            instance=obj,
-            before=before,
-            after=snapshot(obj),
-        )
-
-    def has_delete_permission(self, request, obj=None):
-        return False
