@@ -39,8 +39,6 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from audit.models import AuditAction
-from audit.services import audit_record
 from cadres.models import Unit, UnitKind
 from core.jobs import Deferred
 from core.models import Job, JobState
@@ -186,7 +184,7 @@ def part_run(*, job_id: str, attempt: int, index: int, pieces: list) -> dict:
 
 def fanout_finish(*, job_id: str, attempt: int) -> dict | None:
     """The last step: what spans the parts, then the job done. Runs once per fan-out."""
-    from .recompute import announce_grades
+    from .recompute import recompute_conclude
 
     with transaction.atomic():
         job = Job.objects.select_for_update().get(pk=job_id)
@@ -203,23 +201,16 @@ def fanout_finish(*, job_id: str, attempt: int) -> dict | None:
         period = Period.objects.select_for_update().get(pk=summary["period"])
         now = timezone.now()
         if "skipped" not in state:
-            Period.objects.filter(pk=period.pk).update(computed_at=now)
-            if summary["changed"] or summary["teams_changed"]:
-                unit = Unit.objects.filter(path=unit_path).first() if unit_path else None
-                audit_record(
-                    actor=job.created_by,
-                    action=AuditAction.UPDATE,
-                    instance=period,
-                    before={"重新计算": None},
-                    after={
-                        "重新计算": f"{unit.name if unit else '全部单位'}：{summary['assessments']} 人，"
-                        f"等次或依据变化 {summary['changed']} 人，班子变化 {summary['teams_changed']} 个"
-                        f"（分 {state['parts']} 个子任务并行计算）"
-                    },
-                    scope_path=unit_path,
-                    reason=job.params.get("reason", "") or "重新计算等次",
-                )
-            announce_grades(period, unit_path)
+            recompute_conclude(
+                period=period,
+                unit_path=unit_path,
+                job=job,
+                now=now,
+                assessments=summary["assessments"],
+                changed=summary["changed"],
+                teams_changed=summary["teams_changed"],
+                note=f"（分 {state['parts']} 个子任务并行计算）",
+            )
         Job.objects.filter(pk=job.pk).update(
             state=JobState.DONE, result=summary, done=job.total, finished_at=now, heartbeat_at=now
         )

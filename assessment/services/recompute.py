@@ -396,26 +396,51 @@ def period_recompute(
         }
         if part:
             return summary
-        period.computed_at = now
-        Period.objects.filter(pk=period.pk).update(computed_at=now)
-        if changed or teams_changed:
-            unit = Unit.objects.filter(path=unit_path).first() if unit_path else None
-            audit_record(
-                actor=job.created_by if job else None,
-                action=AuditAction.UPDATE,
-                instance=period,
-                before={"重新计算": None},
-                after={
-                    "重新计算": f"{unit.name if unit else '全部单位'}：{total} 人，等次或依据变化 {len(changed)} 人，"
-                    f"班子变化 {teams_changed} 个"
-                },
-                scope_path=unit_path,
-                reason=(job.params.get("reason", "") if job else "") or "重新计算等次",
-            )
         if job is not None:
             progress(job, total, total)
-        announce_grades(period, unit_path)
+        recompute_conclude(
+            period=period,
+            unit_path=unit_path,
+            job=job,
+            now=now,
+            assessments=total,
+            changed=len(changed),
+            teams_changed=teams_changed,
+        )
         return summary
+
+
+def recompute_conclude(
+    *,
+    period: Period,
+    unit_path: str,
+    job: Job | None,
+    now,
+    assessments: int,
+    changed: int,
+    teams_changed: int,
+    note: str = "",
+) -> None:
+    """What ends a recomputation once, whether it ran in one process or in parts
+    (services/fanout.py): the period's ``computed_at``, one audit entry when anything changed,
+    and the grades announced."""
+    period.computed_at = now
+    Period.objects.filter(pk=period.pk).update(computed_at=now)
+    if changed or teams_changed:
+        unit = Unit.objects.filter(path=unit_path).first() if unit_path else None
+        audit_record(
+            actor=job.created_by if job else None,
+            action=AuditAction.UPDATE,
+            instance=period,
+            before={"重新计算": None},
+            after={
+                "重新计算": f"{unit.name if unit else '全部单位'}：{assessments} 人，等次或依据变化 {changed} 人，"
+                f"班子变化 {teams_changed} 个{note}"
+            },
+            scope_path=unit_path,
+            reason=(job.params.get("reason", "") if job else "") or "重新计算等次",
+        )
+    announce_grades(period, unit_path)
 
 
 # (id, cadre, unit, unit path, cadre kind, track, scores, override, appeal, then the stored
