@@ -59,3 +59,42 @@ def demo_city(cadres: int) -> None:
     if not demo.demo_present():
         print(f"building the demo city with {cadres:,} cadres (once)…", file=sys.stderr)
         call_command("seed_demo", cadres=cadres, no_assessments=True)
+
+
+SCORE_CODES = ["德", "能", "勤", "绩", "廉", "民主测评"]
+
+
+def scored_period(year: int, name: str):
+    """The annual period of ``year`` (created by zzb_staff as ``name`` when missing), open for
+    grading, with every cadre that has no assessment in it given random scores (seeded, so every
+    run scores alike). Returns the period and how many cadres were scored now."""
+    import random
+
+    from accounts.models import User
+    from assessment.models import Assessment, Period, PeriodStatus
+    from assessment.services.periods import period_create
+    from cadres.models import Cadre
+    from core.bulk import bulk_insert
+
+    period = Period.objects.filter(year=year, quarter__isnull=True).first()
+    if period is None:
+        period = period_create(actor=User.objects.get(username="zzb_staff"), name=name, year=year)
+    if period.status != PeriodStatus.GRADING:
+        Period.objects.filter(pk=period.pk).update(status=PeriodStatus.GRADING)
+        period.status = PeriodStatus.GRADING
+    # read first: the COPY of bulk_insert holds the connection
+    missing = list(Cadre.objects.exclude(assessments__period=period).values_list("id", "unit_id"))
+    rng = random.Random(7)
+    written = bulk_insert(
+        Assessment,
+        (
+            {
+                "period_id": period.pk,
+                "cadre_id": c,
+                "unit_id": u,
+                "scores": {k: rng.randint(55, 100) for k in SCORE_CODES},
+            }
+            for c, u in missing
+        ),
+    )
+    return period, written

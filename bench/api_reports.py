@@ -44,45 +44,20 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from _setup import ROOT, demo_city, django_on_postgres
+from _setup import ROOT, demo_city, django_on_postgres, scored_period
 
 CADRES = 100_000
 YEAR = 2025
-CODES = ["德", "能", "勤", "绩", "廉", "民主测评"]
 PAGE_SIZE = 100
 WORKERS = 3
 
 
 def graded_period():
     """The 2025 annual period, every cadre scored and graded (as bench/recompute.py leaves it)."""
-    from accounts.models import User
-    from assessment.models import Assessment, Period, PeriodStatus
-    from assessment.services.periods import period_create
+    from assessment.models import Assessment
     from assessment.services.recompute import period_recompute
-    from cadres.models import Cadre
-    from core.bulk import bulk_insert
 
-    period = Period.objects.filter(year=YEAR, quarter__isnull=True).first()
-    if period is None:
-        staff = User.objects.get(username="zzb_staff")
-        period = period_create(actor=staff, name=f"{YEAR}年度考核（基准测试）", year=YEAR)
-    if period.status != PeriodStatus.GRADING:
-        period.status = PeriodStatus.GRADING
-        period.save()
-    missing = list(Cadre.objects.exclude(assessments__period=period).values_list("id", "unit_id"))
-    rng = random.Random(7)
-    written = bulk_insert(
-        Assessment,
-        (
-            {
-                "period_id": period.pk,
-                "cadre_id": c,
-                "unit_id": u,
-                "scores": {k: rng.randint(55, 100) for k in CODES},
-            }
-            for c, u in missing
-        ),
-    )
+    period, written = scored_period(YEAR, f"{YEAR}年度考核（基准测试）")
     if written or Assessment.objects.filter(period=period, final_grade="").exists():
         print(f"grading the {YEAR} period ({written} rows scored now)…", file=sys.stderr)
         period_recompute(period_id=period.pk)

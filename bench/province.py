@@ -25,18 +25,16 @@ are free (PostgreSQL works on the same two cores).
 """
 
 import os
-import random
 import resource
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-from _setup import DEFAULT_SERVER, ROOT, _prepare_database, django_on_postgres
+from _setup import DEFAULT_SERVER, ROOT, _prepare_database, django_on_postgres, scored_period
 
 CADRES = int(os.environ.get("BENCH_CADRES", 1_000_000))  # smaller only to try the script out
 YEAR = 2025
-CODES = ["德", "能", "勤", "绩", "廉", "民主测评"]
 DB_NAME = os.environ.get("BENCH_DB", "cadre_province")
 BROKER = os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/14")
 
@@ -108,33 +106,8 @@ def seed(env: dict) -> tuple[str, float]:
     return _meta("seed_1m_s", f"{elapsed:.1f}"), peak
 
 
-def scored_period():
-    from accounts.models import User
-    from assessment.models import Assessment, Period, PeriodStatus
-    from assessment.services.periods import period_create
-    from cadres.models import Cadre
-    from core.bulk import bulk_insert
-
-    period = Period.objects.filter(year=YEAR, quarter__isnull=True).first()
-    if period is None:
-        staff = User.objects.get(username="zzb_staff")
-        period = period_create(actor=staff, name=f"{YEAR}年度考核（全省基准测试）", year=YEAR)
-    period.status = PeriodStatus.GRADING
-    period.save()
-    missing = Cadre.objects.exclude(assessments__period=period).values_list("id", "unit_id")
-    rng = random.Random(7)
-    written = bulk_insert(
-        Assessment,
-        (
-            {
-                "period_id": period.pk,
-                "cadre_id": c,
-                "unit_id": u,
-                "scores": {k: rng.randint(55, 100) for k in CODES},
-            }
-            for c, u in list(missing)  # read first: COPY holds the connection
-        ),
-    )
+def scored_province_period():
+    period, written = scored_period(YEAR, f"{YEAR}年度考核（全省基准测试）")
     if written:
         print(f"scored {written:,} cadres", file=sys.stderr)
     return period
@@ -268,7 +241,7 @@ def main() -> int:
     call_command("migrate", verbosity=0)
     seed_s, seed_peak = seed(env)
     cadres = Cadre.objects.count()
-    period = scored_period()
+    period = scored_province_period()
 
     runs = {}
     digests = []

@@ -18,16 +18,14 @@ machine changes least; the rest is the database's work and waiting). Targets on 
 machine: 2 seconds for a county, 10 for the city.
 """
 
-import random
 import statistics
 import sys
 import time
 
-from _setup import demo_city, django_on_postgres
+from _setup import demo_city, django_on_postgres, scored_period
 
 CADRES = 100_000
 YEAR = 2025
-CODES = ["德", "能", "勤", "绩", "廉", "民主测评"]
 RUNS = 5
 # 优秀线 90 → 85 and 称职线 70 → 75: thousands of grades change, 优秀 places fill up
 RULE = {
@@ -39,34 +37,9 @@ RULE = {
 
 def graded_period():
     """The annual period of bench/recompute.py, every cadre scored and graded once."""
-    from accounts.models import User
-    from assessment.models import Assessment, Period, PeriodStatus
-    from assessment.services.periods import period_create
     from assessment.services.recompute import period_recompute
-    from cadres.models import Cadre
-    from core.bulk import bulk_insert
 
-    period = Period.objects.filter(year=YEAR, quarter__isnull=True).first()
-    if period is None:
-        staff = User.objects.get(username="zzb_staff")
-        period = period_create(actor=staff, name=f"{YEAR}年度考核（基准测试）", year=YEAR)
-    if period.status != PeriodStatus.GRADING:
-        Period.objects.filter(pk=period.pk).update(status=PeriodStatus.GRADING)
-        period.status = PeriodStatus.GRADING
-    missing = list(Cadre.objects.exclude(assessments__period=period).values_list("id", "unit_id"))
-    rng = random.Random(7)
-    written = bulk_insert(
-        Assessment,
-        (
-            {
-                "period_id": period.pk,
-                "cadre_id": c,
-                "unit_id": u,
-                "scores": {k: rng.randint(55, 100) for k in CODES},
-            }
-            for c, u in missing
-        ),
-    )
+    period, written = scored_period(YEAR, f"{YEAR}年度考核（基准测试）")
     if written or period.computed_at is None:
         print(f"scored {written} cadres; grading the period once…", file=sys.stderr)
         period_recompute(period_id=period.pk)
