@@ -311,6 +311,7 @@ def register() -> None:
         template="assessment/dashboard_grades.html",
         context=_grades,
         roles={Role.STAFF, Role.HEAD, Role.AUDITOR},
+        depends=("assessment", "cadres"),
     )
     registry.dashboard_panel(
         "assessment.progress",
@@ -319,6 +320,7 @@ def register() -> None:
         template="assessment/dashboard_progress.html",
         context=_progress,
         roles={Role.STAFF, Role.HEAD, Role.COUNTY_ADMIN},
+        depends=("assessment", "cadres"),
     )
     registry.dashboard_panel(
         "assessment.imports",
@@ -328,4 +330,5 @@ def register() -> None:
         context=_imports,
         perm="import_sheets",
         roles={Role.COUNTY_ADMIN},
+        keep=False,  # eight rows by index; a county admin looks for the sheet just uploaded
     )

@@ -15,6 +15,8 @@ from django.db import models
 from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 
+from core import figures
+
 from .models import AuditAction, AuditEntry
 
 BULK_BATCH_SIZE = 2000
@@ -129,6 +131,7 @@ def audit_record(
     )
     if entry is not None:
         entry.save(force_insert=True)
+        figures.forget_models([entry.model])  # the dashboards' figures that counted it
     return entry
 
 
@@ -187,11 +190,13 @@ def audit_rows_bulk(*, actor, rows: Iterable[tuple], batch: str = "", reason: st
     from core.bulk import bulk_insert
 
     written = 0
+    models_written: set[str] = set()
 
     def entries():
         nonlocal written
         for action, model, object_id, object_repr, delta, cadre_id, scope_path in rows:
             written += 1
+            models_written.add(model)
             yield (action, model, object_id, object_repr[:200], delta, cadre_id, scope_path)
 
     # What every entry of the call shares is formatted once.
@@ -203,6 +208,7 @@ def audit_rows_bulk(*, actor, rows: Iterable[tuple], batch: str = "", reason: st
         "reason": reason[:500],
     }
     bulk_insert(AuditEntry, entries(), fields=ROW_FIELDS, constants=shared, batch_size=BULK_BATCH_SIZE)
+    figures.forget_models(models_written)  # the dashboards' figures that counted them
     return written
 
 

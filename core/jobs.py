@@ -31,6 +31,7 @@ from django.db import connections, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from . import figures
 from .models import Job, JobState
 
 log = logging.getLogger(__name__)
@@ -217,6 +218,7 @@ def job_run(job_id: str, *, heartbeat: bool = False) -> bool:
         Job.objects.filter(pk=job_id).update(
             state=JobState.FAILED, error=f"{type(exc).__name__}: {exc}", finished_at=timezone.now()
         )
+        figures.forget(job.kind.split(".", 1)[0])  # a batch marked failed, say
         raise
     finally:
         if beat:
@@ -224,6 +226,8 @@ def job_run(job_id: str, *, heartbeat: bool = False) -> bool:
     if isinstance(result, Deferred):
         return True
     Job.objects.filter(pk=job_id).update(state=JobState.DONE, result=result or {}, finished_at=timezone.now())
+    # what the job wrote (flags raised, grades recomputed) shows on the next dashboard
+    figures.forget(job.kind.split(".", 1)[0])
     return True
 
 

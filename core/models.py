@@ -49,3 +49,25 @@ class Job(models.Model):
     def delayed(self) -> bool:
         """Waiting because the broker could not take its message (delivered when it is back)."""
         return self.state == JobState.PENDING and self.dispatch_failed_at is not None
+
+
+class Figure(models.Model):
+    """A dashboard figure kept as data (core/figures.py): what one user's panel showed, computed
+    once and read by their next pages until it is older than the setting allows or an audited
+    write in an app it depends on forgets it."""
+
+    key = models.CharField("统计项", max_length=100)
+    owner = models.IntegerField("用户 id")
+    depends = models.CharField(
+        "依赖的模块", max_length=255
+    )  # ",assessment,cadres," (a write there forgets it)
+    value = models.BinaryField("内容")
+    computed_at = models.DateTimeField("统计时间")
+
+    class Meta:
+        verbose_name = "统计缓存"
+        verbose_name_plural = "统计缓存"
+        constraints = [models.UniqueConstraint(fields=["owner", "key"], name="figure_owner_key")]
+
+    def __str__(self):
+        return f"{self.key}（用户 {self.owner}）"

@@ -86,6 +86,9 @@ class DashboardPanel:
     context: Callable[[Any], dict | None]  # (user) -> dict, or None to leave the panel out
     perm: str | None = None  # a capability the user needs to see the panel at all
     roles: frozenset[str] | None = None  # only these roles see it (superusers always do)
+    # app labels whose audited writes change what the panel counts (core/figures.py); None: any
+    depends: tuple[str, ...] | None = None
+    keep: bool = True  # False: counted on every page (cheap, and wanted at once: a user's own uploads)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -119,26 +122,62 @@ def todo_source(key, *, order, items, link=None) -> TodoSource:
     return _todo[key]
 
 
-def dashboard_panel(key, *, order, title, template, context, perm=None, roles=None) -> DashboardPanel:
-    """A panel of the home page's dashboard (charts and figures, each linking to its list)."""
+def dashboard_panel(
+    key, *, order, title, template, context, perm=None, roles=None, depends=None, keep=True
+) -> DashboardPanel:
+    """A panel of the home page's dashboard (charts and figures, each linking to its list).
+    Its context is kept as data (core/figures.py) until it expires or an audited write in one
+    of the ``depends`` apps (any app when None) forgets it."""
     _dashboard[key] = DashboardPanel(
-        key, order, title, template, context, perm, frozenset(roles) if roles is not None else None
+        key,
+        order,
+        title,
+        template,
+        context,
+        perm,
+        frozenset(roles) if roles is not None else None,
+        tuple(depends) if depends is not None else None,
+        keep,
     )
     return _dashboard[key]
 
 
+def dashboard(
+    user, *, refresh: bool = False
+) -> tuple[list[tuple[DashboardPanel, dict]], datetime.datetime | None]:
+    """The panels this user sees on the home page, in order, each with its context; and when
+    the oldest of those contexts was counted (None: all counted now, keeping being off).
+    Kept contexts are read in one query; ``refresh`` counts them all afresh."""
+    from . import figures
+
+    visible = [
+        panel
+        for panel in sorted(_dashboard.values(), key=lambda p: (p.order, p.key))
+        if not (panel.perm and not user.can(panel.perm))
+        and not (panel.roles is not None and not user.is_superuser and user.role not in panel.roles)
+    ]
+    contexts, counted_at = figures.kept_many(
+        user,
+        [
+            figures.Wanted(
+                f"panel:{panel.key}",
+                (lambda panel=panel: panel.context(user)),
+                panel.depends if panel.depends is not None else (figures.ANY,),
+            )
+            for panel in visible
+            if panel.keep
+        ],
+        refresh=refresh,
+    )
+    shown = [
+        (panel, contexts[f"panel:{panel.key}"] if panel.keep else panel.context(user)) for panel in visible
+    ]
+    return [(panel, context) for panel, context in shown if context is not None], counted_at
+
+
 def dashboard_panels(user) -> list[tuple[DashboardPanel, dict]]:
     """The panels this user sees on the home page, in order, each with its context."""
-    shown = []
-    for panel in sorted(_dashboard.values(), key=lambda p: (p.order, p.key)):
-        if panel.perm and not user.can(panel.perm):
-            continue
-        if panel.roles is not None and not user.is_superuser and user.role not in panel.roles:
-            continue
-        context = panel.context(user)
-        if context is not None:
-            shown.append((panel, context))
-    return shown
+    return dashboard(user)[0]
 
 
 def demo_step(key, *, order, seed) -> DemoStep:
@@ -168,12 +207,15 @@ def reminder_scans_run(*, today: datetime.date | None = None) -> dict[str, dict]
     A scan that fails is logged and reported as ``{"error": ...}`` in its place; the others still
     run. Each scan runs in its own transaction, so a failure leaves nothing half-written and does
     not poison the connection for the next one."""
+    from . import figures
+
     today = today or timezone.localdate()
     results: dict[str, dict] = {}
     for reminder in reminder_scans():
         try:
             with transaction.atomic():
                 results[reminder.key] = reminder.scan(today=today)
+                figures.forget(reminder.key.split(".", 1)[0])  # the reminders it raised, counted
         except Exception as exc:  # one broken scan must not silence the others
             logger.exception("reminder scan %s (%s) failed for %s", reminder.key, reminder.label, today)
             results[reminder.key] = {"error": f"{type(exc).__name__}: {exc}", "label": reminder.label}

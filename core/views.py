@@ -18,6 +18,8 @@ TODO_LIMIT = 20
 def home(request):
     """Dashboard: the registry of the user's subtree at a glance."""
     user = request.user
+    # the dashboard's figures are kept as data (core/figures.py); ?refresh=1 counts them afresh
+    user.figures_refresh = request.GET.get("refresh") == "1"
     # every count by kind and status from the one grouped read of the subtree's cadres that the
     # dashboard's panels share (per unit, kind and status)
     kinds: Counter[str] = Counter()
@@ -41,7 +43,7 @@ def home(request):
         n=Count("id"), own=Max(Case(When(pk=user.unit_id, then=unit_label())))
     )
     # the dashboard's panels (charts and figures) the apps registered, each its own aggregates
-    panels = registry.dashboard_panels(user)
+    panels, _ = registry.dashboard(user)
     return render(
         request,
         "core/home.html",
@@ -56,5 +58,7 @@ def home(request):
             "todo": todo,
             "todo_links": todo_links,
             "panels": panels,
+            # when the kept figures shown (panels, 关爱提醒) were counted; None: just now
+            "figures_counted_at": getattr(user, "figures_counted_at", None),
         },
     )

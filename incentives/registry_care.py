@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cadres.moves import register_move_check
-from core import registry
+from core import figures, registry
 
 from .grassroots import township_move_check, township_service
 from .models import CareKind
@@ -71,7 +71,15 @@ def _due_items(user, limit: int) -> list[registry.TodoItem]:
     for the staff who record care (heads approve; as recall's flags, they are not asked)."""
     if not user.can("manage_incentives") or user.can("approve"):
         return []
-    counts = care_due_counts(user)
+    # kept as data (core/figures.py): grouping the year's care records of 100,000 cadres is the
+    # home page's largest single cost; a care record, a cadre or a rule written forgets it
+    day = timezone.localdate()
+    counts = figures.kept(
+        user,
+        f"todo:incentives.care_due:{day.isoformat()}",
+        lambda: care_due_counts(user, on=day),
+        depends=("incentives", "cadres", "assessment"),
+    )
     url = reverse("incentives:care_due")
     return [
         registry.TodoItem(

@@ -73,4 +73,5 @@ def register() -> None:
         template="core/dashboard_stats.html",
         context=_panel,
         roles={Role.STAFF, Role.HEAD, Role.AUDITOR},
+        depends=("recall", "cadres", "assessment", "supervision"),
     )

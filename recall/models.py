@@ -337,7 +337,9 @@ class Flag(models.Model):
         verbose_name = "不适宜担任现职预警"
         verbose_name_plural = "不适宜担任现职预警"
         ordering = ["raised_at", "id"]
-        indexes = [models.Index(fields=["status", "raised_at"], name="flag_status_raised")]
+        # (status, raised_at, id): the 待办 list of open flags in that order stops after its first rows
+        # (flags raised by one job share a raised_at; without the id every one was sorted)
+        indexes = [models.Index(fields=["status", "raised_at", "id"], name="flag_status_raised_id")]
         constraints = [
             models.UniqueConstraint(
                 fields=["cadre", "rule_key"], condition=Q(status="open"), name="flag_one_open_per_rule"

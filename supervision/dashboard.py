@@ -77,4 +77,5 @@ def register() -> None:
         template="core/dashboard_stats.html",
         context=_panel,
         roles={Role.STAFF, Role.HEAD, Role.AUDITOR},
+        depends=("supervision", "cadres"),
     )

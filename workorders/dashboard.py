@@ -64,4 +64,5 @@ def register() -> None:
         template="core/dashboard_stats.html",
         context=_panel,
         roles={Role.STAFF, Role.HEAD, Role.AUDITOR},
+        depends=("workorders", "cadres"),
     )

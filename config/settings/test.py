@@ -26,3 +26,5 @@ LOGGING["root"]["level"] = "WARNING"  # noqa: F405
 # Tasks run in-process in tests, even where CELERY_BROKER_URL is set for the worker test;
 # tests/core/test_celery_worker.py switches to the real broker explicitly.
 CELERY_TASK_ALWAYS_EAGER = True
+# Every page counts its dashboard afresh (tests/core/test_figures.py turns keeping on).
+DASHBOARD_FIGURES_SECONDS = 0
