@@ -1,8 +1,10 @@
+import datetime
 from collections import Counter
 
 from django.contrib.auth.decorators import login_required
 from django.db.models import Case, Count, Max, When
 from django.shortcuts import render
+from django.utils import timezone
 
 from audit.selectors import audit_visible_to
 from audit.views import present_entries
@@ -44,6 +46,7 @@ def home(request):
     )
     # the dashboard's panels (charts and figures) the apps registered, each its own aggregates
     panels, _ = registry.dashboard(user)
+    counted_at = getattr(user, "figures_counted_at", None)
     return render(
         request,
         "core/home.html",
@@ -59,6 +62,8 @@ def home(request):
             "todo_links": todo_links,
             "panels": panels,
             # when the kept figures shown (panels, 关爱提醒) were counted; None: just now
-            "figures_counted_at": getattr(user, "figures_counted_at", None),
+            "figures_counted_at": counted_at,
+            "figures_just_now": counted_at is not None
+            and timezone.now() - counted_at < datetime.timedelta(minutes=1),
         },
     )
