@@ -96,6 +96,8 @@ def kept_many(
             Figure(key=w.key, owner=user.pk, depends=_depends(w.depends), value=blob, computed_at=now)
         )
     if fresh:
+        # the user's expired figures go as new ones come (a figure keyed by the day stays behind)
+        Figure.objects.filter(owner=user.pk, computed_at__lte=now - datetime.timedelta(seconds=age)).delete()
         Figure.objects.bulk_create(
             fresh,
             update_conflicts=True,

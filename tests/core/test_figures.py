@@ -76,6 +76,21 @@ def test_a_figure_expires_exactly_at_its_age(keeping, users, monkeypatch):
     assert Figure.objects.get(key="k").computed_at == start + datetime.timedelta(seconds=AGE)
 
 
+def test_expired_figures_of_the_user_go_when_new_ones_are_stored(keeping, users, monkeypatch):
+    staff, other = users[Role.STAFF], users["city_staff"]
+    start = timezone.now()
+    monkeypatch.setattr(timezone, "now", lambda: start)
+    figures.kept(staff, "day-1", Counter(), depends=["x"])
+    figures.kept(other, "day-1", Counter(), depends=["x"])
+    monkeypatch.setattr(timezone, "now", lambda: start + datetime.timedelta(seconds=AGE - 1))
+    figures.kept(fresh(staff), "day-2", Counter(), depends=["x"])
+    assert Figure.objects.filter(owner=staff.pk).count() == 2  # day-1 not yet expired
+    monkeypatch.setattr(timezone, "now", lambda: start + datetime.timedelta(seconds=AGE))
+    figures.kept(fresh(staff), "day-3", Counter(), depends=["x"])
+    assert set(Figure.objects.filter(owner=staff.pk).values_list("key", flat=True)) == {"day-2", "day-3"}
+    assert Figure.objects.filter(owner=other.pk).count() == 1  # another user's: left to them
+
+
 def test_figures_are_kept_per_user(keeping, users):
     count = Counter()
     figures.kept(users[Role.STAFF], "k", count, depends=["assessment"])
