@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import threading
+import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import orjson
 from cryptography.fernet import InvalidToken
+from django.conf import settings
 from django.db import connection
 from django.db.models import (
     Count,
@@ -166,9 +169,10 @@ class ReportRows:
         self._units: list[tuple[int, int, str]] | None = None
 
     def units(self) -> list[tuple[int, int, str]]:
-        """(unit id, rows, label) of each unit of the subtree with rows, in tree order."""
+        """(unit id, rows, label) of each unit of the subtree with rows, in tree order; the same
+        answer is reused by this process for ``GRADE_REPORT_COUNT_SECONDS`` (see ``UnitCounts``)."""
         if self._units is None:
-            self._units = [] if self.root is None else report_units(self.period, self.root, self.filters)
+            self._units = [] if self.root is None else unit_counts.get(self.period, self.root, self.filters)
         return self._units
 
     def count(self) -> int:
@@ -249,6 +253,45 @@ def report_units(period: Period, root: str, filters: ReportFilters) -> list[tupl
             for pk, name, namesake, parent, n in cursor.fetchall()
             if n
         ]
+
+
+class UnitCounts:
+    """``report_units`` answers kept by this process for ``GRADE_REPORT_COUNT_SECONDS`` (0: not
+    kept), per period, subtree and filters: a client walking a county's 280 pages, or ten of
+    them at once, has the county's rows counted once every few seconds instead of on every page
+    (the count was half of the database's work per page). A page's count and its boundaries may
+    so lag a write by up to that many seconds; the rows of a page are always read afresh. At most
+    ``size`` answers are kept, the oldest dropped first."""
+
+    def __init__(self, size: int = 256):
+        self.size = size
+        self._kept: dict[tuple, tuple[float, list]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, period: Period, root: str, filters: ReportFilters) -> list[tuple[int, int, str]]:
+        seconds = float(getattr(settings, "GRADE_REPORT_COUNT_SECONDS", 0) or 0)
+        if seconds <= 0:
+            return report_units(period, root, filters)
+        key = (period.pk, root, filters)
+        now = time.monotonic()
+        with self._lock:
+            hit = self._kept.get(key)
+        if hit is not None and now - hit[0] < seconds:
+            return hit[1]
+        units = report_units(period, root, filters)
+        with self._lock:
+            self._kept.pop(key, None)
+            self._kept[key] = (now, units)
+            while len(self._kept) > self.size:
+                self._kept.pop(next(iter(self._kept)))
+        return units
+
+    def clear(self) -> None:
+        with self._lock:
+            self._kept.clear()
+
+
+unit_counts = UnitCounts()
 
 
 def report_page_rows(period: Period, unit_ids: list[int], filters: ReportFilters, *, offset: int, limit: int):

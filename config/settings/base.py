@@ -238,6 +238,9 @@ JOB_MAX_ATTEMPTS = env.int("DJANGO_JOB_MAX_ATTEMPTS", default=3)
 # A recomputation over two or more counties with at least this many assessments runs as one
 # Celery task per county and a last step (assessment/services/fanout.py).
 RECOMPUTE_FANOUT_MIN_ROWS = env.int("DJANGO_RECOMPUTE_FANOUT_MIN_ROWS", default=200_000)
+# grade-reports/: how long a process reuses a subtree's row counts per unit (the page count and
+# boundaries); the rows of a page are always read afresh. 0: counted on every page.
+GRADE_REPORT_COUNT_SECONDS = env.float("DJANGO_GRADE_REPORT_COUNT_SECONDS", default=5)
 # The home page's dashboard figures are kept this many seconds per user (core/figures.py); an
 # audited write in an app a figure depends on forgets it sooner. 0: every page counts afresh.
 DASHBOARD_FIGURES_SECONDS = env.int("DJANGO_DASHBOARD_FIGURES_SECONDS", default=600)

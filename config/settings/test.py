@@ -28,3 +28,5 @@ LOGGING["root"]["level"] = "WARNING"  # noqa: F405
 CELERY_TASK_ALWAYS_EAGER = True
 # Every page counts its dashboard afresh (tests/core/test_figures.py turns keeping on).
 DASHBOARD_FIGURES_SECONDS = 0
+# grade-reports/ counts every page afresh (tests/assessment/test_report_counts.py turns reuse on).
+GRADE_REPORT_COUNT_SECONDS = 0

@@ -1,0 +1,113 @@
+"""``grade-reports/`` reuses a subtree's row counts per unit for ``GRADE_REPORT_COUNT_SECONDS``
+(``reports.UnitCounts``): counted once for many pages, counted again exactly when that many
+seconds have passed, kept apart per period, subtree and filters, bounded in number; the rows of
+a page are always read afresh."""
+
+# ruff: noqa: F811 (the ``report`` fixture is imported, and pytest hands it to the tests by name)
+
+import pytest
+
+from assessment import reports
+from assessment.models import Assessment
+from tests.assessment.test_api import api
+from tests.assessment.test_grade_reports import report  # noqa: F401 (fixture)
+from tests.factories import CadreFactory
+
+URL = "/api/v1/grade-reports/"
+SECONDS = 5
+
+
+class Clock:
+    def __init__(self, monkeypatch):
+        self.now = 1000.0
+        monkeypatch.setattr(reports.time, "monotonic", lambda: self.now)
+
+
+@pytest.fixture
+def reuse(settings, monkeypatch):
+    settings.GRADE_REPORT_COUNT_SECONDS = SECONDS
+    reports.unit_counts.clear()
+    clock = Clock(monkeypatch)
+    calls = []
+    real = reports.report_units
+
+    def counted(*args):
+        calls.append(args[1:])
+        return real(*args)
+
+    monkeypatch.setattr(reports, "report_units", counted)
+    yield clock, calls
+    reports.unit_counts.clear()
+
+
+def page(client, query):
+    response = client.get(f"{URL}?{query}")
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def test_pages_reuse_the_count_until_exactly_the_setting_has_passed(users, report, tree, reuse):
+    clock, calls = reuse
+    client = api(users["city_staff"])
+    query = f"period={report.pk}&page_size=2"
+    assert page(client, query)["count"] == 7
+    newcomer = CadreFactory(unit=tree["town_b"], name="新人")
+    Assessment.objects.create(period=report, cadre=newcomer, unit=tree["town_b"])
+    clock.now += SECONDS - 0.001
+    assert page(client, query + "&page=2")["count"] == 7  # reused: lags the write
+    assert len(calls) == 1
+    clock.now += 0.001  # exactly SECONDS after the count
+    assert page(client, query)["count"] == 8
+    assert len(calls) == 2
+
+
+def test_the_rows_of_a_page_are_read_afresh_while_the_count_is_reused(users, report, reuse):
+    from assessment.services.scores import assessment_override
+
+    client = api(users["city_staff"])
+    query = f"period={report.pk}&page_size=10"
+    before = {r["name"]: r["grade"] for r in page(client, query)["results"]}
+    assert before["李四"] != "优秀"
+    target = Assessment.objects.get(period=report, cadre__name="李四")
+    assessment_override(actor=users["city_staff"], assessment=target, grade="优秀", reason="复核后调整")
+    after = {r["name"]: r["grade"] for r in page(client, query)["results"]}
+    assert after["李四"] == "优秀"
+
+
+def test_counts_are_kept_apart_per_subtree_and_filter(users, report, tree, reuse):
+    _clock, calls = reuse
+    client = api(users["city_staff"])
+    assert page(client, f"period={report.pk}")["count"] == 7
+    assert page(client, f"period={report.pk}&unit={tree['town_b'].pk}")["count"] == 1
+    assert page(client, f"period={report.pk}&grade=优秀")["count"] == 1
+    assert page(client, f"period={report.pk}&grade=优秀")["count"] == 1
+    assert len(calls) == 3
+
+
+def test_a_reader_of_another_scope_gets_its_own_count(users, report, reuse):
+    from accounts.roles import Role
+
+    assert page(api(users["city_staff"]), f"period={report.pk}")["count"] == 7
+    assert page(api(users[Role.STAFF]), f"period={report.pk}")["count"] == 6  # 甲县 only
+
+
+def test_zero_counts_every_page(settings, users, report, reuse):
+    _clock, calls = reuse
+    settings.GRADE_REPORT_COUNT_SECONDS = 0
+    client = api(users["city_staff"])
+    page(client, f"period={report.pk}")
+    page(client, f"period={report.pk}")
+    assert len(calls) == 2
+
+
+def test_at_most_size_answers_are_kept_the_oldest_dropped_first(users, report, reuse, monkeypatch):
+    _clock, calls = reuse
+    monkeypatch.setattr(reports.unit_counts, "size", 2)
+    client = api(users["city_staff"])
+    for grade in ("优秀", "称职", "基本称职"):
+        page(client, f"period={report.pk}&grade={grade}")
+    assert len(calls) == 3
+    page(client, f"period={report.pk}&grade=基本称职")  # the newest: kept
+    assert len(calls) == 3
+    page(client, f"period={report.pk}&grade=优秀")  # the oldest: dropped
+    assert len(calls) == 4
