@@ -65,6 +65,10 @@ def kept_many(
     if age <= 0 or not getattr(user, "pk", None):
         return {w.key: w.compute() for w in wanted}, None
     refresh = refresh or getattr(user, "figures_refresh", False)
+    # what the user may see is part of the key: a user moved to another unit or given another
+    # role has their figures counted afresh at once, not when the old ones expire
+    scope = f"{user.role}|{user.unit_id}|{int(user.is_superuser)}|"
+    wanted = [Wanted(scope + w.key, w.compute, w.depends) for w in wanted]
     now = timezone.now()
     found: dict[str, tuple[Any, datetime.datetime]] = {}
     if not refresh and wanted:
@@ -78,15 +82,16 @@ def kept_many(
                 found[key] = (pickle.loads(bytes(blob)), at)
             except Exception:  # a value from an older version of the code: count again
                 logger.warning("dashboard figure %s of user %s could not be read", key, user.pk)
-    values: dict[str, Any] = {}
+    values: dict[str, Any] = {}  # by the key asked for (the scope stripped off again)
     oldest = now
     fresh: list[Figure] = []
     for w in wanted:
+        asked = w.key.removeprefix(scope)
         if w.key in found:
-            values[w.key], at = found[w.key]
+            values[asked], at = found[w.key]
             oldest = min(oldest, at)
             continue
-        values[w.key] = value = w.compute()
+        values[asked] = value = w.compute()
         try:
             blob = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
         except Exception:  # not storable: shown, counted again next time
