@@ -147,10 +147,14 @@ def forget(*apps: str) -> None:
     conn = connections[DEFAULT_DB_ALIAS]
     conn.__dict__.setdefault(_PENDING, set()).update(apps)
     if not conn.in_atomic_block:
-        _flush()
+        try:
+            _flush()
+        except Exception:  # the write stands; the figures expire in their time
+            logger.exception("dashboard figures could not be forgotten")
         return
     if not any(getattr(entry[1], "figures", False) for entry in conn.run_on_commit):
-        transaction.on_commit(_flush)
+        # robust: a failure is logged, never turned into an error after the write has committed
+        transaction.on_commit(_flush, robust=True)
 
 
 def forget_models(labels: Iterable[str]) -> None:

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.roles import Role
-from audit.models import AuditAction
+from audit.models import AuditAction, AuditEntry
 from audit.services import audit_record, audit_rows_bulk
 from core import figures, registry
 from core.models import Figure, Job
@@ -292,3 +292,35 @@ def test_a_care_record_written_shows_on_the_next_page(
             content="体检",
         )
     assert "本年度未体检" not in client.get(reverse("home")).content.decode()
+
+
+def test_a_failure_to_forget_never_fails_the_write(
+    keeping, users, cadre_a, monkeypatch, django_capture_on_commit_callbacks
+):
+    def broken(*args, **kwargs):
+        raise RuntimeError("database gone")
+
+    staff = users[Role.STAFF]
+    monkeypatch.setattr(figures, "Q", broken)
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        audit_record(actor=staff, action=AuditAction.CREATE, instance=cadre_a, after={"a": 1})
+    assert AuditEntry.objects.filter(object_id=str(cadre_a.pk)).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_a_write_forgets_at_once_and_a_failure_is_only_logged(
+    keeping, users, cadre_a, monkeypatch
+):
+    staff = users[Role.STAFF]
+    figures.kept(staff, "grades", Counter(), depends=["cadres"])
+    audit_record(actor=staff, action=AuditAction.CREATE, instance=cadre_a, after={"a": 1})  # autocommit
+    assert not Figure.objects.exists()
+    figures.kept(fresh(staff), "grades", Counter(), depends=["cadres"])
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("database gone")
+
+    monkeypatch.setattr(figures, "Q", broken)
+    audit_record(actor=staff, action=AuditAction.CREATE, instance=cadre_a, after={"a": 2})
+    assert AuditEntry.objects.filter(object_id=str(cadre_a.pk)).count() == 2
+    assert Figure.objects.exists()  # not forgotten: it expires in its time
