@@ -88,10 +88,10 @@ def test_the_query_count_does_not_grow_with_rows(users, ranked, tree, django_ass
     client = token_client(user)
 
     def count(expected_rows):
-        # the token with its user; the user's unit (its board rule); the default period; the
+        # the token with its user and their unit (its board rule); the default period; the
         # tracks; the rule rows; every place of the subtree; the page's count and rows; the 绩
         # indicators (schemes, indicators)
-        with django_assert_num_queries(10):
+        with django_assert_num_queries(9):
             assert client.get("/api/v1/track-rankings/").json()["count"] == expected_rows
 
     count(5)

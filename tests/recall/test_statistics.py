@@ -477,7 +477,7 @@ def test_the_page_query_count(two_counties, client, users, tree, django_assert_n
 
 def test_the_api_query_count(two_counties, users, tree, django_assert_num_queries):
     api = token_client(users["city_staff"])
-    # token with its user, the user's unit (its scope), the unit asked for, the figures
-    with django_assert_num_queries(1 + 1 + 1 + STATISTICS_QUERIES):
+    # token with its user and their unit (its scope, one query), the unit asked for, the figures
+    with django_assert_num_queries(1 + 1 + STATISTICS_QUERIES):
         answer = api.get(reverse(API), {"unit": tree["county_a"].pk, "year": 2026})
     assert answer.json()["recalls"]["total"] == 3

@@ -288,9 +288,9 @@ def test_the_order_list_costs_the_same_queries_for_1_or_20_orders(w, django_asse
             services.order_dispatch(
                 actor=w.staff, order=order, cadre=w.cadre, dispatched_on=datetime.date(2026, 5, 5)
             )
-        # the token with its user, the user's unit (scope), the count, the page (units joined),
+        # the token with its user and their unit (scope, one query), the count, the page (units joined),
         # the rounds (cadres joined)
-        with django_assert_num_queries(5):
+        with django_assert_num_queries(4):
             answer = client.get(URL)
     assert answer.json()["count"] == 20
     assert all(r["rounds"][0]["cadre_name"] == "张东" for r in answer.json()["results"])
@@ -315,8 +315,8 @@ def test_party_groups_are_created_listed_and_refused_outside(w, django_assert_nu
     for n in (1, 19):
         for i in range(n):
             services.party_group_save(actor=w.staff, unit=w.west, name=f"党小组{n}-{i}")
-        # the token with its user, the user's unit (scope), the count, the page (units joined)
-        with django_assert_num_queries(4):
+        # the token with its user and their unit (scope, one query), the count, the page (units joined)
+        with django_assert_num_queries(3):
             listed = client.get("/api/v1/party-groups/")
     assert listed.json()["count"] == 21
     assert [
