@@ -199,7 +199,9 @@ class ReportRows:
                 break
         if not spanned or stop <= start:
             return []
-        rows = report_page_rows(self.period, spanned, self.filters, offset=first, limit=stop - start)
+        rows = report_page_rows(
+            self.period, spanned, self.filters, offset=first, limit=stop - start, full_id_numbers=self.full
+        )
         return self.render(rows, labels)
 
 
@@ -294,16 +296,26 @@ class UnitCounts:
 unit_counts = UnitCounts()
 
 
-def report_page_rows(period: Period, unit_ids: list[int], filters: ReportFilters, *, offset: int, limit: int):
+def report_page_rows(
+    period: Period,
+    unit_ids: list[int],
+    filters: ReportFilters,
+    *,
+    offset: int,
+    limit: int,
+    full_id_numbers: bool = True,
+):
     """The rows (``COLUMNS``) of a page that starts ``offset`` rows into the first of
     ``unit_ids`` (consecutive units in tree order): the page's ids in report order from those
-    units' rows alone, then their rows with cadre and unit."""
+    units' rows alone, then their rows with cadre and unit. Without ``full_id_numbers`` the ID
+    number is the stored mask (``Cadre.id_number_masked``; decrypted and masked only where a
+    row has none), so a masked page decrypts nothing."""
     where, params = _filter_sql(filters, "b")
     marks = ", ".join(["%s"] * len(unit_ids))
     place = " ".join(["WHEN %s THEN %s"] * len(unit_ids))
     sql = (
         f"SELECT a.id, a.cadre_id, a.unit_id, u.name, c.name, c.id_number, a.track, a.total_score,"
-        f" a.rank_in_unit, a.final_grade, a.grade_code, a.review_required, a.explanation"
+        f" a.rank_in_unit, a.final_grade, a.grade_code, a.review_required, a.explanation, c.id_number_masked"
         f" FROM {_A} a JOIN {_C} c ON c.id = a.cadre_id JOIN {_U} u ON u.id = a.unit_id"
         f" WHERE a.id IN (SELECT b.id FROM {_A} b WHERE b.period_id = %s AND b.unit_id IN ({marks}){where}"
         f" ORDER BY CASE b.unit_id {place} END, b.rank_in_unit ASC NULLS LAST, b.cadre_id"
@@ -312,12 +324,18 @@ def report_page_rows(period: Period, unit_ids: list[int], filters: ReportFilters
     )
     places = [x for i, unit_id in enumerate(unit_ids) for x in (unit_id, i)]
     plain = decrypter()
+
+    def number(token, masked):
+        if full_id_numbers:
+            return plain(token)
+        return masked or idnumber.mask(plain(token))
+
     with connection.cursor() as cursor:
         cursor.execute(sql, [period.pk, *unit_ids, *params, *places, limit, offset])
         return [
             (
                 *r[:ID_NUMBER],
-                plain(r[ID_NUMBER]),
+                number(r[ID_NUMBER], r[EXPLANATION + 1]),
                 *r[ID_NUMBER + 1 : REVIEW],
                 bool(r[REVIEW]),
                 r[EXPLANATION],

@@ -36,7 +36,8 @@ def _jsonable(value):
     return value
 
 
-SKIP_FIELDS = {"created_at", "updated_at", "depth", "numchild", "path"}
+# id_number_masked: the mask of id_number, which the entry keeps already
+SKIP_FIELDS = {"created_at", "updated_at", "depth", "numchild", "path", "id_number_masked"}
 
 
 def snapshot(instance: models.Model) -> dict:

@@ -84,6 +84,7 @@ def main() -> int:
     for c in registered:
         c.id_number_hash = digest(c.id_number)
         c.id_tail_hash = search.tail_digest(c.id_number)
+        c.id_number_masked = idnumber.mask(c.id_number)
         c.name_initials = search.name_initials(c.name)
     Cadre.objects.bulk_create(registered, batch_size=500)
 

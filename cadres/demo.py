@@ -966,6 +966,7 @@ class _Generator:
                 self.digest(number),  # id_number_hash (bulk_insert does not call save())
                 self.digest(search.tail_text(number)),  # id_tail_hash (the header search)
                 search.name_initials(name),
+                idnumber.mask(number),  # id_number_masked
             ]
         )
         if slot.team_title:
@@ -1125,6 +1126,7 @@ CADRE_FIELDS = [
     "id_number_hash",
     "id_tail_hash",
     "name_initials",
+    "id_number_masked",
 ]
 EDUCATION_FIELDS = ["id", "cadre_id", "level", "degree", "school", "major", "mode", "start_date", "end_date"]
 POST_FIELDS = ["id", "cadre_id", "unit_id", "unit_name", "title", "kind", "start_date", "end_date"]

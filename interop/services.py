@@ -725,6 +725,7 @@ def _write(actor, plan: Plan, tag: str) -> bool:
     for cadre in created:
         cadre.id_number_hash = digest(idnumber.normalize(cadre.id_number))
         cadre.id_tail_hash = search.tail_digest(cadre.id_number)
+        cadre.id_number_masked = idnumber.mask(cadre.id_number)
         cadre.name_initials = search.name_initials(cadre.name)
         cadre.created_at = cadre.updated_at = now
     # ids reserved first, so the children can name their cadre and COPY can write every row

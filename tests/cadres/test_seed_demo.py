@@ -91,7 +91,9 @@ def test_creates_the_requested_number_of_cadres_with_histories(seeded):
 def test_id_numbers_are_unique_valid_and_match_birth_date_and_gender(seeded):
     rows = list(Cadre.objects.values_list("id_number", "birth_date", "gender"))
     assert len({n for n, _, _ in rows}) == len(rows)
+    masked = dict(Cadre.objects.values_list("id_number", "id_number_masked"))
     for number, born, gender in rows:
+        assert masked[number] == idnumber.mask(number)  # written by the bulk writer
         assert idnumber.validate(number) == number
         assert idnumber.birth_date(number) == born
         assert idnumber.gender(number) == gender
