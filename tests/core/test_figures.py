@@ -307,7 +307,7 @@ def test_a_failure_to_forget_never_fails_the_write(
     assert AuditEntry.objects.filter(object_id=str(cadre_a.pk)).count() == 1
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # as every transactional test here
 def test_outside_a_transaction_a_write_forgets_at_once_and_a_failure_is_only_logged(
     keeping, users, cadre_a, monkeypatch
 ):
