@@ -98,3 +98,25 @@ def scored_period(year: int, name: str):
         ),
     )
     return period, written
+
+
+def cleared_results(period) -> None:
+    """Nothing computed left in ``period`` (totals, ranks, grades, explanations; team results
+    and unit quotas), so a timed recomputation grades and writes every row; statistics
+    refreshed after."""
+    from django.db import connection
+
+    from assessment.models import Assessment, TeamAssessment, UnitQuota
+
+    Assessment.objects.filter(period=period).update(
+        total_score=None,
+        rank_in_unit=None,
+        computed_grade="",
+        final_grade="",
+        grade_code=None,
+        explanation=[],
+    )
+    TeamAssessment.objects.filter(period=period).delete()
+    UnitQuota.objects.filter(period=period).delete()
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE assessment_assessment")

@@ -31,7 +31,7 @@ import sys
 import time
 from pathlib import Path
 
-from _setup import DEFAULT_SERVER, ROOT, _prepare_database, django_on_postgres, scored_period
+from _setup import DEFAULT_SERVER, ROOT, _prepare_database, cleared_results, django_on_postgres, scored_period
 
 CADRES = int(os.environ.get("BENCH_CADRES", 1_000_000))  # smaller only to try the script out
 YEAR = 2025
@@ -111,25 +111,6 @@ def scored_province_period():
     if written:
         print(f"scored {written:,} cadres", file=sys.stderr)
     return period
-
-
-def clear(period) -> None:
-    from django.db import connection
-
-    from assessment.models import Assessment, TeamAssessment, UnitQuota
-
-    Assessment.objects.filter(period=period).update(
-        total_score=None,
-        rank_in_unit=None,
-        computed_grade="",
-        final_grade="",
-        grade_code=None,
-        explanation=[],
-    )
-    TeamAssessment.objects.filter(period=period).delete()
-    UnitQuota.objects.filter(period=period).delete()
-    with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE assessment_assessment")
 
 
 def outcome_digest(period) -> str:
@@ -247,7 +228,7 @@ def main() -> int:
     digests = []
     peaks: dict[str, float] = {}
     for workers in (1, 2):
-        clear(period)
+        cleared_results(period)
         elapsed, result, worker_peaks = timed_run(period, workers, env)
         runs[workers] = (elapsed, result)
         peaks.update({f"{workers} workers {k}": v for k, v in worker_peaks.items()})

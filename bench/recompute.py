@@ -14,7 +14,7 @@ The target is 5 seconds on a 2-core machine.
 import sys
 import time
 
-from _setup import demo_city, django_on_postgres, scored_period
+from _setup import cleared_results, demo_city, django_on_postgres, scored_period
 
 CADRES = 100_000
 YEAR = 2025
@@ -27,7 +27,6 @@ def main() -> int:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from assessment.models import Assessment
     from assessment.services.recompute import period_recompute
     from cadres.models import Cadre
 
@@ -37,17 +36,7 @@ def main() -> int:
     period, written = scored_period(YEAR, f"{YEAR}年度考核（基准测试）")
     if written:
         print(f"scored {written} cadres", file=sys.stderr)
-    # Start from nothing computed, so the timed run grades and writes every row.
-    Assessment.objects.filter(period=period).update(
-        total_score=None,
-        rank_in_unit=None,
-        computed_grade="",
-        final_grade="",
-        grade_code=None,
-        explanation=[],
-    )
-    with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE assessment_assessment")
+    cleared_results(period)  # the timed run grades and writes every row
 
     started = time.perf_counter()
     with CaptureQueriesContext(connection) as queries:

@@ -24,12 +24,11 @@ import random
 import sys
 import time
 
-from _setup import demo_city, django_on_postgres
+from _setup import demo_city, django_on_postgres, scored_period
 
 CADRES = 100_000
 ORDERS = 100_000
 YEAR = 2025
-CODES = ["德", "能", "勤", "绩", "廉", "民主测评"]
 PREFIX = "BENCH"
 
 
@@ -140,36 +139,15 @@ def main() -> int:
     from django.db import connection
 
     from accounts.models import User
-    from assessment.models import Assessment, Indicator, IndicatorSource, Period, PeriodStatus
-    from assessment.services.periods import period_create
+    from assessment.models import Assessment, Indicator, IndicatorSource
     from assessment.services.recompute import period_bounds, period_recompute
-    from cadres.models import Cadre
-    from core.bulk import bulk_insert
     from workorders.score_source import tallies
 
     demo_city(CADRES)
     staff = User.objects.get(username="zzb_staff")
     orders = _orders(staff.pk)
 
-    period = Period.objects.filter(year=YEAR, quarter__isnull=True).first()
-    if period is None:
-        period = period_create(actor=staff, name=f"{YEAR}年度考核（基准测试）", year=YEAR)
-    period.status = PeriodStatus.GRADING
-    period.save()
-    missing = list(Cadre.objects.exclude(assessments__period=period).values_list("id", "unit_id"))
-    rng = random.Random(7)
-    bulk_insert(
-        Assessment,
-        (
-            {
-                "period_id": period.pk,
-                "cadre_id": c,
-                "unit_id": u,
-                "scores": {k: rng.randint(55, 100) for k in CODES},
-            }
-            for c, u in missing
-        ),
-    )
+    period, _ = scored_period(YEAR, f"{YEAR}年度考核（基准测试）")
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE workorders_dispatch")
     indicator = Indicator.objects.filter(scheme__period=period, code="民主测评")

@@ -175,11 +175,6 @@ def dashboard(
     return [(panel, context) for panel, context in shown if context is not None], counted_at
 
 
-def dashboard_panels(user) -> list[tuple[DashboardPanel, dict]]:
-    """The panels this user sees on the home page, in order, each with its context."""
-    return dashboard(user)[0]
-
-
 def demo_step(key, *, order, seed) -> DemoStep:
     """A part of the demo city ``seed_demo`` builds after the registry's own (cadres, teams)."""
     _demo[key] = DemoStep(key, order, seed)

@@ -109,6 +109,23 @@ def make_period(*, year: int = 2025, quarter: int | None = None, status: str = "
     return period
 
 
+def clear_results(period) -> None:
+    """Nothing computed left in ``period``: totals, ranks, grades and explanations blank, team
+    results and unit quotas gone (what a recomputation writes)."""
+    from assessment.models import Assessment, TeamAssessment, UnitQuota
+
+    Assessment.objects.filter(period=period).update(
+        total_score=None,
+        rank_in_unit=None,
+        computed_grade="",
+        final_grade="",
+        grade_code=None,
+        explanation=[],
+    )
+    TeamAssessment.objects.filter(period=period).delete()
+    UnitQuota.objects.filter(period=period).delete()
+
+
 class IncentiveEntryFactory(factory.django.DjangoModelFactory):
     """A cadre on a 三挂钩 list (``incentives.Entry``), as the lists engine would write it."""
 

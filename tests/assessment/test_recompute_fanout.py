@@ -14,7 +14,7 @@ from assessment.signals import grades_recomputed
 from audit.models import AuditEntry
 from cadres.models import TeamMembership, Unit, UnitKind
 from core.models import Job, JobState
-from tests.factories import CadreFactory, make_period, make_user, unit_child, unit_root
+from tests.factories import CadreFactory, clear_results, make_period, make_user, unit_child, unit_root
 
 CODES = ["德", "能", "勤", "绩", "廉", "民主测评"]
 
@@ -84,19 +84,6 @@ def outcome(period):
     )
 
 
-def clear(period):
-    Assessment.objects.filter(period=period).update(
-        total_score=None,
-        rank_in_unit=None,
-        computed_grade="",
-        final_grade="",
-        grade_code=None,
-        explanation=[],
-    )
-    TeamAssessment.objects.filter(period=period).delete()
-    UnitQuota.objects.filter(period=period).delete()
-
-
 def test_every_unit_is_in_exactly_one_part_counties_alone_and_first(province):
     p = province
     parts = fanout.plan_parts()
@@ -127,7 +114,7 @@ def test_the_fanned_out_job_gives_the_grades_of_one_process(
     period = scored_world(province)
     period_recompute(period_id=period.pk)
     alone = outcome(period)
-    clear(period)
+    clear_results(period)
 
     with django_capture_on_commit_callbacks(execute=True):
         job = recompute_queue(period=period)

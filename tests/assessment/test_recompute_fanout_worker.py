@@ -6,7 +6,7 @@ import pytest
 
 from assessment.services.recompute import period_recompute, recompute_queue
 from core.models import JobState
-from tests.assessment.test_recompute_fanout import clear, outcome, province, scored_world  # noqa: F401 (a fixture)
+from tests.assessment.test_recompute_fanout import outcome, province, scored_world  # noqa: F401 (a fixture)
 from tests.core.celery_workers import (
     new_queue,
     require_services,
@@ -15,6 +15,7 @@ from tests.core.celery_workers import (
     stop_worker,
     wait_for,
 )
+from tests.factories import clear_results
 
 pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -36,7 +37,7 @@ def test_two_workers_recompute_a_province_per_county_with_the_grades_of_one_proc
     period = scored_world(province)
     period_recompute(period_id=period.pk)
     alone = outcome(period)
-    clear(period)
+    clear_results(period)
 
     job = recompute_queue(period=period)
     wait_for(job, two_workers[0], seconds=120)

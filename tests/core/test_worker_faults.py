@@ -29,7 +29,7 @@ from tests.core.celery_workers import (
     wait_for,
     wait_until,
 )
-from tests.factories import CadreFactory, make_period
+from tests.factories import CadreFactory, clear_results, make_period
 
 pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -64,14 +64,7 @@ def _undisturbed(period):
     """The grades an undisturbed run gives, then the computed results cleared again."""
     period_recompute(period_id=period.pk)
     expected = _results(period)
-    Assessment.objects.filter(period=period).update(
-        total_score=None,
-        rank_in_unit=None,
-        computed_grade="",
-        final_grade="",
-        grade_code=None,
-        explanation=[],
-    )
+    clear_results(period)
     assert _results(period) != expected
     return expected
 
