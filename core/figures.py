@@ -53,17 +53,15 @@ def _depends(apps: Iterable[str]) -> str:
     return "," + ",".join(sorted(set(apps))) + ","
 
 
-def kept_many(
-    user, wanted: list[Wanted], *, refresh: bool = False
-) -> tuple[dict[str, Any], datetime.datetime | None]:
+def kept_many(user, wanted: list[Wanted], *, refresh: bool = False) -> dict[str, Any]:
     """``{key: value}`` for each wanted figure, kept ones read in one query and the others
-    computed (and stored in one more); with the time the oldest of them was counted (None when
-    keeping is off). ``refresh`` (or ``user.figures_refresh``, which a page sets once for all
-    its figures) counts every one afresh. The oldest time of the request so far is left on the
-    user as ``figures_counted_at`` for the page to show."""
+    computed (and stored in one more). ``refresh`` (or ``user.figures_refresh``, which a page
+    sets once for all its figures) counts every one afresh. When the oldest figure of the
+    request so far was counted is left on the user as ``figures_counted_at`` for the page to
+    show (not set when keeping is off)."""
     age = max_age()
     if age <= 0 or not getattr(user, "pk", None):
-        return {w.key: w.compute() for w in wanted}, None
+        return {w.key: w.compute() for w in wanted}
     refresh = refresh or getattr(user, "figures_refresh", False)
     # what the user may see is part of the key: a user moved to another unit or given another
     # role has their figures counted afresh at once, not when the old ones expire
@@ -111,13 +109,12 @@ def kept_many(
         )
     earlier = getattr(user, "figures_counted_at", None)
     user.figures_counted_at = min(oldest, earlier) if earlier else oldest
-    return values, oldest
+    return values
 
 
 def kept(user, key: str, compute: Callable[[], Any], *, depends: Iterable[str], refresh: bool = False) -> Any:
     """One figure (``kept_many`` for a single key); the value only."""
-    values, _ = kept_many(user, [Wanted(key, compute, tuple(depends))], refresh=refresh)
-    return values[key]
+    return kept_many(user, [Wanted(key, compute, tuple(depends))], refresh=refresh)[key]
 
 
 # ------------------------------------------------------------------ forgetting on writes

@@ -142,12 +142,10 @@ def dashboard_panel(
     return _dashboard[key]
 
 
-def dashboard(
-    user, *, refresh: bool = False
-) -> tuple[list[tuple[DashboardPanel, dict]], datetime.datetime | None]:
-    """The panels this user sees on the home page, in order, each with its context; and when
-    the oldest of those contexts was counted (None: all counted now, keeping being off).
-    Kept contexts are read in one query; ``refresh`` counts them all afresh."""
+def dashboard(user, *, refresh: bool = False) -> list[tuple[DashboardPanel, dict]]:
+    """The panels this user sees on the home page, in order, each with its context. Kept
+    contexts are read in one query (core/figures.py, which leaves on the user when they were
+    counted); ``refresh`` counts them all afresh."""
     from . import figures
 
     visible = [
@@ -156,7 +154,7 @@ def dashboard(
         if not (panel.perm and not user.can(panel.perm))
         and not (panel.roles is not None and not user.is_superuser and user.role not in panel.roles)
     ]
-    contexts, counted_at = figures.kept_many(
+    contexts = figures.kept_many(
         user,
         [
             figures.Wanted(
@@ -172,7 +170,7 @@ def dashboard(
     shown = [
         (panel, contexts[f"panel:{panel.key}"] if panel.keep else panel.context(user)) for panel in visible
     ]
-    return [(panel, context) for panel, context in shown if context is not None], counted_at
+    return [(panel, context) for panel, context in shown if context is not None]
 
 
 def demo_step(key, *, order, seed) -> DemoStep:

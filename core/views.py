@@ -45,7 +45,7 @@ def home(request):
         n=Count("id"), own=Max(Case(When(pk=user.unit_id, then=unit_label())))
     )
     # the dashboard's panels (charts and figures) the apps registered, each its own aggregates
-    panels, _ = registry.dashboard(user)
+    panels = registry.dashboard(user)
     counted_at = getattr(user, "figures_counted_at", None)
     return render(
         request,

@@ -86,9 +86,9 @@ def test_panels_show_in_order_and_hide_by_perm_role_or_empty_context(users):
         registry.dashboard_panel(
             "role", order=0, title="R", template="t", context=lambda u: {}, roles={Role.HEAD}
         )
-        shown = [(p.key, c) for p, c in registry.dashboard(users[Role.STAFF])[0]]
+        shown = [(p.key, c) for p, c in registry.dashboard(users[Role.STAFF])]
         assert shown == [("a", {"n": 1}), ("b", {"n": 2})]
-        head = [p.key for p, _ in registry.dashboard(users[Role.HEAD])[0]]
+        head = [p.key for p, _ in registry.dashboard(users[Role.HEAD])]
         assert head == ["perm", "role", "a", "b"]
     # restored() puts back what the apps registered
     assert "assessment.grades" in registry._dashboard and "perm" not in registry._dashboard
