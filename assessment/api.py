@@ -787,7 +787,7 @@ class GradeReportViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         if not p.get("period"):
             raise ValidationError({"period": "请指定考核期（period=考核期 id）。"})
         try:
-            period = selectors.periods_visible_to(user).filter(pk=int(p["period"])).first()
+            period = selectors.period_visible(user, int(p["period"]))
         except (TypeError, ValueError):
             raise ValidationError({"period": "考核期 id 应为整数。"}) from None
         if period is None:
@@ -807,10 +807,12 @@ class GradeReportViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         )
         unit = None
         if p.get("unit"):
-            units = cadre_selectors.units_visible_to(user).filter(pk=_int(p["unit"], "unit"))
+            pk = _int(p["unit"], "unit")
             if self.request.accepted_renderer.format == "xlsx":  # the label names it in the title
-                units = units.annotate(label=cadre_selectors.unit_label())
-            unit = units.first()
+                units = cadre_selectors.units_visible_to(user).filter(pk=pk)
+                unit = units.annotate(label=cadre_selectors.unit_label()).first()
+            else:
+                unit = cadre_selectors.unit_visible(user, pk)
             if unit is None:
                 raise NotFound("单位不存在或不在您的管辖范围内。")
         self.a15 = self._a15(period)

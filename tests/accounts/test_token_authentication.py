@@ -50,3 +50,42 @@ def test_a_deactivated_user_is_refused_in_chinese(users):
     response = client_with(key).get(URL)
     assert response.status_code == 401
     assert response.json()["error"]["message"] == "用户未激活或者已删除。", response.json()
+
+
+def test_the_token_check_loads_the_user_and_unit_as_the_orm_does(users):
+    from accounts.authentication import token_user
+    from accounts.models import User
+
+    user = users[Role.STAFF]
+    key = Token.objects.create(user=user).key
+    token, loaded = token_user(key)
+    orm = User.objects.select_related("unit").get(pk=user.pk)
+    for field in User._meta.concrete_fields:
+        assert getattr(loaded, field.attname) == getattr(orm, field.attname), field.name
+        assert type(getattr(loaded, field.attname)) is type(getattr(orm, field.attname)), field.name
+    for field in orm.unit._meta.concrete_fields:
+        assert getattr(loaded.unit, field.attname) == getattr(orm.unit, field.attname), field.name
+    assert token.created == Token.objects.get(key=key).created and token.user is loaded
+    assert not loaded._state.adding and loaded.scope_path == orm.unit.path
+    loaded.display_name = "改过的名字"
+    loaded.save(update_fields=["display_name"])  # a loaded instance saves as an ORM one would
+    assert User.objects.get(pk=user.pk).display_name == "改过的名字"
+
+
+def test_a_user_without_a_unit_has_no_unit_and_no_query_for_it(django_assert_num_queries):
+    from accounts.authentication import token_user
+    from accounts.models import User
+
+    admin = User.objects.create_superuser("root_api", password="x" * 12)
+    key = Token.objects.create(user=admin).key
+    with django_assert_num_queries(1):  # the token, the user and (no) unit
+        _, loaded = token_user(key)
+        assert loaded.unit is None and loaded.scope_path == ""
+    response = client_with(key).get(URL)
+    assert response.status_code == 200
+
+
+def test_an_unknown_key_finds_nothing():
+    from accounts.authentication import token_user
+
+    assert token_user("") is None and token_user("x" * 40) is None
