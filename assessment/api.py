@@ -847,8 +847,14 @@ class GradeReportViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             return self._xlsx(qs, period, unit, filters.grade, full)
         root = unit.path if unit is not None else request.user.scope_path
         render = reports.a15_renderer(year=period.year, full_id_numbers=full) if self.a15 else None
+        json = request.accepted_renderer.format == "json"
         rows = reports.ReportRows(
-            period=period, root_path=root, filters=filters, full_id_numbers=full, render=render
+            period=period,
+            root_path=root,
+            filters=filters,
+            full_id_numbers=full,
+            render=render,
+            fragments=json,
         )
         page = self.paginate_queryset(rows)
         data = {
@@ -857,7 +863,7 @@ class GradeReportViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             "previous": self.paginator.get_previous_link(),
             "results": page,
         }
-        if request.accepted_renderer.format != "json":
+        if not json:
             response = Response(data)  # the browsable API
         else:
             body = orjson.dumps(data)

@@ -2,16 +2,19 @@
 
 Reads only, always through the caller's scope. At 100,000 cadres a page must not sort or
 count the whole subtree row by row: ``ReportRows`` counts per unit (one grouped index-only
-scan of ``assessment_period_unit``) and reads a page from the one or two units it spans. The
-xlsx streams (core/xlsx_stream.py): its first bytes leave before the rows are read.
+scan of ``assessment_period_unit``), takes the page's ids from the sorted ids of the one or two
+units it spans (kept a few seconds, ``UnitOrders``) and reads those rows by id. The xlsx
+streams (core/xlsx_stream.py): its first bytes leave before the rows are read.
 """
 
 from __future__ import annotations
 
 import datetime
 import hashlib
+import re
 import threading
 import time
+from array import array
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -143,9 +146,9 @@ class ReportRows:
 
     ``count()`` is one query over the units of the subtree in tree order: for each, its label
     and the number of its rows (an index-only count on (period, unit)); nothing sorts or
-    counts the subtree's rows as one set. A slice then reads only the units it spans: the ids
-    of the page in order (a sort of those units' rows, about a thousand each), then the
-    page's rows with cadre and unit by id."""
+    counts the subtree's rows as one set. A slice then reads only the units it spans: their
+    ids in report order (a sort of those units' rows, about a thousand each, kept by
+    ``UnitOrders``), then the page's rows with their cadres by id."""
 
     ordered = True
 
@@ -157,6 +160,7 @@ class ReportRows:
         filters: ReportFilters,
         full_id_numbers: bool,
         render=None,
+        fragments: bool = False,
     ):
         self.period = period
         self.root = root_path  # the subtree: the unit asked for, else the caller's scope; None = nothing
@@ -164,19 +168,19 @@ class ReportRows:
         self.full = full_id_numbers
         # rows (``COLUMNS``) and {unit id: label} → the page's dicts; ``a15_renderer`` for A15
         self.render = render or (
-            lambda rows, labels: report_json_rows(rows, full_id_numbers=self.full, labels=labels)
+            lambda rows, labels: report_json_rows(rows, labels=labels, fragments=fragments)
         )
         self._units: list[tuple[int, int, str]] | None = None
 
-    def units(self) -> list[tuple[int, int, str]]:
-        """(unit id, rows, label) of each unit of the subtree with rows, in tree order; the same
+    def units(self) -> list[tuple[int, int, str, str]]:
+        """(unit id, rows, label, name) of each unit of the subtree with rows, in tree order; the same
         answer is reused by this process for ``GRADE_REPORT_COUNT_SECONDS`` (see ``UnitCounts``)."""
         if self._units is None:
             self._units = [] if self.root is None else unit_counts.get(self.period, self.root, self.filters)
         return self._units
 
     def count(self) -> int:
-        return sum(n for _, n, _ in self.units())
+        return sum(unit[1] for unit in self.units())
 
     def __len__(self) -> int:
         return self.count()
@@ -187,21 +191,27 @@ class ReportRows:
         start, stop = key.start or 0, key.stop if key.stop is not None else self.count()
         spanned: list[int] = []
         labels: dict[int, str] = {}
+        names: dict[int, str] = {}
         first = seen = 0
-        for unit_id, n, label in self.units():
+        for unit_id, n, label, name in self.units():
             if seen + n > start and seen < stop:
                 if not spanned:
                     first = start - seen
                 spanned.append(unit_id)
-                labels[unit_id] = label
+                labels[unit_id], names[unit_id] = label, name
             seen += n
             if seen >= stop:
                 break
         if not spanned or stop <= start:
             return []
-        rows = report_page_rows(
-            self.period, spanned, self.filters, offset=first, limit=stop - start, full_id_numbers=self.full
-        )
+        orders, kept = unit_orders.get(self.period, spanned, self.filters)
+        ids = page_ids(orders, spanned, first, stop - start)
+        rows = report_rows_by_id(self.period, ids, names, self.filters, full_id_numbers=self.full)
+        if kept and len(rows) < len(ids):  # a kept id is gone or no longer matches: sort afresh
+            unit_orders.forget(self.period, spanned, self.filters)
+            orders, _ = unit_orders.get(self.period, spanned, self.filters)
+            ids = page_ids(orders, spanned, first, stop - start)
+            rows = report_rows_by_id(self.period, ids, names, self.filters, full_id_numbers=self.full)
         return self.render(rows, labels)
 
 
@@ -234,8 +244,8 @@ def _filter_sql(filters: ReportFilters, alias: str) -> tuple[str, list]:
     return "".join(f" AND {condition}" for condition in sql), params
 
 
-def report_units(period: Period, root: str, filters: ReportFilters) -> list[tuple[int, int, str]]:
-    """(unit id, rows, label) of each unit of the subtree at ``root`` ('' = all) with rows of
+def report_units(period: Period, root: str, filters: ReportFilters) -> list[tuple[int, int, str, str]]:
+    """(unit id, rows, label, name) of each unit of the subtree at ``root`` ('' = all) with rows of
     the report, in tree order. One statement: for each unit an index-only count on
     ``assessment_period_unit`` and its label (its name, with the parent's name in full-width
     brackets when another unit has the same name)."""
@@ -251,7 +261,7 @@ def report_units(period: Period, root: str, filters: ReportFilters) -> list[tupl
     with connection.cursor() as cursor:
         cursor.execute(sql, [Unit.steplen, period.pk, *params, prefix])
         return [
-            (pk, n, f"{name}（{parent or ''}）" if namesake else name)
+            (pk, n, f"{name}（{parent or ''}）" if namesake else name, name)
             for pk, name, namesake, parent, n in cursor.fetchall()
             if n
         ]
@@ -270,7 +280,7 @@ class UnitCounts:
         self._kept: dict[tuple, tuple[float, list]] = {}
         self._lock = threading.Lock()
 
-    def get(self, period: Period, root: str, filters: ReportFilters) -> list[tuple[int, int, str]]:
+    def get(self, period: Period, root: str, filters: ReportFilters) -> list[tuple[int, int, str, str]]:
         seconds = float(getattr(settings, "GRADE_REPORT_COUNT_SECONDS", 0) or 0)
         if seconds <= 0:
             return report_units(period, root, filters)
@@ -296,33 +306,116 @@ class UnitCounts:
 unit_counts = UnitCounts()
 
 
-def report_page_rows(
-    period: Period,
-    unit_ids: list[int],
-    filters: ReportFilters,
-    *,
-    offset: int,
-    limit: int,
-    full_id_numbers: bool = True,
-):
-    """The rows (``COLUMNS``) of a page that starts ``offset`` rows into the first of
-    ``unit_ids`` (consecutive units in tree order): the page's ids in report order from those
-    units' rows alone, then their rows with cadre and unit. Without ``full_id_numbers`` the ID
-    number is the stored mask (``Cadre.id_number_masked``; decrypted and masked only where a
-    row has none), so a masked page decrypts nothing."""
+def unit_row_ids(period: Period, unit_ids: list[int], filters: ReportFilters) -> dict[int, array]:
+    """{unit id: the ids of its rows of the report, in report order (rank in the unit, unranked
+    last, then cadre)} for ``unit_ids``: one statement, a sort of those units' rows only."""
     where, params = _filter_sql(filters, "b")
     marks = ", ".join(["%s"] * len(unit_ids))
-    place = " ".join(["WHEN %s THEN %s"] * len(unit_ids))
     sql = (
-        f"SELECT a.id, a.cadre_id, a.unit_id, u.name, c.name, c.id_number, a.track, a.total_score,"
-        f" a.rank_in_unit, a.final_grade, a.grade_code, a.review_required, a.explanation, c.id_number_masked"
-        f" FROM {_A} a JOIN {_C} c ON c.id = a.cadre_id JOIN {_U} u ON u.id = a.unit_id"
-        f" WHERE a.id IN (SELECT b.id FROM {_A} b WHERE b.period_id = %s AND b.unit_id IN ({marks}){where}"
-        f" ORDER BY CASE b.unit_id {place} END, b.rank_in_unit ASC NULLS LAST, b.cadre_id"
-        f" LIMIT %s OFFSET %s)"
-        f" ORDER BY u.path, a.rank_in_unit ASC NULLS LAST, a.cadre_id"
+        f"SELECT b.unit_id, b.id FROM {_A} b WHERE b.period_id = %s AND b.unit_id IN ({marks}){where}"
+        f" ORDER BY b.unit_id, b.rank_in_unit ASC NULLS LAST, b.cadre_id"
     )
-    places = [x for i, unit_id in enumerate(unit_ids) for x in (unit_id, i)]
+    out: dict[int, array] = {unit_id: array("q") for unit_id in unit_ids}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [period.pk, *unit_ids, *params])
+        for unit_id, pk in cursor.fetchall():
+            out[unit_id].append(pk)
+    return out
+
+
+class UnitOrders:
+    """``unit_row_ids`` answers kept by this process for ``GRADE_REPORT_COUNT_SECONDS`` (0: not
+    kept), per period, unit and filters. A page is the next hundred ids of the units it spans,
+    read by id: a client walking a county's pages has each unit's rows sorted once every few
+    seconds instead of on every page (that sort was most of the database's work per page). The
+    page boundaries may so lag a write by up to that many seconds, as the count does; the rows
+    themselves are always read afresh, and a page that finds one of its ids gone or no longer
+    matching the filters is read again from freshly sorted units. At most ``max_ids`` ids are
+    kept, the oldest units dropped first."""
+
+    def __init__(self, max_ids: int = 2_000_000):
+        self.max_ids = max_ids
+        self._kept: dict[tuple, tuple[float, array]] = {}
+        self._held = 0
+        self._lock = threading.Lock()
+
+    def get(
+        self, period: Period, unit_ids: list[int], filters: ReportFilters
+    ) -> tuple[dict[int, array], bool]:
+        """({unit id: ordered ids}, whether any of them was kept from before)."""
+        seconds = float(getattr(settings, "GRADE_REPORT_COUNT_SECONDS", 0) or 0)
+        if seconds <= 0:
+            return unit_row_ids(period, unit_ids, filters), False
+        now = time.monotonic()
+        found: dict[int, array] = {}
+        with self._lock:
+            for unit_id in unit_ids:
+                hit = self._kept.get((period.pk, unit_id, filters))
+                if hit is not None and now - hit[0] < seconds:
+                    found[unit_id] = hit[1]
+        kept = bool(found)
+        missing = [unit_id for unit_id in unit_ids if unit_id not in found]
+        if missing:
+            read = unit_row_ids(period, missing, filters)
+            found.update(read)
+            with self._lock:
+                for unit_id, ids in read.items():
+                    old = self._kept.pop((period.pk, unit_id, filters), None)
+                    self._held += len(ids) - (len(old[1]) if old else 0)
+                    self._kept[(period.pk, unit_id, filters)] = (now, ids)
+                while self._held > self.max_ids and self._kept:
+                    self._held -= len(self._kept.pop(next(iter(self._kept)))[1])
+        return found, kept
+
+    def forget(self, period: Period, unit_ids: list[int], filters: ReportFilters) -> None:
+        with self._lock:
+            for unit_id in unit_ids:
+                old = self._kept.pop((period.pk, unit_id, filters), None)
+                if old:
+                    self._held -= len(old[1])
+
+    def clear(self) -> None:
+        with self._lock:
+            self._kept.clear()
+            self._held = 0
+
+
+unit_orders = UnitOrders()
+
+
+def page_ids(orders: dict[int, array], spanned: list[int], first: int, limit: int) -> list[int]:
+    """The ``limit`` ids that start ``first`` rows into the first of ``spanned`` units."""
+    ids: list[int] = []
+    for i, unit_id in enumerate(spanned):
+        ids.extend(orders[unit_id][first if i == 0 else 0 :][: limit - len(ids)])
+        if len(ids) >= limit:
+            break
+    return ids
+
+
+def report_rows_by_id(
+    period: Period,
+    ids: list[int],
+    names: dict[int, str],
+    filters: ReportFilters,
+    *,
+    full_id_numbers: bool = True,
+):
+    """The rows (``COLUMNS``) with ``ids`` that are still rows of the report (the period and
+    the filters checked again), in the order of ``ids``, with their cadre; the unit's name from
+    ``names`` (every unit the ids are in). Without ``full_id_numbers`` the ID number is the
+    stored mask (``Cadre.id_number_masked``; decrypted and masked only where a row has none),
+    so a masked page decrypts nothing."""
+    if not ids:
+        return []
+    where, params = _filter_sql(filters, "a")
+    marks = ", ".join(["%s"] * len(ids))
+    sql = (
+        f"SELECT a.id, a.cadre_id, a.unit_id, c.name, c.id_number, a.track, a.total_score,"
+        f" a.rank_in_unit, a.final_grade, a.grade_code, a.review_required, a.explanation, c.id_number_masked"
+        f" FROM {_A} a JOIN {_C} c ON c.id = a.cadre_id"
+        f" WHERE a.id IN ({marks}) AND a.period_id = %s{where}"
+    )
     plain = decrypter()
 
     def number(token, masked):
@@ -331,17 +424,20 @@ def report_page_rows(
         return masked or idnumber.mask(plain(token))
 
     with connection.cursor() as cursor:
-        cursor.execute(sql, [period.pk, *unit_ids, *params, *places, limit, offset])
-        return [
-            (
-                *r[:ID_NUMBER],
-                number(r[ID_NUMBER], r[EXPLANATION + 1]),
-                *r[ID_NUMBER + 1 : REVIEW],
-                bool(r[REVIEW]),
-                r[EXPLANATION],
+        cursor.execute(sql, [*ids, period.pk, *params])
+        found = {
+            r[0]: (
+                *r[:UNIT_NAME],
+                names[r[UNIT]],
+                r[UNIT_NAME],
+                number(r[ID_NUMBER - 1], r[EXPLANATION]),
+                *r[ID_NUMBER : REVIEW - 1],
+                bool(r[REVIEW - 1]),
+                r[EXPLANATION - 1],
             )
             for r in cursor.fetchall()
-        ]
+        }
+    return [found[pk] for pk in ids if pk in found]
 
 
 def _explanation(text) -> list[dict]:
@@ -353,32 +449,55 @@ def _explanation(text) -> list[dict]:
     ]
 
 
-def report_json_rows(rows: Iterable[tuple], *, full_id_numbers: bool, labels: dict[int, str]) -> list[dict]:
-    """The rows as ``grade-reports/`` gives them (GradeReportRowSerializer's fields)."""
+# An explanation stored as the API gives it: a JSON list of objects with exactly the keys
+# rule, effect and facts (in any order), each a string, as PostgreSQL's jsonb and Django's
+# json.dumps write them. Such a text goes into the page as it is (``orjson.Fragment``) instead
+# of being decoded, normalised and encoded again, a third of the Python time of a page.
+_JSON_STRING = r'"(?:[^"\\\x00-\x1f]++|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*+"'
+_KEY = r'"(?:rule|effect|facts)": ?'
+_ENTRY = rf"\{{{_KEY}{_JSON_STRING}, ?{_KEY}{_JSON_STRING}, ?{_KEY}{_JSON_STRING}\}}"
+_PLAIN_EXPLANATION = re.compile(rf"\[(?:{_ENTRY}(?:, ?{_ENTRY})*)?\]")
+
+
+def _explanation_json(text):
+    """The explanation for an orjson page: the stored text itself when it already has the
+    API's shape, else ``_explanation``'s list."""
+    if isinstance(text, str) and _PLAIN_EXPLANATION.fullmatch(text):
+        return orjson.Fragment(text)
+    return _explanation(text)
+
+
+def report_json_rows(rows: Iterable[tuple], *, labels: dict[int, str], fragments: bool = False) -> list[dict]:
+    """The rows as ``grade-reports/`` gives them (GradeReportRowSerializer's fields); the ID
+    number as the rows carry it (``report_rows_by_id`` masked it or not). With ``fragments``
+    an explanation may be an ``orjson.Fragment``, for a page encoded by orjson only."""
     tracks = None
+    explain = _explanation_json if fragments else _explanation
     out = []
+    append = out.append
     for r in rows:
         track = r[TRACK]
         if track:
             tracks = tracks or TrackTable()
             track = tracks.name(track)
         total = r[TOTAL]
-        out.append(
+        unit = r[UNIT]
+        append(
             {
                 "id": r[ID],
                 "cadre": r[CADRE],
-                "unit": r[UNIT],
+                "unit": unit,
                 "unit_name": r[UNIT_NAME],
-                "unit_label": labels.get(r[UNIT], r[UNIT_NAME]),
+                "unit_label": labels.get(unit, r[UNIT_NAME]),
                 "name": r[NAME],
-                "id_number": id_number_for(r[ID_NUMBER], full=full_id_numbers),
+                "id_number": r[ID_NUMBER],
                 "track": track,
                 "total_score": None if total is None else float(total),
                 "rank_in_unit": r[RANK],
                 "grade": r[GRADE],
                 "grade_code": r[CODE],
                 "review_required": r[REVIEW],
-                "explanation": _explanation(r[EXPLANATION]),
+                "explanation": explain(r[EXPLANATION]),
             }
         )
     return out

@@ -14,7 +14,8 @@ when it has ungraded rows. Then:
    numbers masked) with a token, and walks the pages of one county (≈ 28,000 cadres, 100 a
    page, every page in turn) with 1, 10 and 50 concurrent clients (threads, ``http.client``),
    for ``--seconds`` each, after a warm-up; reports p50/p95/p99, requests per second and the
-   gunicorn workers' CPU time per request (from /proc: what the app costs, whatever the load);
+   CPU time per request (from /proc) of the gunicorn workers (what the app costs, whatever the
+   load), of PostgreSQL's processes and of this client;
 3. downloads the county's xlsx three times: seconds to the first byte and to the last;
 4. replays a sample of the same requests in-process, times every SQL statement, and prints
    ``EXPLAIN (ANALYZE, BUFFERS)`` of the three with the most time in all (pg_stat_statements
@@ -149,6 +150,19 @@ def worker_pids(server: subprocess.Popen) -> list[int]:
         return [int(p) for p in Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()]
     except OSError:
         return []
+
+
+def postgres_pids() -> list[int]:
+    """The PostgreSQL server's processes on this machine (their CPU is part of a request's cost)."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() == "postgres":
+                    pids.append(int(entry.name))
+            except OSError:
+                continue
+    return pids
 
 
 def load(port: int, paths: list[str], headers: dict, clients: int, seconds: float) -> dict:
@@ -323,9 +337,17 @@ def main() -> int:
         workers = worker_pids(server)
         results = []
         for clients in (1, 10, 50):
-            before = cpu_seconds(workers)
+            database = postgres_pids()
+            before, db_before, client_before = (
+                cpu_seconds(workers),
+                cpu_seconds(database),
+                time.process_time(),
+            )
             results.append(load(args.port, paths, headers, clients, args.seconds))
-            results[-1]["cpu_ms"] = (cpu_seconds(workers) - before) * 1000 / max(results[-1]["n"], 1)
+            n = max(results[-1]["n"], 1)
+            results[-1]["cpu_ms"] = (cpu_seconds(workers) - before) * 1000 / n
+            results[-1]["db_ms"] = (cpu_seconds(database) - db_before) * 1000 / n
+            results[-1]["client_ms"] = (time.process_time() - client_before) * 1000 / n
         xlsx_path = f"/api/v1/grade-reports/?period={period.pk}&unit={county.pk}&format=xlsx"
         xlsx_headers = {**headers, "Accept": "*/*"}
         xlsx = [xlsx_times(args.port, xlsx_path, xlsx_headers) for _ in range(3)]
@@ -334,7 +356,7 @@ def main() -> int:
 
     print(
         f"\n{'clients':>7} {'requests':>8} {'errors':>6} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7}"
-        f" {'max ms':>7} {'worker CPU ms/req':>17}"
+        f" {'max ms':>7} {'CPU ms/req: worker':>18} {'postgres':>8} {'client':>6}"
     )
     for r in results:
         if not r["n"]:
@@ -342,7 +364,8 @@ def main() -> int:
             continue
         print(
             f"{r['clients']:>7} {r['n']:>8} {r['errors']:>6} {r['rps']:>7.0f} {r['p50']:>7.1f} "
-            f"{r['p95']:>7.1f} {r['p99']:>7.1f} {r['max']:>7.0f} {r['cpu_ms']:>17.1f}"
+            f"{r['p95']:>7.1f} {r['p99']:>7.1f} {r['max']:>7.0f} {r['cpu_ms']:>18.1f} {r['db_ms']:>8.1f}"
+            f" {r['client_ms']:>6.1f}"
         )
     print("\nxlsx of the county (first byte s / whole s / bytes):")
     for first, total, size in xlsx:

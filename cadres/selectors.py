@@ -59,7 +59,9 @@ def unit_visible(user, pk: int) -> Unit | None:
     path = getattr(user, "scope_path", None) if getattr(user, "is_authenticated", False) else None
     if path is None or pk not in KEY_RANGE:
         return None
-    sql = f"SELECT {_units.select('u')} FROM {connection.ops.quote_name(Unit._meta.db_table)} u WHERE u.id = %s"
+    sql = (
+        f"SELECT {_units.select('u')} FROM {connection.ops.quote_name(Unit._meta.db_table)} u WHERE u.id = %s"
+    )
     params: list = [pk]
     if path:
         sql += " AND u.path LIKE %s ESCAPE '\\'"

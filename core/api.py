@@ -2,6 +2,7 @@
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.paginator import Page, Paginator
 from django.http import Http404
 from rest_framework import exceptions, permissions, status
 from rest_framework.pagination import PageNumberPagination
@@ -9,7 +10,21 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 
+class _Page(Page):
+    def __iter__(self):
+        # Page iterates through __getitem__ item by item (Sequence's default): 100 calls a page
+        if not isinstance(self.object_list, list):
+            self.object_list = list(self.object_list)
+        return iter(self.object_list)
+
+
+class _Paginator(Paginator):
+    def _get_page(self, *args, **kwargs):
+        return _Page(*args, **kwargs)
+
+
 class Pagination(PageNumberPagination):
+    django_paginator_class = _Paginator
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 500

@@ -20,11 +20,16 @@ class RowLoader:
         self.attnames = [f.attname for f in self.fields]
         self.width = len(self.fields)
         self._converters: dict[str, list] = {}
+        self._selects: dict[tuple[str, str], str] = {}
 
     def select(self, alias: str, using: str = DEFAULT_DB_ALIAS) -> str:
         """``alias.col1, alias.col2, …``: the model's concrete fields in ``load``'s order."""
-        quote = connections[using].ops.quote_name
-        return ", ".join(f"{alias}.{quote(f.column)}" for f in self.fields)
+        key = (alias, using)
+        sql = self._selects.get(key)
+        if sql is None:
+            quote = connections[using].ops.quote_name
+            sql = self._selects[key] = ", ".join(f"{alias}.{quote(f.column)}" for f in self.fields)
+        return sql
 
     def _for(self, using: str) -> list:
         converters = self._converters.get(using)

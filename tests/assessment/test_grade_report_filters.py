@@ -270,10 +270,11 @@ def test_the_page_query_count_stays_the_same_across_units_and_pages(
     for i in range(30):
         cadre = CadreFactory(unit=tree["town_a"] if i % 2 else tree["county_a"], name=f"新{i}")
         Assessment.objects.create(period=report, cadre=cadre, unit=cadre.unit)
-    # period; the units of the subtree with their labels and counts; the page's ids in order
-    # with its rows (one statement); pages 1 and 2 span 甲县 and 甲镇, page 4 甲镇 alone
+    # period; the units of the subtree with their labels and counts; the ids of the units the
+    # page spans, in order; the page's rows by id with their cadres (counts and ids not kept in
+    # the test settings); pages 1 and 2 span 甲县 and 甲镇, page 4 甲镇 alone
     for number in (1, 2, 4):
-        with django_assert_num_queries(3):
+        with django_assert_num_queries(4):
             assert page(client, f"period={report.pk}&page_size=10&page={number}").status_code == 200
 
 
@@ -292,3 +293,40 @@ def test_the_page_decrypter_reads_every_key_and_refuses_a_token_none_opens(setti
     settings.FIELD_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
     with pytest.raises(UndecryptableValue):
         decrypter()(token)
+
+
+@pytest.mark.parametrize(
+    "stored, shown",
+    [
+        ([], []),
+        (  # the shape the grading writes: given as stored
+            [{"rule": "加权总分", "effect": "76.30", "facts": "德75、能64"}],
+            [{"rule": "加权总分", "effect": "76.30", "facts": "德75、能64"}],
+        ),
+        (  # quotes, backslashes, control characters and non-ASCII inside the strings
+            [{"facts": 'a "b" \\ c\n\t', "rule": "规则/一", "effect": "\u2028"}],
+            [{"rule": "规则/一", "effect": "\u2028", "facts": 'a "b" \\ c\n\t'}],
+        ),
+        (  # a number and a missing value are normalised as before: strings and null
+            [{"rule": "加权总分", "effect": 76.3, "facts": None}],
+            [{"rule": "加权总分", "effect": "76.3", "facts": None}],
+        ),
+        ([{"rule": "甲", "effect": "乙"}], [{"rule": "甲", "effect": "乙", "facts": None}]),  # a key missing
+        (  # a key too many is left out
+            [{"rule": "甲", "effect": "乙", "facts": "丙", "extra": "丁"}],
+            [{"rule": "甲", "effect": "乙", "facts": "丙"}],
+        ),
+        (["not an entry", {"rule": "甲", "effect": "乙", "facts": "丙"}], [{"rule": "甲", "effect": "乙", "facts": "丙"}]),
+    ],
+)
+def test_an_explanation_is_given_in_the_api_shape_whatever_was_stored(stored, shown, users, report, cadre_a):
+    Assessment.objects.filter(cadre=cadre_a).update(explanation=stored)
+    for accept in ("application/json", "text/html"):  # orjson's page and the browsable API's
+        response = api(users[Role.API_READER]).get(
+            f"{URL}?period={report.pk}&cadre={cadre_a.pk}", HTTP_ACCEPT=accept
+        )
+        assert response.status_code == 200
+        if accept == "application/json":
+            assert response.json()["results"][0]["explanation"] == shown
+        else:
+            assert response.context["response"].data["results"][0]["explanation"] == shown

@@ -1,7 +1,8 @@
-"""``grade-reports/`` reuses a subtree's row counts per unit for ``GRADE_REPORT_COUNT_SECONDS``
-(``reports.UnitCounts``): counted once for many pages, counted again exactly when that many
-seconds have passed, kept apart per period, subtree and filters, bounded in number; the rows of
-a page are always read afresh."""
+"""``grade-reports/`` reuses a subtree's row counts per unit, and each unit's ids in report
+order, for ``GRADE_REPORT_COUNT_SECONDS`` (``reports.UnitCounts``, ``reports.UnitOrders``):
+counted and sorted once for many pages, again exactly when that many seconds have passed, kept
+apart per period, subtree or unit and filters, bounded in size; the rows of a page are always
+read afresh, and a page whose kept ids went stale is read again from a fresh sort."""
 
 # ruff: noqa: F811 (the ``report`` fixture is imported, and pytest hands it to the tests by name)
 
@@ -27,6 +28,7 @@ class Clock:
 def reuse(settings, monkeypatch):
     settings.GRADE_REPORT_COUNT_SECONDS = SECONDS
     reports.unit_counts.clear()
+    reports.unit_orders.clear()
     clock = Clock(monkeypatch)
     calls = []
     real = reports.report_units
@@ -38,6 +40,7 @@ def reuse(settings, monkeypatch):
     monkeypatch.setattr(reports, "report_units", counted)
     yield clock, calls
     reports.unit_counts.clear()
+    reports.unit_orders.clear()
 
 
 def page(client, query):
@@ -111,3 +114,95 @@ def test_at_most_size_answers_are_kept_the_oldest_dropped_first(users, report, r
     assert len(calls) == 3
     page(client, f"period={report.pk}&grade=优秀")  # the oldest: dropped
     assert len(calls) == 4
+
+
+# ---------------------------------------------------------------- the ids of each unit in order
+
+
+@pytest.fixture
+def sorts(reuse, monkeypatch):
+    """The units sorted by ``unit_row_ids`` (one list per call)."""
+    done = []
+    real = reports.unit_row_ids
+
+    def sorted_ids(period, unit_ids, filters):
+        done.append(list(unit_ids))
+        return real(period, unit_ids, filters)
+
+    monkeypatch.setattr(reports, "unit_row_ids", sorted_ids)
+    return done
+
+
+def names(body) -> list[str]:
+    return [r["name"] for r in body["results"]]
+
+
+def test_a_units_ids_are_sorted_once_for_its_pages_until_exactly_the_setting(users, report, tree, reuse, sorts):
+    clock, _calls = reuse
+    client = api(users["city_staff"])
+    town = f"period={report.pk}&unit={tree['town_a'].pk}&page_size=2"  # 甲镇: 张三 and 甲0–甲3
+    assert names(page(client, town)) == ["张三", "甲0"]
+    assert names(page(client, town + "&page=2")) == ["甲1", "甲2"]
+    assert names(page(client, town + "&page=3")) == ["甲3"]
+    assert sorts == [[tree["town_a"].pk]]
+    clock.now += SECONDS - 0.001
+    page(client, town)
+    assert len(sorts) == 1
+    clock.now += 0.001
+    page(client, town)
+    assert len(sorts) == 2
+
+
+def test_a_kept_page_with_a_row_gone_is_read_again_whole(users, report, tree, reuse, sorts):
+    client = api(users["city_staff"])
+    town = f"period={report.pk}&unit={tree['town_a'].pk}&page_size=2"
+    assert names(page(client, town + "&page=2")) == ["甲1", "甲2"]
+    Assessment.objects.filter(period=report, cadre__name="甲1").delete()
+    # the count still says 5 (kept), but the page has no hole: the ids were sorted again
+    assert names(page(client, town + "&page=2")) == ["甲2", "甲3"]
+    assert len(sorts) == 2
+
+
+def test_a_kept_page_never_shows_a_row_that_left_the_filter(users, report, tree, reuse, sorts):
+    from assessment.services.scores import assessment_override
+
+    client = api(users["city_staff"])
+    query = f"period={report.pk}&grade=称职&page_size=10"
+    before = names(page(client, query))
+    assert "甲2" in before
+    target = Assessment.objects.get(period=report, cadre__name="甲2")
+    assessment_override(actor=users["city_staff"], assessment=target, grade="优秀", reason="复核后调整")
+    after = names(page(client, query))
+    assert "甲2" not in after and set(after) == set(before) - {"甲2"}
+
+
+def test_ids_are_kept_apart_per_unit_and_filter(users, report, tree, reuse, sorts):
+    client = api(users["city_staff"])
+    page(client, f"period={report.pk}&unit={tree['town_a'].pk}")
+    page(client, f"period={report.pk}&unit={tree['town_b'].pk}")
+    page(client, f"period={report.pk}&unit={tree['town_a'].pk}&grade=称职")
+    page(client, f"period={report.pk}&unit={tree['town_a'].pk}&grade=称职")
+    assert sorts == [[tree["town_a"].pk], [tree["town_b"].pk], [tree["town_a"].pk]]
+    page(client, f"period={report.pk}")  # 甲县, 甲镇 and 乙镇: only 甲县 is sorted now
+    assert sorts[-1] == [tree["county_a"].pk]
+
+
+def test_at_most_max_ids_are_kept_the_oldest_unit_dropped_first(users, report, tree, reuse, sorts, monkeypatch):
+    monkeypatch.setattr(reports.unit_orders, "max_ids", 5)
+    client = api(users["city_staff"])
+    page(client, f"period={report.pk}&unit={tree['town_a'].pk}")  # 5 ids: at the bound, kept
+    page(client, f"period={report.pk}&unit={tree['town_a'].pk}")
+    assert len(sorts) == 1
+    page(client, f"period={report.pk}&unit={tree['town_b'].pk}")  # 1 more: 甲镇 dropped
+    page(client, f"period={report.pk}&unit={tree['town_b'].pk}")
+    assert len(sorts) == 2
+    page(client, f"period={report.pk}&unit={tree['town_a'].pk}")
+    assert len(sorts) == 3
+
+
+def test_with_zero_every_page_sorts_its_units(settings, users, report, tree, reuse, sorts):
+    settings.GRADE_REPORT_COUNT_SECONDS = 0
+    client = api(users["city_staff"])
+    page(client, f"period={report.pk}&unit={tree['town_a'].pk}")
+    page(client, f"period={report.pk}&unit={tree['town_a'].pk}")
+    assert len(sorts) == 2

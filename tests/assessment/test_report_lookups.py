@@ -63,7 +63,9 @@ def test_a_period_is_loaded_as_the_orm_loads_it_and_hidden_from_the_anonymous(us
     orm = periods_visible_to(users[Role.API_READER]).get(pk=period.pk)
     for field in Period._meta.concrete_fields:
         value = getattr(found, field.attname)
-        assert value == getattr(orm, field.attname) and type(value) is type(getattr(orm, field.attname)), field.name
+        assert value == getattr(orm, field.attname) and type(value) is type(getattr(orm, field.attname)), (
+            field.name
+        )
     assert found.scheme == orm.scheme  # read on first use
     assert period_visible(AnonymousUser(), period.pk) is None
 
