@@ -10,6 +10,7 @@ from rest_framework import authentication, exceptions
 from rest_framework.authtoken.models import Token
 
 from cadres.models import Unit
+from core import prepared
 from core.rowload import RowLoader
 
 from .models import User
@@ -31,7 +32,7 @@ def _sql() -> str:
 def token_user(key: str) -> tuple[Token, User] | None:
     """The token ``key`` and its user, the user's unit cached on it; None for an unknown key."""
     with connection.cursor() as cursor:
-        cursor.execute(_sql(), [key])
+        prepared.execute(cursor, _sql(), [key])
         row = cursor.fetchone()
     if row is None:
         return None

@@ -34,6 +34,7 @@ from django.db.models.functions import Cast
 from cadres import idnumber
 from cadres.models import Cadre, Unit
 from cadres.selectors import unit_label
+from core import prepared
 from core.crypto import decrypt, fernet
 from core.xlsx_stream import stream_xlsx
 
@@ -409,12 +410,19 @@ def report_rows_by_id(
     if not ids:
         return []
     where, params = _filter_sql(filters, "a")
-    marks = ", ".join(["%s"] * len(ids))
+    if connection.vendor == "postgresql":  # one statement for every page: prepared once
+        match, keys = "a.id = ANY(%s::bigint[])", ["{" + ",".join(map(str, ids)) + "}"]
+    else:
+        match, keys = f"a.id IN ({', '.join(['%s'] * len(ids))})", ids
+    # a masked page reads the encrypted number only where no mask is stored
+    number_column = (
+        "c.id_number" if full_id_numbers else "CASE WHEN c.id_number_masked = '' THEN c.id_number END"
+    )
     sql = (
-        f"SELECT a.id, a.cadre_id, a.unit_id, c.name, c.id_number, a.track, a.total_score,"
+        f"SELECT a.id, a.cadre_id, a.unit_id, c.name, {number_column}, a.track, a.total_score,"
         f" a.rank_in_unit, a.final_grade, a.grade_code, a.review_required, a.explanation, c.id_number_masked"
         f" FROM {_A} a JOIN {_C} c ON c.id = a.cadre_id"
-        f" WHERE a.id IN ({marks}) AND a.period_id = %s{where}"
+        f" WHERE {match} AND a.period_id = %s{where}"
     )
     plain = decrypter()
 
@@ -424,7 +432,7 @@ def report_rows_by_id(
         return masked or idnumber.mask(plain(token))
 
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*ids, period.pk, *params])
+        prepared.execute(cursor, sql, [*keys, period.pk, *params])
         found = {
             r[0]: (
                 *r[:UNIT_NAME],

@@ -9,6 +9,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from cadres.selectors import KEY_RANGE, scope_q, unit_label
+from core import prepared
 from core.rowload import RowLoader
 
 from .models import Assessment, ImportBatch, Period, TeamAssessment
@@ -38,7 +39,7 @@ def period_visible(user, pk: int) -> Period | None:
         return None
     with connection.cursor() as cursor:
         table = connection.ops.quote_name(Period._meta.db_table)
-        cursor.execute(f"SELECT {_periods.select('p')} FROM {table} p WHERE p.id = %s", [pk])
+        prepared.execute(cursor, f"SELECT {_periods.select('p')} FROM {table} p WHERE p.id = %s", [pk])
         row = cursor.fetchone()
     return None if row is None else _periods.load(row)
 

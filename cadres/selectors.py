@@ -8,6 +8,7 @@ from django.db.models.functions import Concat, Length, Substr
 from django.http import Http404
 from django.utils import timezone
 
+from core import prepared
 from core.rowload import RowLoader
 
 from . import idnumber
@@ -67,7 +68,7 @@ def unit_visible(user, pk: int) -> Unit | None:
         sql += " AND u.path LIKE %s ESCAPE '\\'"
         params.append(path.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%")
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        prepared.execute(cursor, sql, params)
         row = cursor.fetchone()
     return None if row is None else _units.load(row)
 

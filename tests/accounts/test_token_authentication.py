@@ -20,15 +20,18 @@ def client_with(key: str) -> APIClient:
     return client
 
 
-def test_the_token_brings_the_user_and_their_unit_in_one_query(users):
+def test_the_token_brings_the_user_and_their_unit_in_one_query(users, django_assert_num_queries):
+    from accounts.authentication import token_user
+
     user = users[Role.STAFF]
     key = Token.objects.create(user=user).key
+    with django_assert_num_queries(1):  # the token, its user and the user's unit
+        _, loaded = token_user(key)
+        assert loaded.unit.path == user.unit.path and loaded.scope_path == user.unit.path
     with CaptureQueriesContext(connection) as queries:
         response = client_with(key).get(URL)
     assert response.status_code == 200
-    token_reads = [q["sql"] for q in queries.captured_queries if "authtoken_token" in q["sql"]]
-    assert len(token_reads) == 1 and "cadres_unit" in token_reads[0]
-    assert not any(
+    assert not any(  # the unit is not read again on its own
         q["sql"].lstrip().startswith('SELECT "cadres_unit"."id", "cadres_unit"."path", "cadres_unit"."depth"')
         and '"cadres_unit"."id" = ' in q["sql"]
         and "LIMIT 21" in q["sql"]
