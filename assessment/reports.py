@@ -419,7 +419,9 @@ def report_rows_by_id(
         "c.id_number" if full_id_numbers else "CASE WHEN c.id_number_masked = '' THEN c.id_number END"
     )
     sql = (
-        f"SELECT a.id, a.cadre_id, a.unit_id, c.name, {number_column}, a.track, a.total_score,"
+        # the total as a float: the page gives a JSON number, and a Decimal per row cost more
+        f"SELECT a.id, a.cadre_id, a.unit_id, c.name, {number_column}, a.track,"
+        f" CAST(a.total_score AS DOUBLE PRECISION),"
         f" a.rank_in_unit, a.final_grade, a.grade_code, a.review_required, a.explanation, c.id_number_masked"
         f" FROM {_A} a JOIN {_C} c ON c.id = a.cadre_id"
         f" WHERE {match} AND a.period_id = %s{where}"

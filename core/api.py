@@ -1,5 +1,7 @@
 """API plumbing shared by every endpoint: pagination and the one error shape of API.md."""
 
+from urllib import parse
+
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.paginator import Page, Paginator
@@ -37,7 +39,33 @@ class Pagination(PageNumberPagination):
             if value not in (None, "") and not (value.isascii() and value.isdigit() and int(value) > 0):
                 if not (param == self.page_query_param and value in self.last_page_strings):
                     raise exceptions.ValidationError({param: ["应为正整数。"]})
+        self._url = None
         return super().paginate_queryset(queryset, request, view)
+
+    # The links of a page, as DRF writes them (the query's parameters sorted, ``page`` left out
+    # for the first page), with the request's URL taken apart once instead of twice per link.
+    def _link(self, number: int | None) -> str:
+        if self._url is None:
+            scheme, netloc, path, query, fragment = parse.urlsplit(self.request.build_absolute_uri())
+            params = parse.parse_qs(query, keep_blank_values=True)
+            params.pop(self.page_query_param, None)
+            self._url = (scheme, netloc, path, fragment, params)
+        scheme, netloc, path, fragment, params = self._url
+        if number is not None:
+            params = {**params, self.page_query_param: [str(number)]}
+        query = parse.urlencode(sorted(params.items()), doseq=True)
+        return parse.urlunsplit((scheme, netloc, path, query, fragment))
+
+    def get_next_link(self):
+        if not self.page.has_next():
+            return None
+        return self._link(self.page.next_page_number())
+
+    def get_previous_link(self):
+        if not self.page.has_previous():
+            return None
+        number = self.page.previous_page_number()
+        return self._link(None if number == 1 else number)
 
 
 MESSAGES = {
