@@ -402,9 +402,9 @@ def report_rows_by_id(
     *,
     full_id_numbers: bool = True,
 ):
-    """The rows (``COLUMNS``) with ``ids`` that are still rows of the report (the period and
-    the filters checked again), in the order of ``ids``, with their cadre; the unit's name from
-    ``names`` (every unit the ids are in). Without ``full_id_numbers`` the ID number is the
+    """The rows (``COLUMNS``) with ``ids`` that are still rows of the report (the period, the
+    filters and the unit, one of ``names``, checked again), in the order of ``ids``, with their
+    cadre; the unit's name from ``names``. Without ``full_id_numbers`` the ID number is the
     stored mask (``Cadre.id_number_masked``; decrypted and masked only where a row has none),
     so a masked page decrypts nothing."""
     if not ids:
@@ -446,6 +446,7 @@ def report_rows_by_id(
                 r[EXPLANATION - 1],
             )
             for r in cursor.fetchall()
+            if r[UNIT] in names  # a row moved to another unit since its id was kept is not shown
         }
     return [found[pk] for pk in ids if pk in found]
 

@@ -8,6 +8,7 @@ read afresh, and a page whose kept ids went stale is read again from a fresh sor
 
 import pytest
 
+from accounts.roles import Role
 from assessment import reports
 from assessment.models import Assessment
 from tests.assessment.test_api import api
@@ -174,6 +175,16 @@ def test_a_kept_page_never_shows_a_row_that_left_the_filter(users, report, tree,
     assessment_override(actor=users["city_staff"], assessment=target, grade="优秀", reason="复核后调整")
     after = names(page(client, query))
     assert "甲2" not in after and set(after) == set(before) - {"甲2"}
+
+
+def test_a_kept_row_moved_out_of_the_unit_is_not_shown_there(users, report, tree, reuse, sorts):
+    client = api(users[Role.COUNTY_ADMIN])  # 甲县 and below
+    town = f"period={report.pk}&unit={tree['town_a'].pk}&page_size=10"
+    assert "甲1" in names(page(client, town))
+    Assessment.objects.filter(period=report, cadre__name="甲1").update(unit=tree["town_b"])  # 乙县's
+    shown = names(page(client, town))
+    assert "甲1" not in shown and shown == ["张三", "甲0", "甲2", "甲3"]
+    assert len(sorts) == 2
 
 
 def test_ids_are_kept_apart_per_unit_and_filter(users, report, tree, reuse, sorts):
