@@ -6,6 +6,9 @@ as a prepared statement on PostgreSQL: ``PREPARE`` once per database connection 
 connection prepares again), then ``EXECUTE`` with the parameters. Elsewhere (SQLite) the
 statement runs as it is.
 
+``DB_PREPARED_STATEMENTS`` (``DJANGO_DB_PREPARED_STATEMENTS``) off runs every statement as it is:
+for a connection pooler in transaction mode, whose server connections would not keep them.
+
 The ``PREPARE`` goes through the driver's own cursor, so Django's query log (and a test's
 query count) sees one statement per call whether or not this connection had prepared it.
 """
@@ -14,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 
+from django.conf import settings
 from django.db import connection as default_connection
 
 
@@ -21,7 +25,7 @@ def execute(cursor, sql: str, params: list) -> None:
     """Run ``sql`` (``%s`` placeholders, no other ``%``) with ``params`` on ``cursor`` (a
     Django cursor), prepared on PostgreSQL."""
     db = getattr(cursor, "db", default_connection)
-    if db.vendor != "postgresql":
+    if db.vendor != "postgresql" or not getattr(settings, "DB_PREPARED_STATEMENTS", True):
         cursor.execute(sql, params)
         return
     parts = sql.split("%s")

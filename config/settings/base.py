@@ -238,9 +238,13 @@ JOB_MAX_ATTEMPTS = env.int("DJANGO_JOB_MAX_ATTEMPTS", default=3)
 # A recomputation over two or more counties with at least this many assessments runs as one
 # Celery task per county and a last step (assessment/services/fanout.py).
 RECOMPUTE_FANOUT_MIN_ROWS = env.int("DJANGO_RECOMPUTE_FANOUT_MIN_ROWS", default=200_000)
-# grade-reports/: how long a process reuses a subtree's row counts per unit (the page count and
-# boundaries); the rows of a page are always read afresh. 0: counted on every page.
+# grade-reports/: how long a process reuses a subtree's row counts per unit and each unit's ids in
+# order (the page count, boundaries and order); the rows of a page are always read afresh.
+# 0: counted and sorted on every page.
 GRADE_REPORT_COUNT_SECONDS = env.float("DJANGO_GRADE_REPORT_COUNT_SECONDS", default=5)
+# PostgreSQL: the hottest statements (API token check, grade-report pages) are prepared once per
+# connection (core/prepared.py). Off behind a pooler in transaction mode, which does not keep them.
+DB_PREPARED_STATEMENTS = env.bool("DJANGO_DB_PREPARED_STATEMENTS", default=True)
 # The home page's dashboard figures are kept this many seconds per user (core/figures.py); an
 # audited write in an app a figure depends on forgets it sooner. 0: every page counts afresh.
 DASHBOARD_FIGURES_SECONDS = env.int("DJANGO_DASHBOARD_FIGURES_SECONDS", default=600)

@@ -66,3 +66,11 @@ def prepared_name(sql):
 def test_a_statement_with_another_percent_or_a_parameter_count_that_differs_is_refused(sql, params):
     with pytest.raises(ValueError), connection.cursor() as cursor:
         prepared.execute(cursor, sql, params)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's")
+def test_switched_off_nothing_is_prepared(settings):
+    settings.DB_PREPARED_STATEMENTS = False
+    connection.close()
+    assert run("SELECT %s + 3, %s") == [(44, "x")]
+    assert not [s for s in statements() if "$1 + 3" in s]
