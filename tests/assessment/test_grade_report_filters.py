@@ -316,7 +316,10 @@ def test_the_page_decrypter_reads_every_key_and_refuses_a_token_none_opens(setti
             [{"rule": "甲", "effect": "乙", "facts": "丙", "extra": "丁"}],
             [{"rule": "甲", "effect": "乙", "facts": "丙"}],
         ),
-        (["not an entry", {"rule": "甲", "effect": "乙", "facts": "丙"}], [{"rule": "甲", "effect": "乙", "facts": "丙"}]),
+        (
+            ["not an entry", {"rule": "甲", "effect": "乙", "facts": "丙"}],
+            [{"rule": "甲", "effect": "乙", "facts": "丙"}],
+        ),
     ],
 )
 def test_an_explanation_is_given_in_the_api_shape_whatever_was_stored(stored, shown, users, report, cadre_a):

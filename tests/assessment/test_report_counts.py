@@ -138,7 +138,9 @@ def names(body) -> list[str]:
     return [r["name"] for r in body["results"]]
 
 
-def test_a_units_ids_are_sorted_once_for_its_pages_until_exactly_the_setting(users, report, tree, reuse, sorts):
+def test_a_units_ids_are_sorted_once_for_its_pages_until_exactly_the_setting(
+    users, report, tree, reuse, sorts
+):
     clock, _calls = reuse
     client = api(users["city_staff"])
     town = f"period={report.pk}&unit={tree['town_a'].pk}&page_size=2"  # 甲镇: 张三 and 甲0–甲3
@@ -198,7 +200,9 @@ def test_ids_are_kept_apart_per_unit_and_filter(users, report, tree, reuse, sort
     assert sorts[-1] == [tree["county_a"].pk]
 
 
-def test_at_most_max_ids_are_kept_the_oldest_unit_dropped_first(users, report, tree, reuse, sorts, monkeypatch):
+def test_at_most_max_ids_are_kept_the_oldest_unit_dropped_first(
+    users, report, tree, reuse, sorts, monkeypatch
+):
     monkeypatch.setattr(reports.unit_orders, "max_ids", 5)
     client = api(users["city_staff"])
     page(client, f"period={report.pk}&unit={tree['town_a'].pk}")  # 5 ids: at the bound, kept
