@@ -282,6 +282,16 @@ def declared_in(plan: str) -> list[str]:
     return out
 
 
+def prepared_text(sql: str) -> str:
+    from django.db import connection
+
+    name = sql.split()[1].split("(")[0]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements WHERE name = %s", [name])
+        row = cursor.fetchone()
+    return row[0] if row else "(not prepared on this connection)"
+
+
 def explain(sql: str) -> str:
     from django.db import connection
 
@@ -377,6 +387,8 @@ def main() -> int:
     print("\nThe three statements with the most time over 21 replayed page requests:")
     for n, (_shape, calls, total_ms, sql) in enumerate(hottest_queries(sample, token), start=1):
         print(f"\n--- {n}. {calls} calls, {total_ms:.1f} ms in all\n{sql}\n")
+        if sql.startswith("EXECUTE "):  # core.prepared: show what was prepared
+            print(f"prepared as: {prepared_text(sql)}\n")
         plan = explain(sql)
         print(plan)
         print("indexes used: " + "; ".join(declared_in(plan)))
