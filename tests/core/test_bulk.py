@@ -386,3 +386,18 @@ def test_any_of_matches_quotes_backslashes_and_never_a_cut_value(tree):
     if connection.vendor == "postgresql":
         sql, params = pick(Cadre.objects.all(), "pk", [plain.pk]).query.sql_with_params()
         assert "::bigint[]" in sql and params == (f"{{{plain.pk}}}",)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the planner setting is PostgreSQL's")
+def test_an_update_leaves_the_planner_setting_as_it_found_it_and_counts_its_rows(db):
+    jobs = [Job.objects.create(kind=k) for k in "abc"]
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW random_page_cost")
+        before = cursor.fetchone()[0]
+    with transaction.atomic():
+        updated = bulk_update_rows(Job, ["params"], [(j.pk, {"n": i}) for i, j in enumerate(jobs)])
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW random_page_cost")
+            inside = cursor.fetchone()[0]
+    assert updated == 3 and inside == before
+    assert sorted(Job.objects.values_list("params", flat=True), key=str) == [{"n": 0}, {"n": 1}, {"n": 2}]
