@@ -258,7 +258,7 @@ def report_units(period: Period, root: str, filters: ReportFilters) -> list[tupl
         f" (SELECT COUNT(*) FROM {_A} a WHERE a.period_id = %s AND a.unit_id = u.id{where})"
         f" FROM {_U} u WHERE u.path LIKE %s ESCAPE '\\' ORDER BY u.path"
     )
-    prefix = root.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    prefix = connection.ops.prep_for_like_query(root) + "%"
     with connection.cursor() as cursor:
         cursor.execute(sql, [Unit.steplen, period.pk, *params, prefix])
         return [

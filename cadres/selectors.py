@@ -66,7 +66,7 @@ def unit_visible(user, pk: int) -> Unit | None:
     params: list = [pk]
     if path:
         sql += " AND u.path LIKE %s ESCAPE '\\'"
-        params.append(path.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%")
+        params.append(connection.ops.prep_for_like_query(path) + "%")
     with connection.cursor() as cursor:
         prepared.execute(cursor, sql, params)
         row = cursor.fetchone()
