@@ -37,8 +37,8 @@ from audit.services import audit_view
 from cadres import idnumber
 from cadres import selectors as cadre_selectors
 from cadres.models import CadreKind
-from core.api import Conflict
-from core.api_fields import LabelChoiceField, resolve_choice
+from core.api import Conflict, choice_param, int_param, year_param
+from core.api_fields import LabelChoiceField
 from core.jobs import DELAYED_MESSAGE
 from core.models import Job
 from core.xlsx import XLSX_CONTENT_TYPE
@@ -71,20 +71,6 @@ def _api_errors(exc: DjangoValidationError, rename: dict[str, str] | None = None
         rename = {"__all__": "non_field_errors", **(rename or {})}
         raise ValidationError({rename.get(k, k): v for k, v in exc.message_dict.items()}) from None
     raise ValidationError({"non_field_errors": exc.messages}) from None
-
-
-def _int(value, field: str) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise ValidationError({field: "应为整数 id。"}) from None
-
-
-def _choice(enum, value: str, field: str) -> str:
-    code = resolve_choice(enum, value)
-    if code is None:
-        raise ValidationError({field: f"无效的取值“{value}”。可选值：" + "、".join(enum.labels)})
-    return code
 
 
 class ReadOrCapability(permissions.BasePermission):
@@ -229,12 +215,9 @@ class PeriodViewSet(
             return qs
         p = self.request.query_params
         if p.get("year"):
-            try:
-                qs = qs.filter(year=int(p["year"]))
-            except ValueError:
-                raise ValidationError({"year": "年度应为整数。"}) from None
+            qs = qs.filter(year=year_param(p["year"]))
         if p.get("status"):
-            qs = qs.filter(status=_choice(PeriodStatus, p["status"], "status"))
+            qs = qs.filter(status=choice_param(PeriodStatus, p["status"], "status"))
         # the annual period first within a year, on SQLite and PostgreSQL alike
         return qs.order_by("-year", F("quarter").desc(nulls_first=True), "-id")
 
@@ -301,7 +284,7 @@ class PeriodViewSet(
         unit = (
             cadre_selectors.units_visible_to(request.user)
             .annotate(label=cadre_selectors.unit_label())
-            .filter(pk=_int(unit_id, "unit"))
+            .filter(pk=int_param(unit_id, "unit"))
             .first()
         )
         if unit is None:
@@ -339,7 +322,7 @@ class PeriodViewSet(
         unit_id = data.get("unit") or request.query_params.get("unit")
         unit = None
         if unit_id not in (None, ""):
-            unit = cadre_selectors.units_visible_to(user).filter(pk=_int(unit_id, "unit")).first()
+            unit = cadre_selectors.units_visible_to(user).filter(pk=int_param(unit_id, "unit")).first()
             if unit is None:
                 raise NotFound("单位不存在或不在您的管辖范围内。")
         # over the unit, else over the caller's whole subtree (the same door as the page's button)
@@ -548,16 +531,16 @@ class AssessmentViewSet(
             return qs
         p = self.request.query_params
         if p.get("period"):
-            qs = qs.filter(period_id=_int(p["period"], "period"))
+            qs = qs.filter(period_id=int_param(p["period"], "period"))
         if p.get("unit"):
-            unit = cadre_selectors.units_visible_to(user).filter(pk=_int(p["unit"], "unit")).first()
+            unit = cadre_selectors.units_visible_to(user).filter(pk=int_param(p["unit"], "unit")).first()
             if unit is None:
                 return Assessment.objects.none()
             qs = qs.filter(unit__path__startswith=unit.path)
         if p.get("cadre"):
-            qs = qs.filter(cadre_id=_int(p["cadre"], "cadre"))
+            qs = qs.filter(cadre_id=int_param(p["cadre"], "cadre"))
         if p.get("grade"):
-            qs = qs.filter(final_grade=_choice(Grade, p["grade"], "grade"))
+            qs = qs.filter(final_grade=choice_param(Grade, p["grade"], "grade"))
         return qs.order_by("period_id", "unit__path", "rank_in_unit", "id")
 
     def _fresh(self, pk) -> Assessment:
@@ -794,20 +777,20 @@ class GradeReportViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             raise ValidationError({"period": "考核期不存在。"})
         grade_code = None
         if p.get("grade_code"):
-            grade_code = _int(p["grade_code"], "grade_code")
+            grade_code = int_param(p["grade_code"], "grade_code")
             if grade_code not in GRADE_CODES.values():
                 known = "、".join(f"{code}（{grade}）" for grade, code in GRADE_CODES.items())
                 raise ValidationError({"grade_code": f"无效的等次代码“{p['grade_code']}”。可选值：{known}"})
         filters = reports.ReportFilters(
-            grade=_choice(Grade, p["grade"], "grade") if p.get("grade") else "",
+            grade=choice_param(Grade, p["grade"], "grade") if p.get("grade") else "",
             grade_code=grade_code,
-            kind=_choice(CadreKind, p["kind"], "kind") if p.get("kind") else "",
-            cadre=_int(p["cadre"], "cadre") if p.get("cadre") else None,
+            kind=choice_param(CadreKind, p["kind"], "kind") if p.get("kind") else "",
+            cadre=int_param(p["cadre"], "cadre") if p.get("cadre") else None,
             updated_since=_datetime(p["updated_since"], "updated_since") if p.get("updated_since") else None,
         )
         unit = None
         if p.get("unit"):
-            pk = _int(p["unit"], "unit")
+            pk = int_param(p["unit"], "unit")
             if self.request.accepted_renderer.format == "xlsx":  # the label names it in the title
                 units = cadre_selectors.units_visible_to(user).filter(pk=pk)
                 unit = units.annotate(label=cadre_selectors.unit_label()).first()
@@ -1089,9 +1072,9 @@ class ImportBatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
             return qs
         p = self.request.query_params
         if p.get("period"):
-            qs = qs.filter(period_id=_int(p["period"], "period"))
+            qs = qs.filter(period_id=int_param(p["period"], "period"))
         if p.get("status"):
-            qs = qs.filter(status=_choice(ImportStatus, p["status"], "status"))
+            qs = qs.filter(status=choice_param(ImportStatus, p["status"], "status"))
         return qs.defer("preview").order_by("-created_at", "-id")
 
     @extend_schema(

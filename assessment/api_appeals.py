@@ -19,8 +19,8 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from core.api import Conflict, error_response
-from core.api_fields import LabelChoiceField, resolve_choice
+from core.api import Conflict, choice_param, error_response
+from core.api_fields import LabelChoiceField
 from supervision.services.interviews import BadAttachment
 
 from .models import Appeal, AppealAttachment, AppealStatus
@@ -233,12 +233,7 @@ class AppealViewSet(
             if p.get("assessment"):
                 filters["assessment"] = _int(p["assessment"], "assessment")
             if p.get("status"):
-                code = resolve_choice(AppealStatus, p["status"])
-                if code is None:
-                    raise ValidationError(
-                        {"status": f"无效的取值“{p['status']}”。可选值：" + "、".join(AppealStatus.labels)}
-                    )
-                filters["status"] = code
+                filters["status"] = choice_param(AppealStatus, p["status"], "status")
         qs = appeal_list(user, **filters).select_related("recorded_by")
         return qs.prefetch_related(Prefetch("attachments", queryset=AppealAttachment.objects.order_by("id")))
 

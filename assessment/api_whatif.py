@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cadres.selectors import unit_label, units_visible_to
+from core.api import int_param
 
 from .api import CanManageAssessment, ExplanationSerializer
 from .selectors import period_get
@@ -162,15 +163,6 @@ class WhatIfResultSerializer(serializers.Serializer):
 # ------------------------------------------------------------------ the view
 
 
-def _int(value, field: str) -> int:
-    if isinstance(value, bool):
-        raise ValidationError({field: "应为整数 id。"})
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise ValidationError({field: "应为整数 id。"}) from None
-
-
 class WhatIfView(APIView):
     permission_classes = [CanManageAssessment]
 
@@ -198,7 +190,10 @@ class WhatIfView(APIView):
         unit = None
         if unit_id not in (None, ""):
             unit = (
-                units_visible_to(user).annotate(label=unit_label()).filter(pk=_int(unit_id, "unit")).first()
+                units_visible_to(user)
+                .annotate(label=unit_label())
+                .filter(pk=int_param(unit_id, "unit"))
+                .first()
             )
             if unit is None:
                 raise NotFound("单位不存在或不在您的管辖范围内。")

@@ -8,7 +8,8 @@ from rest_framework import mixins, permissions, serializers, viewsets
 from rest_framework.exceptions import PermissionDenied, ValidationError
 
 from audit.services import audit_view
-from core.api_fields import LabelChoiceField, resolve_choice
+from core.api import choice_param
+from core.api_fields import LabelChoiceField
 
 from . import selectors, services
 from .models import (
@@ -300,12 +301,7 @@ class CadreViewSet(
             filters["unit"] = unit
         for param, enum in (("kind", CadreKind), ("status", CadreStatus)):
             if p.get(param):
-                code = resolve_choice(enum, p[param])
-                if code is None:
-                    raise ValidationError(
-                        {param: f"无效的取值“{p[param]}”。可选值：" + "、".join(enum.labels)}
-                    )
-                filters[param] = code
+                filters[param] = choice_param(enum, p[param], param)
         if p.get("id_number"):
             from .idnumber import normalize
 

@@ -11,6 +11,8 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from core.api_fields import resolve_choice
+
 
 class _Page(Page):
     def __iter__(self):
@@ -186,6 +188,36 @@ def int_param(value, field: str) -> int:
     if not -(2**63) <= number < 2**63:
         raise exceptions.ValidationError({field: "应为整数 id。"})
     return number
+
+
+YEARS = range(1900, 2101)
+
+
+def year_param(value, field: str = "year") -> int:
+    """A year from a query parameter: a 400 naming ``field`` unless it is an integer in ``YEARS``
+    (a filter on dates of that year: beyond 9999 there are none, and Python cannot make them)."""
+    try:
+        year = int(str(value).strip())
+    except (TypeError, ValueError):
+        year = None
+    if year not in YEARS:
+        raise exceptions.ValidationError({field: f"年度应为 {YEARS[0]} 至 {YEARS[-1]} 之间的整数。"})
+    return year
+
+
+def choice_message(enum, value) -> str:
+    """Why ``value`` is not one of ``enum``'s choices, naming each by its code and its label."""
+    options = "、".join(code if code == label else f"{code}（{label}）" for code, label in enum.choices)
+    return f"无效的取值“{value}”。可选值（代码或名称）：{options}"
+
+
+def choice_param(enum, value, field: str) -> str:
+    """A choice from a query parameter, given by its code or its label: the stored code, or a
+    400 naming ``field`` and every choice."""
+    code = resolve_choice(enum, value)
+    if code is None:
+        raise exceptions.ValidationError({field: choice_message(enum, value)})
+    return code
 
 
 def bool_param(value, field: str) -> bool:

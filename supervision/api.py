@@ -11,8 +11,8 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from cadres import selectors as cadre_selectors
-from core.api import Conflict, error_response
-from core.api_fields import LabelChoiceField, resolve_choice
+from core.api import Conflict, choice_param, error_response, int_param
+from core.api_fields import LabelChoiceField
 
 from .exemptions import decision_id, tolerated
 from .models import (
@@ -225,19 +225,14 @@ class InterviewViewSet(
         filters = {}
         for param, enum in (("kind", InterviewKind), ("status", InterviewStatus)):
             if p.get(param):
-                code = resolve_choice(enum, p[param])
-                if code is None:
-                    raise ValidationError(
-                        {param: f"无效的取值“{p[param]}”。可选值：" + "、".join(enum.labels)}
-                    )
-                filters[param] = code
+                filters[param] = choice_param(enum, p[param], param)
         if p.get("unit"):
-            unit = cadre_selectors.units_visible_to(user).filter(pk=_int(p["unit"], "unit")).first()
+            unit = cadre_selectors.units_visible_to(user).filter(pk=int_param(p["unit"], "unit")).first()
             if unit is None:
                 return Interview.objects.none()
             filters["unit"] = unit
         if p.get("cadre"):
-            filters["cadre_id"] = _int(p["cadre"], "cadre")
+            filters["cadre_id"] = int_param(p["cadre"], "cadre")
         if p.get("overdue") in ("1", "true", "True"):
             filters["overdue"] = True
         return _with_decision(
@@ -391,13 +386,6 @@ class InterviewViewSet(
         except services.BadAttachment as exc:
             return error_response(exc.status, exc.message_dict["file"][0], fields=exc.message_dict)
         return Response(AttachmentSerializer(attachment).data, status=status.HTTP_201_CREATED)
-
-
-def _int(value, field):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise ValidationError({field: "应为整数 id。"}) from None
 
 
 class ReminderSerializer(serializers.ModelSerializer):

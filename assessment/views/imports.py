@@ -19,7 +19,7 @@ from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.views.decorators.http import require_POST
 
-from cadres.selectors import unit_label, units_visible_to
+from cadres.selectors import KEY_RANGE, unit_label, units_visible_to
 from core.xlsx import XLSX_CONTENT_TYPE
 
 from ..models import SCORING_STATUSES, ImportBatch, ImportStatus
@@ -51,10 +51,12 @@ def _batch(user, pk) -> ImportBatch:
 
 
 def _int_or_none(value):
+    """An id from the query string, or None (also for one no key can hold)."""
     try:
-        return int(value)
+        number = int(value)
     except (TypeError, ValueError):
         return None
+    return number if number in KEY_RANGE else None
 
 
 def _attachment(name: str) -> str:

@@ -13,8 +13,8 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
 from cadres.selectors import cadres_visible_to, units_visible_to
-from core.api import call_service
-from core.api_fields import LabelChoiceField, resolve_choice
+from core.api import call_service, choice_param, int_param, year_param
+from core.api_fields import LabelChoiceField
 
 from .. import services_care as services
 from ..models import CareKind, CareRecord, VisitOccasion
@@ -33,25 +33,11 @@ class CarePermission(permissions.BasePermission):
         return request.method in permissions.SAFE_METHODS or user.can("manage_incentives")
 
 
-def _int(value, field: str) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise ValidationError({field: "应为整数。"}) from None
-
-
-def _choice(enum, value: str, field: str) -> str:
-    code = resolve_choice(enum, value)
-    if code is None:
-        raise ValidationError({field: f"无效的取值“{value}”。可选值：" + "、".join(enum.labels)})
-    return code
-
-
 def _unit(user, params):
     """``?unit=``: the unit in scope, False for one outside (an empty answer), None if absent."""
     if not params.get("unit"):
         return None
-    unit = units_visible_to(user).filter(pk=_int(params["unit"], "unit")).first()
+    unit = units_visible_to(user).filter(pk=int_param(params["unit"], "unit")).first()
     return unit if unit is not None else False
 
 
@@ -165,14 +151,14 @@ class CareRecordViewSet(
             return CareRecord.objects.none()
         cadre = None
         if p.get("cadre"):
-            cadre = cadres_visible_to(user).filter(pk=_int(p["cadre"], "cadre")).first()
+            cadre = cadres_visible_to(user).filter(pk=int_param(p["cadre"], "cadre")).first()
             if cadre is None:
                 return CareRecord.objects.none()
         return care_record_rows(
             user,
             unit=unit,
-            kind=_choice(CareKind, p["kind"], "kind") if p.get("kind") else "",
-            year=_int(p["year"], "year") if p.get("year") else None,
+            kind=choice_param(CareKind, p["kind"], "kind") if p.get("kind") else "",
+            year=year_param(p["year"]) if p.get("year") else None,
             cadre=cadre,
         ).select_related("unit")
 
@@ -235,6 +221,16 @@ class CareDueView(GenericAPIView):
     serializer_class = CareDueSerializer
     filter_backends: list = []
 
+    def get_queryset(self):
+        """The reminders as a list, worked out once per request (the browsable API's page asks
+        for them a second time)."""
+        if not hasattr(self, "_rows"):
+            p = self.request.query_params
+            kind = choice_param(DueKind, p["kind"], "kind") if p.get("kind") else ""
+            unit = _unit(self.request.user, p)
+            self._rows = [] if unit is False else care_due(self.request.user, unit=unit or None, kind=kind)
+        return self._rows
+
     @extend_schema(
         summary="关爱提醒",
         description="本年度（1 月 1 日至今）按各单位关爱标准核对：艰苦边远岗位干部未走访慰问、未体检、带薪休假不足，"
@@ -246,12 +242,7 @@ class CareDueView(GenericAPIView):
         responses={200: CareDueSerializer(many=True)},
     )
     def get(self, request):
-        user = request.user
-        p = request.query_params
-        kind = _choice(DueKind, p["kind"], "kind") if p.get("kind") else ""
-        unit = _unit(user, p)
-        rows = [] if unit is False else care_due(user, unit=unit or None, kind=kind)
-        page = self.paginate_queryset(rows)
+        page = self.paginate_queryset(self.get_queryset())
         return self.get_paginated_response(CareDueSerializer(page, many=True).data)
 
 

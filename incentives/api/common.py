@@ -9,19 +9,11 @@ from rest_framework.exceptions import NotFound, ValidationError
 
 from assessment.models import Period
 from cadres import selectors as cadre_selectors
-from core.api import bool_param, call_service, int_param, read_or_capability  # noqa: F401 (used by the endpoints)
-from core.api_fields import resolve_choice
+from core.api import bool_param, call_service, choice_param, int_param, read_or_capability  # noqa: F401 (used by the endpoints)
 
 IncentivesPermission = read_or_capability(
     "manage_incentives", "您的角色只能查阅激励名单、奖金基数和团队奖金池，不能办理。"
 )
-
-
-def choice_param(enum, value: str, field: str) -> str:
-    code = resolve_choice(enum, value)
-    if code is None:
-        raise ValidationError({field: f"无效的取值“{value}”。可选值：" + "、".join(enum.labels)})
-    return code
 
 
 def unit_filter(user, params):

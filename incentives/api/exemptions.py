@@ -15,8 +15,8 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
 from cadres import selectors as cadre_selectors
-from core.api import Conflict
-from core.api_fields import LabelChoiceField, resolve_choice
+from core.api import Conflict, choice_param, year_param
+from core.api_fields import LabelChoiceField
 from supervision.models import Exemption, ExemptionVerdict, Intent, MatterType, Motive, Nature
 from supervision.selectors.exemptions import exemption_list, matters_of
 from supervision.services import exemptions as services
@@ -186,14 +186,9 @@ class ExemptionViewSet(
         if self.action == "list":
             for param, enum in (("matter_type", MatterType), ("verdict", ExemptionVerdict)):
                 if p.get(param):
-                    code = resolve_choice(enum, p[param])
-                    if code is None:
-                        raise ValidationError(
-                            {param: f"无效的取值“{p[param]}”。可选值：" + "、".join(enum.labels)}
-                        )
-                    filters[param] = code
+                    filters[param] = choice_param(enum, p[param], param)
             if p.get("year"):
-                filters["year"] = _int(p["year"], "year")
+                filters["year"] = year_param(p["year"])
             if p.get("unit"):
                 unit = cadre_selectors.units_visible_to(user).filter(pk=_int(p["unit"], "unit")).first()
                 if unit is None:

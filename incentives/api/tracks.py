@@ -13,18 +13,12 @@ from rest_framework.exceptions import NotFound, ValidationError
 from assessment.models import Period, RaceTrack
 from assessment.tracks import TrackTable
 from cadres.selectors import unit_label, units_visible_to
+from core.api import int_param
 
 from ..policy_tracks import BOARD_RULE, BOARDS
 from ..ranking import TIE_RULE, JiScores
 from ..rankings_shown import shown_rows
 from ..selectors_tracks import annual_periods, default_period, track_rankings
-
-
-def _int(value, field: str) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise ValidationError({field: "应为整数 id。"}) from None
 
 
 class RaceTrackSerializer(serializers.ModelSerializer):
@@ -101,7 +95,7 @@ class TrackRankingViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         p = self.request.query_params
         user = self.request.user
         if p.get("period"):
-            period = annual_periods(user).filter(pk=_int(p["period"], "period")).first()
+            period = annual_periods(user).filter(pk=int_param(p["period"], "period")).first()
             if period is None:
                 raise ValidationError({"period": "年度考核期不存在。"})
         else:
@@ -109,7 +103,10 @@ class TrackRankingViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         unit = None
         if p.get("unit"):
             unit = (
-                units_visible_to(user).annotate(label=unit_label()).filter(pk=_int(p["unit"], "unit")).first()
+                units_visible_to(user)
+                .annotate(label=unit_label())
+                .filter(pk=int_param(p["unit"], "unit"))
+                .first()
             )
             if unit is None:
                 raise NotFound("单位不存在或不在您的管辖范围内。")

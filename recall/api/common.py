@@ -13,8 +13,7 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 
 from audit.services import audit_view
 from cadres import selectors as cadre_selectors
-from core.api import Conflict
-from core.api_fields import resolve_choice
+from core.api import Conflict, choice_param, int_param  # noqa: F401 (the endpoints import them from here)
 
 from ..errors import StepError
 from ..models import Situation
@@ -31,20 +30,6 @@ class RecallPermission(permissions.BasePermission):
         if not (user and user.is_authenticated):
             return False
         return request.method in permissions.SAFE_METHODS or user.can("manage_recall")
-
-
-def int_param(value, field: str) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise ValidationError({field: "应为整数 id。"}) from None
-
-
-def choice_param(enum, value: str, field: str) -> str:
-    code = resolve_choice(enum, value)
-    if code is None:
-        raise ValidationError({field: f"无效的取值“{value}”。可选值：" + "、".join(enum.labels)})
-    return code
 
 
 def unit_filter(user, params):
