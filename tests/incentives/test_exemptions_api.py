@@ -82,7 +82,9 @@ def test_the_list_filters(head, cadre_a, tree):
     assert ids(cadre=cadre_a.pk) == [yuetan.pk, refused.pk]
     assert ids(unit=tree["county_b"].pk) == []  # outside: nothing, as for a unit with none
     assert error(client.get(URL, {"verdict": "maybe"}), 400)["fields"]["verdict"]
-    assert error(client.get(URL, {"year": "x"}), 400)["fields"]["year"] == ["年度应为 1900 至 2100 之间的整数。"]
+    assert error(client.get(URL, {"year": "x"}), 400)["fields"]["year"] == [
+        "年度应为 1900 至 2100 之间的整数。"
+    ]
 
 
 @pytest.mark.parametrize("count", [3, 30])
