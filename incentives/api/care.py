@@ -12,13 +12,14 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
-from cadres.selectors import cadres_visible_to, units_visible_to
+from cadres.selectors import cadres_visible_to
 from core.api import call_service, choice_param, int_param, year_param
 from core.api_fields import LabelChoiceField
 
 from .. import services_care as services
 from ..models import CareKind, CareRecord, VisitOccasion
 from ..selectors_care import DueKind, care_due, care_record_rows, care_records_visible_to
+from .common import unit_filter
 
 
 class CarePermission(permissions.BasePermission):
@@ -31,14 +32,6 @@ class CarePermission(permissions.BasePermission):
         if not (user and user.is_authenticated):
             return False
         return request.method in permissions.SAFE_METHODS or user.can("manage_incentives")
-
-
-def _unit(user, params):
-    """``?unit=``: the unit in scope, False for one outside (an empty answer), None if absent."""
-    if not params.get("unit"):
-        return None
-    unit = units_visible_to(user).filter(pk=int_param(params["unit"], "unit")).first()
-    return unit if unit is not None else False
 
 
 class OccasionField(LabelChoiceField):
@@ -146,7 +139,7 @@ class CareRecordViewSet(
         if self.action != "list":
             return care_records_visible_to(user).select_related("cadre", "unit", "created_by")
         p = self.request.query_params
-        unit = _unit(user, p)
+        unit = unit_filter(user, p)
         if unit is False:
             return CareRecord.objects.none()
         cadre = None
@@ -227,7 +220,7 @@ class CareDueView(GenericAPIView):
         if not hasattr(self, "_rows"):
             p = self.request.query_params
             kind = choice_param(DueKind, p["kind"], "kind") if p.get("kind") else ""
-            unit = _unit(self.request.user, p)
+            unit = unit_filter(self.request.user, p)
             self._rows = [] if unit is False else care_due(self.request.user, unit=unit or None, kind=kind)
         return self._rows
 
